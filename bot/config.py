@@ -1,0 +1,189 @@
+"""Load and validate ``config.toml``.
+
+Every key has a default so the bot runs with no file at all. Validation is strict on purpose: a typo in a key
+name would otherwise be silently ignored and the operator would wonder why a setting has no effect, so an unknown
+key or a wrong type is a :class:`ConfigError` whose message is one line naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str
+    name: str | None = None
+    interval_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token_env: str = "TELEGRAM_BOT_TOKEN"
+    base_url: str = "https://api.telegram.org/bot"
+    admins: tuple[int, ...] = ()
+    allowed_users: tuple[int, ...] = ()
+    max_subscriptions: int = 50
+    commands_per_minute: int = 30
+    messages_per_second: float = 25.0
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    path: str = "newsalert.db"
+
+
+@dataclass(frozen=True)
+class PollingConfig:
+    interval_seconds: int = 300
+    timeout_seconds: int = 20
+    max_body_bytes: int = 5_000_000
+    allow_private_addresses: bool = False
+    max_concurrency: int = 50
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    max_age_hours: int = 48
+    max_per_hour: int = 20
+
+
+@dataclass(frozen=True)
+class Config:
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    polling: PollingConfig = field(default_factory=PollingConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    feeds: tuple[FeedConfig, ...] = ()
+    source: Path | None = None
+
+    def token(self) -> str | None:
+        """The bot token from the environment variable the config names (never from the file)."""
+        value = os.environ.get(self.telegram.token_env, "").strip()
+        return value or None
+
+
+# Section name -> (dataclass, {key: accepted python types}).
+_SECTIONS: dict[str, tuple[type, dict[str, tuple[type, ...]]]] = {
+    "telegram": (
+        TelegramConfig,
+        {
+            "token_env": (str,),
+            "base_url": (str,),
+            "admins": (list,),
+            "allowed_users": (list,),
+            "max_subscriptions": (int,),
+            "commands_per_minute": (int,),
+            "messages_per_second": (int, float),
+        },
+    ),
+    "storage": (StorageConfig, {"path": (str,)}),
+    "polling": (
+        PollingConfig,
+        {
+            "interval_seconds": (int,),
+            "timeout_seconds": (int,),
+            "max_body_bytes": (int,),
+            "allow_private_addresses": (bool,),
+            "max_concurrency": (int,),
+        },
+    ),
+    "alerts": (AlertsConfig, {"max_age_hours": (int,), "max_per_hour": (int,)}),
+}
+_FEED_KEYS: dict[str, tuple[type, ...]] = {"url": (str,), "name": (str,), "interval_seconds": (int,)}
+_POSITIVE = {
+    "interval_seconds",
+    "timeout_seconds",
+    "max_body_bytes",
+    "max_age_hours",
+    "max_per_hour",
+    "max_subscriptions",
+    "commands_per_minute",
+    "messages_per_second",
+    "max_concurrency",
+}
+
+
+def _check_value(where: str, key: str, value: Any, types: tuple[type, ...]) -> None:
+    # bool is a subclass of int: `interval_seconds = true` must not pass as 1.
+    if isinstance(value, bool) and bool not in types:
+        raise ConfigError(f"config key {where}.{key}: expected {types[0].__name__}, got a boolean")
+    if not isinstance(value, types):
+        raise ConfigError(f"config key {where}.{key}: expected {types[0].__name__}, got {type(value).__name__}")
+    if key in _POSITIVE and value <= 0:
+        raise ConfigError(f"config key {where}.{key}: must be greater than 0, got {value}")
+    if key in ("admins", "allowed_users") and not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise ConfigError(f"config key {where}.{key}: expected a list of Telegram user ids (integers)")
+
+
+def _build_section(name: str, raw: Any) -> Any:
+    cls, keys = _SECTIONS[name]
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config key {name}: expected a table [{name}]")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in keys:
+            raise ConfigError(f"unknown config key {name}.{key}")
+        _check_value(name, key, value, keys[key])
+        values[key] = tuple(value) if isinstance(value, list) else value
+    return cls(**values)
+
+
+def _build_feeds(raw: Any) -> tuple[FeedConfig, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("config key feeds: expected an array of tables [[feeds]]")
+    feeds = []
+    for index, entry in enumerate(raw):
+        where = f"feeds[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"config key {where}: expected a table")
+        for key, value in entry.items():
+            if key not in _FEED_KEYS:
+                raise ConfigError(f"unknown config key {where}.{key}")
+            _check_value(where, key, value, _FEED_KEYS[key])
+        if "url" not in entry:
+            raise ConfigError(f"config key {where}.url: missing")
+        feeds.append(FeedConfig(**entry))
+    return tuple(feeds)
+
+
+def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
+    """Validate a parsed TOML document and build a :class:`Config`."""
+    sections: dict[str, Any] = {}
+    feeds: tuple[FeedConfig, ...] = ()
+    for key, value in data.items():
+        if key == "feeds":
+            feeds = _build_feeds(value)
+        elif key in _SECTIONS:
+            sections[key] = _build_section(key, value)
+        else:
+            raise ConfigError(f"unknown config key {key}")
+    return Config(**sections, feeds=feeds, source=source)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read the config file; a missing default file means built-in defaults, a missing named file is an error."""
+    explicit = path is not None
+    file = Path(path) if path is not None else Path("config.toml")
+    if not file.exists():
+        if explicit:
+            raise ConfigError(f"config file not found: {file}")
+        return Config()
+    try:
+        with file.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {file}: {exc.strerror}") from None
+    return parse_config(data, source=file)

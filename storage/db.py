@@ -1,0 +1,151 @@
+"""Open the SQLite database and keep its schema current.
+
+The schema is versioned with ``PRAGMA user_version`` and changed only by appending a migration to ``MIGRATIONS``:
+a database made by any earlier release is brought up to date at open, one version at a time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    """The first release's tables."""
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            name TEXT,
+            title TEXT,
+            site_url TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            interval INTEGER,               -- seconds; NULL means the configured default
+            next_check_at REAL NOT NULL DEFAULT 0,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_polled REAL,
+            last_success REAL,
+            failing_notified INTEGER NOT NULL DEFAULT 0,
+            added_at REAL NOT NULL
+        );
+        CREATE INDEX feeds_next_check ON feeds(next_check_at);
+
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT
+        );
+        CREATE INDEX stories_last_seen ON stories(last_seen);
+
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            guid_hash TEXT NOT NULL,
+            url TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            published REAL,
+            first_seen REAL NOT NULL,
+            story_id INTEGER REFERENCES stories(id),
+            matched INTEGER NOT NULL DEFAULT 0,  -- 1 once the matcher has seen it (so a crash re-matches it)
+            UNIQUE (feed_id, guid_hash)
+        );
+        CREATE INDEX articles_url ON articles(url);
+        CREATE INDEX articles_story ON articles(story_id);
+        CREATE INDEX articles_unmatched ON articles(matched) WHERE matched = 0;
+        CREATE INDEX articles_first_seen ON articles(first_seen);
+
+        CREATE TABLE subscribers (
+            chat_id INTEGER PRIMARY KEY,
+            chat_type TEXT NOT NULL DEFAULT 'private',
+            title TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at REAL NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            muted_until REAL,
+            timezone TEXT NOT NULL DEFAULT 'UTC',
+            digest TEXT NOT NULL DEFAULT 'off',   -- off (instant) | hourly | daily
+            digest_time TEXT,                     -- HH:MM local time for daily digests
+            quiet_start TEXT,                     -- HH:MM local
+            quiet_end TEXT
+        );
+
+        CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES subscribers(chat_id) ON DELETE CASCADE,
+            query TEXT NOT NULL,                  -- canonical form
+            raw TEXT NOT NULL,                    -- what the user typed
+            created_at REAL NOT NULL,
+            UNIQUE (chat_id, query)
+        );
+        CREATE INDEX subscriptions_chat ON subscriptions(chat_id);
+
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            story_id INTEGER NOT NULL,
+            article_id INTEGER NOT NULL,
+            subscription_id INTEGER,
+            explanation TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'pending',   -- pending | sending | sent | failed | dropped
+            mode TEXT NOT NULL DEFAULT 'instant',    -- instant | digest
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            sent_at REAL,
+            message_id INTEGER,
+            last_error TEXT,
+            UNIQUE (chat_id, story_id)
+        );
+        CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+        CREATE INDEX deliveries_message ON deliveries(chat_id, message_id);
+        """
+    )
+    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` in WAL mode and migrate it to the current schema.
+
+    ``":memory:"`` gives a private in-memory database, for tests and the CLI's dry runs.
+    """
+    if str(path) == ":memory:":
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    # WAL lets the delivery loop read while a poll cycle writes; NORMAL sync is durable across process crashes
+    # (kill -9) in WAL mode, which is the failure we design for.
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA busy_timeout=30000")
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply every migration newer than the database's ``user_version``, in order."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {current} is newer than this newsalert ({SCHEMA_VERSION}); upgrade newsalert"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with db.conn:
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
