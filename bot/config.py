@@ -117,7 +117,9 @@ def _check_value(where: str, key: str, value: Any, types: tuple[type, ...]) -> N
     if isinstance(value, bool) and bool not in types:
         raise ConfigError(f"config key {where}.{key}: expected {types[0].__name__}, got a boolean")
     if not isinstance(value, types):
-        raise ConfigError(f"config key {where}.{key}: expected {types[0].__name__}, got {type(value).__name__}")
+        raise ConfigError(
+            f"config key {where}.{key}: expected {types[0].__name__}, got {type(value).__name__}"
+        )
     if key in _POSITIVE and value <= 0:
         raise ConfigError(f"config key {where}.{key}: must be greater than 0, got {value}")
     if key in ("admins", "allowed_users") and not all(

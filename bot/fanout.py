@@ -1,0 +1,208 @@
+"""Turn newly stored articles into outbox rows: who gets which story, and when.
+
+This is the join between the matcher (which subscriptions an article satisfies) and the outbox (one row per chat and
+story, ever). It holds the delivery rules of ARCHITECTURE.md that outside checks rely on:
+
+* an article alerts a subscription only if it was first stored after the subscription was created, and only while
+  it is not older than ``max_age_hours``;
+* one alert per story per chat, however many subscriptions or feeds matched it (``UNIQUE(chat_id, story_id)``);
+* an article is marked matched in the same transaction that writes its outbox rows, so a crash in between makes the
+  next cycle match it again instead of losing it.
+
+It never imports ``telegram``: ``newsalert poll --once`` uses it without a bot.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from bot import timing
+from matching import Document, Match, Matcher
+from storage import stories
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class _Subscription:
+    id: int
+    chat_id: int
+    raw: str
+    created_at: float
+    subscriber: dict[str, Any]
+
+
+def load_matcher(db: sqlite_utils.Database) -> Matcher:
+    """Compile every stored subscription into one matcher (CPU-bound: call it from a thread in the bot)."""
+    matcher = Matcher()
+    rows = db.execute("SELECT id, query FROM subscriptions ORDER BY id")
+    matcher.add_many((int(sub_id), query) for sub_id, query in rows)
+    return matcher
+
+
+def _subscriptions(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, _Subscription]:
+    """The matched subscriptions with their subscriber rows, fetched in chunks to stay under SQLite's limits."""
+    found: dict[int, _Subscription] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        marks = ",".join("?" * len(chunk))
+        cursor = db.execute(
+            f"""SELECT s.id AS sub_id, s.chat_id AS sub_chat, s.raw, s.created_at AS sub_created, b.*
+                FROM subscriptions s JOIN subscribers b ON b.chat_id = s.chat_id
+                WHERE s.id IN ({marks})""",
+            chunk,
+        )
+        columns = [c[0] for c in cursor.description]
+        for row in cursor.fetchall():
+            record = dict(zip(columns, row, strict=True))
+            found[record["sub_id"]] = _Subscription(
+                id=record["sub_id"],
+                chat_id=record["sub_chat"],
+                raw=record["raw"],
+                created_at=record["sub_created"],
+                subscriber=record,
+            )
+    return found
+
+
+def _eligible(sub: _Subscription, article: dict[str, Any], now: float) -> bool:
+    subscriber = sub.subscriber
+    if not subscriber["active"] or subscriber["paused"]:
+        return False
+    if subscriber.get("muted_until") and subscriber["muted_until"] > now:
+        return False
+    return sub.created_at < article["first_seen"]
+
+
+def _too_old(article: dict[str, Any], now: float, max_age_hours: int) -> bool:
+    reference = article["published"] or article["first_seen"]
+    return reference < now - max_age_hours * 3600
+
+
+def _explanation(sub: _Subscription, match: Match) -> str:
+    return json.dumps({"subscription": sub.raw, "subscription_id": sub.id, "why": match.explain()})
+
+
+def _load_articles(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[dict[str, Any]]:
+    articles: list[dict[str, Any]] = []
+    for start in range(0, len(article_ids), _CHUNK):
+        chunk = list(article_ids[start : start + _CHUNK])
+        marks = ",".join("?" * len(chunk))
+        articles.extend(db.query(f"SELECT * FROM articles WHERE id IN ({marks}) ORDER BY id", chunk))
+    return articles
+
+
+def _hourly_count(db: sqlite_utils.Database, chat_id: int, now: float) -> int:
+    row = db.execute(
+        "SELECT count(*) FROM deliveries WHERE chat_id = ? AND mode = 'instant' AND created_at > ?",
+        [chat_id, now - 3600],
+    ).fetchone()
+    return int(row[0])
+
+
+def _schedule(
+    db: sqlite_utils.Database, sub: _Subscription, now: float, max_per_hour: int
+) -> tuple[str, float]:
+    """Instant now, or a digest row released at the subscriber's next digest / end of quiet hours / cap overflow."""
+    release = timing.release_time(now, sub.subscriber)
+    if release is not None:
+        return "digest", release
+    if _hourly_count(db, sub.chat_id, now) >= max_per_hour:
+        return "digest", timing.next_hourly_digest(datetime.fromtimestamp(now, UTC)).timestamp()
+    return "instant", now
+
+
+def fan_out(
+    db: sqlite_utils.Database,
+    matcher: Matcher,
+    article_ids: Iterable[int],
+    *,
+    max_age_hours: int,
+    max_per_hour: int = 20,
+    now: float | None = None,
+) -> dict[int, list[int]]:
+    """Match the given articles and write their outbox rows; returns article id -> chats that got a new row."""
+    now = time.time() if now is None else now
+    ids = list(article_ids)
+    articles = _load_articles(db, ids)
+    missing_story = [a["id"] for a in articles if a["story_id"] is None]
+    if missing_story:
+        stories.assign_stories(db, missing_story, now)
+        articles = _load_articles(db, ids)
+    result: dict[int, list[int]] = {}
+    for article in articles:
+        result[article["id"]] = _fan_out_one(db, matcher, article, now, max_age_hours, max_per_hour)
+    return result
+
+
+def _fan_out_one(
+    db: sqlite_utils.Database,
+    matcher: Matcher,
+    article: dict[str, Any],
+    now: float,
+    max_age_hours: int,
+    max_per_hour: int,
+) -> list[int]:
+    matches: dict[int, Match] = {}
+    if not _too_old(article, now, max_age_hours):
+        doc = Document(title=article["title"], summary=article["summary"], text=article["text"])
+        matches = matcher.match(doc)
+    subs = _subscriptions(db, sorted(matches))
+    chats: list[int] = []
+    with db.conn:
+        # Lowest subscription id first, so the explanation names the oldest subscription that matched.
+        for sub_id in sorted(subs):
+            sub = subs[sub_id]
+            if sub.chat_id in chats or not _eligible(sub, article, now):
+                continue
+            mode, release = _schedule(db, sub, now, max_per_hour)
+            cursor = db.execute(
+                """INSERT OR IGNORE INTO deliveries
+                   (chat_id, story_id, article_id, subscription_id, explanation, state, mode,
+                    next_attempt_at, created_at)
+                   VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
+                [
+                    sub.chat_id,
+                    article["story_id"],
+                    article["id"],
+                    sub.id,
+                    _explanation(sub, matches[sub_id]),
+                    mode,
+                    release,
+                    now,
+                ],
+            )
+            if cursor.rowcount:
+                chats.append(sub.chat_id)
+        db.execute("UPDATE articles SET matched = 1 WHERE id = ?", [article["id"]])
+    return chats
+
+
+def fan_out_pending(
+    db: sqlite_utils.Database,
+    matcher: Matcher,
+    *,
+    max_age_hours: int,
+    max_per_hour: int = 20,
+    now: float | None = None,
+    batch: int = 1000,
+) -> dict[int, list[int]]:
+    """Fan out every article not yet matched (new ones, and any a crash left behind)."""
+    result: dict[int, list[int]] = {}
+    while True:
+        ids = [
+            row[0]
+            for row in db.execute("SELECT id FROM articles WHERE matched = 0 ORDER BY id LIMIT ?", [batch])
+        ]
+        if not ids:
+            return result
+        result.update(
+            fan_out(db, matcher, ids, max_age_hours=max_age_hours, max_per_hour=max_per_hour, now=now)
+        )

@@ -1,0 +1,80 @@
+"""Config loading: defaults with no file, one-line errors naming the key, token only from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Config, ConfigError, load_config, parse_config
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_file_gives_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config()
+    assert config == Config()
+    assert config.polling.interval_seconds == 300
+    assert config.storage.path == "newsalert.db"
+
+
+def test_shipped_config_is_valid_and_lists_real_feeds() -> None:
+    config = load_config(REPO_ROOT / "config.toml")
+    assert len(config.feeds) >= 5
+    assert all(feed.url.startswith("https://") for feed in config.feeds)
+
+
+def test_named_file_missing_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("document", "fragment"),
+    [
+        ({"polling": {"interval": 5}}, "unknown config key polling.interval"),
+        ({"bogus": {}}, "unknown config key bogus"),
+        ({"polling": {"interval_seconds": "300"}}, "polling.interval_seconds: expected int, got str"),
+        ({"polling": {"interval_seconds": True}}, "polling.interval_seconds"),
+        ({"polling": {"timeout_seconds": 0}}, "polling.timeout_seconds: must be greater than 0"),
+        ({"polling": {"allow_private_addresses": 1}}, "polling.allow_private_addresses: expected bool"),
+        ({"telegram": {"admins": ["alice"]}}, "telegram.admins"),
+        ({"feeds": [{"name": "x"}]}, "feeds[0].url: missing"),
+        ({"feeds": [{"url": "https://a", "colour": "red"}]}, "unknown config key feeds[0].colour"),
+    ],
+)
+def test_bad_keys_are_named(document: dict, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(document)
+    message = str(info.value)
+    assert fragment in message
+    assert "\n" not in message
+
+
+def test_invalid_toml_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_text("[polling\ninterval_seconds = 3\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(bad)
+    assert "not valid TOML" in str(info.value)
+
+
+def test_token_comes_from_named_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = parse_config({"telegram": {"token_env": "MY_BOT_TOKEN"}})
+    monkeypatch.delenv("MY_BOT_TOKEN", raising=False)
+    assert config.token() is None
+    monkeypatch.setenv("MY_BOT_TOKEN", "123:abc")
+    assert config.token() == "123:abc"
+
+
+def test_cli_reports_bad_config_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_text("[storage]\npath = 3\n")
+    code = main(["feeds", "list", "--config", str(bad)])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert err.strip().count("\n") == 0
+    assert "storage.path" in err
+    assert "Traceback" not in err
