@@ -1,0 +1,124 @@
+"""A chat's subscriptions: add with a cap, list, remove by number or by query, and read all for the matcher.
+
+Queries are stored in canonical form (``matching.Query.canonical``) next to what the user typed, and are unique per
+chat, so "Kosovo" and "kosovo" are one subscription and a repeated ``/subscribe`` is "already subscribed".
+Numbers shown to the user are positions in the list ordered by id: stable while nothing is removed, and the same
+order ``/list`` shows. Never imports ``telegram``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlite_utils
+
+AddStatus = Literal["added", "exists", "limit"]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What :func:`add_subscription` did; ``subscription`` is the new or the existing row (None at the limit)."""
+
+    status: AddStatus
+    subscription: dict[str, Any] | None
+    count: int
+
+
+def list_subscriptions(db: sqlite_utils.Database, chat_id: int) -> list[dict[str, Any]]:
+    """A chat's subscriptions in the order ``/list`` numbers them."""
+    return list(db.query("SELECT * FROM subscriptions WHERE chat_id = ? ORDER BY id", [chat_id]))
+
+
+def count_subscriptions(db: sqlite_utils.Database, chat_id: int) -> int:
+    return int(db.execute("SELECT count(*) FROM subscriptions WHERE chat_id = ?", [chat_id]).fetchone()[0])
+
+
+def get_subscription(db: sqlite_utils.Database, subscription_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM subscriptions WHERE id = ?", [subscription_id]))
+    return rows[0] if rows else None
+
+
+def find_subscription(db: sqlite_utils.Database, chat_id: int, query: str) -> dict[str, Any] | None:
+    """The chat's subscription with this canonical query, if any."""
+    rows = list(db.query("SELECT * FROM subscriptions WHERE chat_id = ? AND query = ?", [chat_id, query]))
+    return rows[0] if rows else None
+
+
+def add_subscription(
+    db: sqlite_utils.Database,
+    chat_id: int,
+    query: str,
+    raw: str,
+    *,
+    max_subscriptions: int,
+    now: float | None = None,
+) -> AddResult:
+    """Subscribe a chat (which must exist in ``subscribers``) to a canonical query, unless it has it or is full.
+
+    A repeat is reported as ``exists`` before the cap is checked, so a full chat repeating a query hears "already
+    subscribed", which is the more useful answer. The check and the insert share one transaction.
+    """
+    now = time.time() if now is None else now
+    with db.conn:
+        existing = find_subscription(db, chat_id, query)
+        count = count_subscriptions(db, chat_id)
+        if existing is not None:
+            return AddResult("exists", existing, count)
+        if count >= max_subscriptions:
+            return AddResult("limit", None, count)
+        cursor = db.execute(
+            "INSERT INTO subscriptions (chat_id, query, raw, created_at) VALUES (?, ?, ?, ?)",
+            [chat_id, query, raw, now],
+        )
+        new_id = cursor.lastrowid
+    row = get_subscription(db, int(new_id)) if new_id is not None else None
+    return AddResult("added", row, count + 1)
+
+
+def remove_subscription(
+    db: sqlite_utils.Database, chat_id: int, subscription_id: int
+) -> dict[str, Any] | None:
+    """Remove one subscription by id if it belongs to the chat; returns the removed row (None: nothing to do)."""
+    with db.conn:
+        rows = list(
+            db.query("SELECT * FROM subscriptions WHERE id = ? AND chat_id = ?", [subscription_id, chat_id])
+        )
+        if not rows:
+            return None
+        db.execute("DELETE FROM subscriptions WHERE id = ?", [subscription_id])
+    return rows[0]
+
+
+def remove_by_number(db: sqlite_utils.Database, chat_id: int, number: int) -> dict[str, Any] | None:
+    """Remove the ``number``-th subscription as ``/list`` shows it (1-based); None if there is no such number."""
+    if number < 1:
+        return None
+    rows = list(
+        db.query(
+            "SELECT id FROM subscriptions WHERE chat_id = ? ORDER BY id LIMIT 1 OFFSET ?",
+            [chat_id, number - 1],
+        )
+    )
+    return remove_subscription(db, chat_id, rows[0]["id"]) if rows else None
+
+
+def remove_by_query(db: sqlite_utils.Database, chat_id: int, query: str) -> dict[str, Any] | None:
+    """Remove the chat's subscription with this canonical query; None if it has none."""
+    found = find_subscription(db, chat_id, query)
+    return remove_subscription(db, chat_id, found["id"]) if found else None
+
+
+def all_active(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:
+    """``(subscription id, canonical query)`` for every chat Telegram can reach, in id order, for a matcher build.
+
+    Paused chats are included: pausing is a delivery decision, and resuming must not need a matcher rebuild.
+    """
+    cursor = db.execute(
+        """SELECT s.id, s.query FROM subscriptions s JOIN subscribers b ON b.chat_id = s.chat_id
+           WHERE b.active = 1 ORDER BY s.id"""
+    )
+    for sub_id, query in cursor:
+        yield int(sub_id), str(query)

@@ -1,0 +1,128 @@
+"""Subscriber and subscription storage: caps, canonical uniqueness, numbering, forgetting and group migration."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage import subscribers, subscriptions
+from storage.db import connect
+
+
+@pytest.fixture
+def db():
+    database = connect(":memory:")
+    yield database
+    database.conn.close()
+
+
+def test_upsert_creates_once_and_keeps_flags(db):
+    row, created = subscribers.upsert_subscriber(db, 42, now=100.0)
+    assert created and row["active"] == 1 and row["paused"] == 0 and row["created_at"] == 100.0
+    subscribers.set_active(db, 42, False)
+    row, created = subscribers.upsert_subscriber(db, 42, chat_type="private", title="x", now=200.0)
+    assert not created
+    assert row["active"] == 0, "a command from a blocked chat must not undo the block by itself"
+    assert row["title"] == "x" and row["created_at"] == 100.0
+
+
+def test_set_active_and_paused_report_changes(db):
+    subscribers.upsert_subscriber(db, 1)
+    assert subscribers.set_active(db, 1, False) is True
+    assert subscribers.set_active(db, 1, False) is False
+    assert subscribers.set_active(db, 1, True) is True
+    assert subscribers.set_paused(db, 1, True) is True
+    assert subscribers.set_paused(db, 1, True) is False
+    assert subscribers.get_subscriber(db, 1)["paused"] == 1
+    assert subscribers.set_paused(db, 99, True) is False
+
+
+def test_add_is_unique_per_chat_and_capped(db):
+    subscribers.upsert_subscriber(db, 1)
+    subscribers.upsert_subscriber(db, 2)
+    first = subscriptions.add_subscription(db, 1, "kosovo", "Kosovo", max_subscriptions=2, now=10.0)
+    assert first.status == "added" and first.count == 1 and first.subscription["raw"] == "Kosovo"
+    again = subscriptions.add_subscription(db, 1, "kosovo", "KOSOVO", max_subscriptions=2)
+    assert again.status == "exists" and again.subscription["id"] == first.subscription["id"]
+    assert subscriptions.add_subscription(db, 2, "kosovo", "kosovo", max_subscriptions=2).status == "added"
+    assert subscriptions.add_subscription(db, 1, "serbia", "serbia", max_subscriptions=2).status == "added"
+    full = subscriptions.add_subscription(db, 1, "nato", "nato", max_subscriptions=2)
+    assert full.status == "limit" and full.subscription is None and full.count == 2
+    assert subscriptions.add_subscription(db, 1, "kosovo", "kosovo", max_subscriptions=2).status == "exists"
+    assert subscriptions.count_subscriptions(db, 1) == 2
+
+
+def test_remove_by_number_follows_list_order(db):
+    subscribers.upsert_subscriber(db, 1)
+    for q in ("a", "b", "c"):
+        subscriptions.add_subscription(db, 1, q, q, max_subscriptions=10)
+    assert [s["query"] for s in subscriptions.list_subscriptions(db, 1)] == ["a", "b", "c"]
+    assert subscriptions.remove_by_number(db, 1, 2)["query"] == "b"
+    assert subscriptions.remove_by_number(db, 1, 3) is None
+    assert subscriptions.remove_by_number(db, 1, 0) is None
+    assert subscriptions.remove_by_number(db, 1, 2)["query"] == "c"
+    assert [s["query"] for s in subscriptions.list_subscriptions(db, 1)] == ["a"]
+
+
+def test_remove_by_query_and_id_only_touch_own_chat(db):
+    subscribers.upsert_subscriber(db, 1)
+    subscribers.upsert_subscriber(db, 2)
+    mine = subscriptions.add_subscription(db, 1, "x", "x", max_subscriptions=10).subscription
+    theirs = subscriptions.add_subscription(db, 2, "x", "x", max_subscriptions=10).subscription
+    assert subscriptions.remove_subscription(db, 1, theirs["id"]) is None
+    assert subscriptions.remove_by_query(db, 1, "y") is None
+    assert subscriptions.remove_by_query(db, 1, "x")["id"] == mine["id"]
+    assert subscriptions.remove_subscription(db, 1, mine["id"]) is None
+    assert subscriptions.count_subscriptions(db, 2) == 1
+
+
+def test_all_active_skips_unreachable_chats(db):
+    subscribers.upsert_subscriber(db, 1)
+    subscribers.upsert_subscriber(db, 2)
+    a = subscriptions.add_subscription(db, 1, "a", "a", max_subscriptions=10).subscription
+    subscriptions.add_subscription(db, 2, "b", "b", max_subscriptions=10)
+    subscribers.set_active(db, 2, False)
+    subscribers.set_paused(db, 1, True)
+    assert list(subscriptions.all_active(db)) == [(a["id"], "a")]
+
+
+def test_forget_removes_everything_and_drops_pending(db):
+    subscribers.upsert_subscriber(db, 1)
+    sub = subscriptions.add_subscription(db, 1, "a", "a", max_subscriptions=10).subscription
+    db.execute(
+        "INSERT INTO deliveries (chat_id, story_id, article_id, state, created_at) VALUES (1, 1, 1, 'pending', 0)"
+    )
+    db.execute(
+        "INSERT INTO deliveries (chat_id, story_id, article_id, state, created_at) VALUES (1, 2, 2, 'sent', 0)"
+    )
+    db.conn.commit()
+    assert subscribers.forget_subscriber(db, 1) == [sub["id"]]
+    assert subscribers.get_subscriber(db, 1) is None
+    assert subscriptions.list_subscriptions(db, 1) == []
+    states = [r[0] for r in db.execute("SELECT state FROM deliveries ORDER BY story_id")]
+    assert states == ["dropped", "sent"]
+    assert subscribers.forget_subscriber(db, 1) == []
+
+
+def test_migrate_moves_settings_and_subscriptions(db):
+    subscribers.upsert_subscriber(db, -100, chat_type="group", title="G")
+    subscribers.set_paused(db, -100, True)
+    a = subscriptions.add_subscription(db, -100, "a", "a", max_subscriptions=10).subscription
+    dup = subscriptions.add_subscription(db, -100, "b", "b", max_subscriptions=10).subscription
+    subscribers.upsert_subscriber(db, -1001, chat_type="supergroup")
+    kept = subscriptions.add_subscription(db, -1001, "b", "b", max_subscriptions=10).subscription
+    assert subscribers.migrate_subscriber(db, -100, -1001) == [dup["id"]]
+    assert subscribers.get_subscriber(db, -100) is None
+    assert subscribers.get_subscriber(db, -1001)["chat_type"] == "supergroup"
+    ids = sorted(s["id"] for s in subscriptions.list_subscriptions(db, -1001))
+    assert ids == sorted([a["id"], kept["id"]])
+    assert subscribers.migrate_subscriber(db, -100, -1001) is None
+
+
+def test_migrate_into_new_chat_keeps_paused_flag(db):
+    subscribers.upsert_subscriber(db, -5, chat_type="group")
+    subscribers.set_paused(db, -5, True)
+    subscriptions.add_subscription(db, -5, "a", "a", max_subscriptions=10)
+    assert subscribers.migrate_subscriber(db, -5, -1005) == []
+    row = subscribers.get_subscriber(db, -1005)
+    assert row["paused"] == 1 and row["chat_type"] == "supergroup"
+    assert [s["query"] for s in subscriptions.list_subscriptions(db, -1005)] == ["a"]
