@@ -1,0 +1,225 @@
+"""One poll cycle: fetch the due feeds, parse them on every core, store what is new, group it into stories.
+
+Fetching is asyncio (hundreds of feeds wait on the network at once); parsing, cleaning and summarising are
+CPU-bound and run in a process pool so both cores work and the event loop stays free. A pipeline slot is held
+from the start of a fetch until its items are stored, so at most ``polling.max_concurrency`` bodies are in memory
+however fast the network is. Each feed's outcome is stored as soon as it is known, so an interrupted cycle keeps
+what it finished. Database writes happen on the event loop's thread (one SQLite connection, short transactions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from bot.config import Config
+from feeds.fetch import Fetcher, FetchResult
+from feeds.parse import ParsedFeed, process_feed
+from feeds.schedule import next_check_after_failure, next_check_after_success
+from storage import articles as article_store
+from storage import feeds as feed_store
+from storage import stories
+
+log = logging.getLogger(__name__)
+
+PARSE_WORKERS = min(4, max(2, os.cpu_count() or 2))
+
+ProgressCallback = Callable[[int, int], None]
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def parse_pool() -> ProcessPoolExecutor:
+    """The shared parse pool, started on first use ("spawn": the bot process has threads, fork is unsafe)."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(
+            max_workers=PARSE_WORKERS, mp_context=multiprocessing.get_context("spawn")
+        )
+    return _pool
+
+
+def shutdown_parse_pool() -> None:
+    """Stop the shared parse pool's workers (at shutdown, or after a worker died and broke the pool)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+@dataclass
+class PollResult:
+    new_article_ids: list[int] = field(default_factory=list)
+    feeds_polled: int = 0
+    feeds_failed: int = 0
+    feeds_not_modified: int = 0
+    started_failing: list[dict[str, Any]] = field(default_factory=list)
+    recovered: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+class _Cycle:
+    """State shared by the feeds of one cycle."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        config: Config,
+        fetcher: Fetcher,
+        executor: Executor,
+        now: float | None,
+        allow_private: bool,
+        owns_pool: bool,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.fetcher = fetcher
+        self.executor = executor
+        self.fixed_now = now
+        self.allow_private = allow_private
+        self.owns_pool = owns_pool
+        self.slots = asyncio.Semaphore(config.polling.max_concurrency)
+        self.result = PollResult()
+
+    def now(self) -> float:
+        return time.time() if self.fixed_now is None else self.fixed_now
+
+    def interval(self, feed: dict[str, Any]) -> int:
+        return int(feed["interval"] or self.config.polling.interval_seconds)
+
+    async def poll(self, feed: dict[str, Any]) -> None:
+        async with self.slots:
+            fetched = await self.fetcher.fetch(
+                feed["url"],
+                etag=feed["etag"],
+                last_modified=feed["last_modified"],
+                allow_private=self.allow_private,
+            )
+            if fetched.error is not None:
+                self._failed(feed, fetched.error, fetched)
+                return
+            if fetched.not_modified:
+                self._succeeded(feed, fetched, None)
+                return
+            known = article_store.known_guid_hashes(self.db, feed["id"])
+            loop = asyncio.get_running_loop()
+            pool = self.executor
+            try:
+                parsed = await loop.run_in_executor(
+                    pool, process_feed, fetched.body, fetched.content_type, known
+                )
+            except BrokenProcessPool:
+                # A worker died (killed for memory, most likely): this feed failed, the others go on in a new pool.
+                self._failed(feed, "internal error: the parser process died", fetched)
+                self._renew_pool(pool)
+                return
+            if isinstance(parsed, str):
+                self._failed(feed, parsed, fetched)
+                return
+            self._store(feed, fetched, parsed)
+
+    def _renew_pool(self, broken: Executor) -> None:
+        if self.owns_pool and broken is self.executor:
+            shutdown_parse_pool()
+            self.executor = parse_pool()
+
+    def _store(self, feed: dict[str, Any], fetched: FetchResult, parsed: ParsedFeed) -> None:
+        now = self.now()
+        new_ids = article_store.insert_articles(self.db, feed["id"], parsed.items, now=now)
+        if new_ids:
+            stories.assign_stories(self.db, new_ids, now)
+        self.result.new_article_ids.extend(new_ids)
+        self._succeeded(feed, fetched, parsed)
+
+    def _succeeded(self, feed: dict[str, Any], fetched: FetchResult, parsed: ParsedFeed | None) -> None:
+        now = self.now()
+        self.result.feeds_polled += 1
+        if parsed is None:
+            self.result.feeds_not_modified += 1
+        next_at = next_check_after_success(
+            now,
+            self.interval(feed),
+            max_age=fetched.max_age,
+            ttl=parsed.ttl_seconds if parsed else None,
+            retry_after=fetched.retry_after,
+        )
+        recovered = feed_store.record_success(
+            self.db,
+            feed["id"],
+            now=now,
+            next_check_at=next_at,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            title=parsed.title if parsed else None,
+            site_url=parsed.site_url if parsed else None,
+            not_modified=parsed is None,
+        )
+        if recovered:
+            self.result.recovered.append(feed_store.get_feed(self.db, feed["id"]) or feed)
+
+    def _failed(self, feed: dict[str, Any], error: str, fetched: FetchResult) -> None:
+        now = self.now()
+        self.result.feeds_polled += 1
+        self.result.feeds_failed += 1
+        self.result.errors[feed["id"]] = error
+        log.info("feed %s (%s) failed: %s", feed["id"], feed["url"], error)
+        next_at = next_check_after_failure(
+            now, self.interval(feed), feed["error_count"] + 1, feed["id"], retry_after=fetched.retry_after
+        )
+        if feed_store.record_failure(self.db, feed["id"], now=now, error=error, next_check_at=next_at):
+            self.result.started_failing.append(feed_store.get_feed(self.db, feed["id"]) or feed)
+
+
+async def poll_once(
+    db: sqlite_utils.Database,
+    config: Config,
+    *,
+    only_due: bool = True,
+    now: float | None = None,
+    progress: ProgressCallback | None = None,
+    allow_private: bool = True,
+    feeds: Iterable[dict[str, Any]] | None = None,
+    executor: Executor | None = None,
+) -> PollResult:
+    """Poll the due feeds (or every feed, or the given feed rows) once and store what is new.
+
+    ``allow_private=True`` trusts every URL (feeds from the config file or the CLI); pass False to refuse
+    loopback and private addresses. ``progress(done, total)`` is called after each feed. ``executor`` defaults to
+    the shared process pool; tests may pass any :class:`concurrent.futures.Executor`.
+    """
+    if feeds is not None:
+        todo = list(feeds)
+    elif only_due:
+        todo = feed_store.due_feeds(db, time.time() if now is None else now)
+    else:
+        todo = feed_store.all_feeds(db)
+    polling = config.polling
+    async with Fetcher(
+        timeout=polling.timeout_seconds,
+        max_body_bytes=polling.max_body_bytes,
+        max_concurrency=polling.max_concurrency,
+    ) as fetcher:
+        cycle = _Cycle(db, config, fetcher, executor or parse_pool(), now, allow_private, executor is None)
+        done = 0
+
+        async def one(feed: dict[str, Any]) -> None:
+            nonlocal done
+            try:
+                await cycle.poll(feed)
+            finally:
+                done += 1
+                if progress is not None:
+                    progress(done, len(todo))
+
+        await asyncio.gather(*(one(feed) for feed in todo))
+    return cycle.result
