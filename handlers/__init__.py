@@ -1,0 +1,46 @@
+"""Telegram commands and buttons, one module per command group; :func:`register` wires them into an Application.
+
+Order matters: the access gate runs first in its own group; specific commands and buttons come before the
+catch-alls in :mod:`handlers.fallback` (plain text, unknown commands).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from handlers import access, alerts, fallback, members, start, subscriptions
+from handlers.start import COMMANDS
+
+__all__ = ["COMMANDS", "register"]
+
+log = logging.getLogger(__name__)
+
+
+def register(app: Application) -> None:
+    app.add_handler(access.HANDLER, group=access.GROUP)
+    for module in (start, subscriptions, alerts, members, fallback):
+        app.add_handlers(module.HANDLERS)
+    app.add_error_handler(on_error)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log a handler failure in one line (never the token: PTB's errors do not carry the URL) and tell the user."""
+    error = context.error
+    if isinstance(error, Forbidden | NetworkError):
+        log.warning("could not answer an update: %s: %s", type(error).__name__, error)
+        return
+    log.error("handler failed", exc_info=error)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat is not None
+        and not isinstance(error, TelegramError)
+    ):
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(
+                update.effective_chat.id, "Sorry, something went wrong. Please try again."
+            )

@@ -2,7 +2,8 @@
 
 A subscriber row is created the first time a chat uses the bot (``/start`` or any command) so that every later
 table can reference it. ``active`` is the bot's knowledge of whether Telegram will accept messages for the chat
-(a block or a kick clears it; ``/start`` or being re-added sets it); ``paused`` is the user's own choice.
+(a block or a kick clears it, see also ``storage.outbox.deactivate_chat``; ``/start`` or being re-added
+sets it); ``paused`` is the user's own choice.
 Never imports ``telegram``.
 """
 
@@ -12,6 +13,8 @@ import time
 from typing import Any
 
 import sqlite_utils
+
+from storage import outbox
 
 
 def get_subscriber(db: sqlite_utils.Database, chat_id: int) -> dict[str, Any] | None:
@@ -77,45 +80,20 @@ def forget_subscriber(db: sqlite_utils.Database, chat_id: int) -> list[int]:
     Alerts not yet sent are dropped too, so "forget me" is not followed by one last message; alerts already sent
     stay in the outbox because they are what keeps a story from being sent twice if the chat comes back.
     """
+    outbox.drop_pending_for_chat(db, chat_id, "subscriber left")
     with db.conn:
         ids = [row[0] for row in db.execute("SELECT id FROM subscriptions WHERE chat_id = ?", [chat_id])]
         db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
         db.execute("DELETE FROM subscribers WHERE chat_id = ?", [chat_id])
-        db.execute(
-            "UPDATE deliveries SET state = 'dropped', last_error = 'subscriber left' "
-            "WHERE chat_id = ? AND state = 'pending'",
-            [chat_id],
-        )
     return ids
 
 
-def migrate_subscriber(db: sqlite_utils.Database, old_chat_id: int, new_chat_id: int) -> list[int] | None:
-    """Move a group that became a supergroup to its new chat id, keeping its settings and subscriptions.
-
-    Subscription ids do not change, so a live matcher needs no update except for the returned ids: queries the new
-    chat already had, whose old duplicates were deleted. Returns None if the old chat is unknown, so a second call
-    (Telegram reports a migration in both chats) does nothing.
-    """
-    with db.conn:
-        old = db.execute("SELECT 1 FROM subscribers WHERE chat_id = ?", [old_chat_id]).fetchone()
-        if old is None:
-            return None
-        db.execute(
-            """INSERT OR IGNORE INTO subscribers
-               (chat_id, chat_type, title, active, created_at, paused, muted_until, timezone, digest,
-                digest_time, quiet_start, quiet_end)
-               SELECT ?, 'supergroup', title, active, created_at, paused, muted_until, timezone, digest,
-                      digest_time, quiet_start, quiet_end
-               FROM subscribers WHERE chat_id = ?""",
-            [new_chat_id, old_chat_id],
+def latest_alert(db: sqlite_utils.Database, chat_id: int) -> dict[str, Any] | None:
+    """The chat's most recently sent alert (its outbox row): what ``/why`` without a reply is about."""
+    rows = list(
+        db.query(
+            "SELECT * FROM deliveries WHERE chat_id = ? AND state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT 1",
+            [chat_id],
         )
-        # A query the new chat already has stays with the new chat; the old duplicate goes with the old row.
-        db.execute(
-            "UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?", [new_chat_id, old_chat_id]
-        )
-        dropped = [
-            row[0] for row in db.execute("SELECT id FROM subscriptions WHERE chat_id = ?", [old_chat_id])
-        ]
-        db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [old_chat_id])
-        db.execute("DELETE FROM subscribers WHERE chat_id = ?", [old_chat_id])
-    return dropped
+    )
+    return rows[0] if rows else None

@@ -103,26 +103,15 @@ def test_forget_removes_everything_and_drops_pending(db):
     assert subscribers.forget_subscriber(db, 1) == []
 
 
-def test_migrate_moves_settings_and_subscriptions(db):
-    subscribers.upsert_subscriber(db, -100, chat_type="group", title="G")
-    subscribers.set_paused(db, -100, True)
-    a = subscriptions.add_subscription(db, -100, "a", "a", max_subscriptions=10).subscription
-    dup = subscriptions.add_subscription(db, -100, "b", "b", max_subscriptions=10).subscription
-    subscribers.upsert_subscriber(db, -1001, chat_type="supergroup")
-    kept = subscriptions.add_subscription(db, -1001, "b", "b", max_subscriptions=10).subscription
-    assert subscribers.migrate_subscriber(db, -100, -1001) == [dup["id"]]
-    assert subscribers.get_subscriber(db, -100) is None
-    assert subscribers.get_subscriber(db, -1001)["chat_type"] == "supergroup"
-    ids = sorted(s["id"] for s in subscriptions.list_subscriptions(db, -1001))
-    assert ids == sorted([a["id"], kept["id"]])
-    assert subscribers.migrate_subscriber(db, -100, -1001) is None
-
-
-def test_migrate_into_new_chat_keeps_paused_flag(db):
-    subscribers.upsert_subscriber(db, -5, chat_type="group")
-    subscribers.set_paused(db, -5, True)
-    subscriptions.add_subscription(db, -5, "a", "a", max_subscriptions=10)
-    assert subscribers.migrate_subscriber(db, -5, -1005) == []
-    row = subscribers.get_subscriber(db, -1005)
-    assert row["paused"] == 1 and row["chat_type"] == "supergroup"
-    assert [s["query"] for s in subscriptions.list_subscriptions(db, -1005)] == ["a"]
+def test_latest_alert_is_the_last_sent_one(db):
+    subscribers.upsert_subscriber(db, 1)
+    assert subscribers.latest_alert(db, 1) is None
+    rows = [(1, 1, "sent", 10.0), (2, 2, "sent", 20.0), (3, 3, "pending", None)]
+    for story, article, state, sent_at in rows:
+        db.execute(
+            "INSERT INTO deliveries (chat_id, story_id, article_id, state, sent_at, created_at) VALUES (1, ?, ?, ?, ?, 0)",
+            [story, article, state, sent_at],
+        )
+    db.conn.commit()
+    assert subscribers.latest_alert(db, 1)["story_id"] == 2
+    assert subscribers.latest_alert(db, 2) is None

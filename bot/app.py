@@ -1,0 +1,219 @@
+"""Build the running bot: the PTB Application, its handlers, and the scheduled work that turns feeds into alerts.
+
+Two jobs run on PTB's JobQueue (APScheduler), each with ``max_instances=1`` and ``coalesce`` so a slow cycle is
+never run twice at once nor caught up in a burst:
+
+* **poll**: fetch the feeds that are due, store what is new, match it against every subscription at once and write
+  outbox rows; then nudge the delivery job so a fresh alert does not wait for its next tick;
+* **deliver**: send what the outbox holds, rate limited, until nothing is due.
+
+Each job and the handlers use their own SQLite connection, so no connection is ever shared between threads, and a
+long poll transaction never makes a command wait on the event loop. The matcher is built once at start (in a thread:
+a million subscriptions take seconds) and then kept live by the handlers' ``add``/``remove``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlite_utils
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, Job
+from telegram.request import BaseRequest
+
+from bot.config import Config
+from bot.delivery import Deliverer, rate_limiter, recover
+from bot.fanout import fan_out_pending, load_matcher
+from bot.guard import Guard
+from bot.ingest import PollResult, poll_once, shutdown_parse_pool
+from bot.messages import truncate
+from handlers import COMMANDS, register
+from handlers.context import DbWorker, Services
+from matching import Matcher
+from storage import feeds as feed_store
+from storage.db import connect
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+_RATE_LIMIT_RETRIES = 3
+_DELIVERY_TICK = 1.0
+_DELIVERY_SLICE = 30.0  # seconds one delivery job may run before yielding its slot to the next tick
+
+
+def poll_tick(config: Config) -> float:
+    """How often the poll job looks for due feeds: often enough that an alert is late by at most a few seconds
+    beyond the feed's interval, and never more often than once a second (the check is one indexed query)."""
+    intervals = [config.polling.interval_seconds] + [
+        f.interval_seconds for f in config.feeds if f.interval_seconds
+    ]
+    return max(1.0, min(5.0, min(intervals) / 10))
+
+
+@dataclass
+class Pipeline:
+    """The scheduled work and the connections it owns (one per job, never shared between threads at once)."""
+
+    config: Config
+    poll_db: sqlite_utils.Database
+    deliverer: Deliverer
+    matcher: Matcher
+    trusted_feeds: frozenset[int]
+    deliver_job: Job | None = None
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _poll_task: asyncio.Task | None = None
+
+    async def poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Poll due feeds, fan out new (and any crash-orphaned) articles, and wake the delivery job."""
+        if self.stopping.is_set():
+            return
+        self._poll_task = asyncio.current_task()
+        try:
+            result = await self._poll_feeds()
+            created = await asyncio.to_thread(
+                fan_out_pending,
+                self.poll_db,
+                self.matcher,
+                max_age_hours=self.config.alerts.max_age_hours,
+                max_per_hour=self.config.alerts.max_per_hour,
+            )
+        except asyncio.CancelledError:
+            # Shutdown: what each feed finished is already stored, and unmatched articles are matched next start.
+            return
+        finally:
+            self._poll_task = None
+        if any(created.values()) and self.deliver_job is not None and self.deliver_job.job is not None:
+            self.deliver_job.job.modify(next_run_time=datetime.now(UTC))
+        await self._tell_admins(context, result)
+
+    async def _poll_feeds(self) -> PollResult:
+        """Config-file feeds may live anywhere (the operator wrote them); others (added from Telegram) may only
+        point at private or loopback addresses when ``allow_private_addresses`` says so."""
+        due = await asyncio.to_thread(feed_store.due_feeds, self.poll_db)
+        trusted = [feed for feed in due if feed["id"] in self.trusted_feeds]
+        others = [feed for feed in due if feed["id"] not in self.trusted_feeds]
+        result = PollResult()
+        for group, allow_private in ((trusted, True), (others, self.config.polling.allow_private_addresses)):
+            if group:
+                part = await poll_once(self.poll_db, self.config, feeds=group, allow_private=allow_private)
+                result.new_article_ids += part.new_article_ids
+                result.started_failing += part.started_failing
+                result.recovered += part.recovered
+        return result
+
+    async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.deliverer.run_until_idle(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
+
+    def stop(self) -> None:
+        """Ask the jobs to finish now (before PTB waits for them): delivery ends its batch, a poll is cancelled."""
+        self.stopping.set()
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+
+    async def _tell_admins(self, context: ContextTypes.DEFAULT_TYPE, result: PollResult) -> None:
+        """One message when a feed starts failing and one when it recovers, never one per failure."""
+        notes = [
+            f"⚠️ Feed failing: {_feed_label(feed)}: {feed.get('last_error') or 'error'}"
+            for feed in result.started_failing
+        ]
+        notes += [f"✅ Feed recovered: {_feed_label(feed)}" for feed in result.recovered]
+        if not notes:
+            return
+        for admin in self.config.telegram.admins:
+            try:
+                await context.bot.send_message(admin, truncate("\n".join(notes), 4000, escaped=True))
+            except TelegramError as error:  # an unreachable admin must not stop the poll cycle
+                log.warning("could not tell admin %s about feed health: %s", admin, type(error).__name__)
+
+    def close(self) -> None:
+        self.poll_db.conn.close()
+        self.deliverer.db.conn.close()
+
+
+def _feed_label(feed: dict) -> str:
+    return str(feed.get("name") or feed.get("title") or feed.get("url"))
+
+
+def build_application(config: Config, token: str, *, request: BaseRequest | None = None) -> Application:
+    """The Application for ``newsalert run`` (``request=None``: HTTP to ``base_url``) or ``newsalert chat``
+    (``request``: the terminal's local Bot API). Storage opens and jobs start in PTB's post_init."""
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(config.telegram.base_url)
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
+        .rate_limiter(rate_limiter(config.telegram.messages_per_second, max_retries=_RATE_LIMIT_RETRIES))
+        .post_init(_start)
+        .post_shutdown(_stop)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    app.bot_data["config"] = config
+    register(app)
+    return app
+
+
+async def _start(app: Application) -> None:
+    """Open storage, build the matcher, announce the commands, schedule the jobs (PTB calls this once)."""
+    config: Config = app.bot_data["config"]
+    path = config.storage.path
+    poll_db = await asyncio.to_thread(connect, path)
+    trusted = await asyncio.to_thread(feed_store.sync_config_feeds, poll_db, config.feeds)
+    deliver_db = await asyncio.to_thread(connect, path)
+    # Rows a crash left in 'sending' go back to 'pending': only messages in flight at the crash may repeat.
+    await asyncio.to_thread(recover, deliver_db)
+    matcher = await asyncio.to_thread(load_matcher, poll_db)
+    pipeline = Pipeline(config, poll_db, Deliverer(app.bot, deliver_db), matcher, frozenset(trusted))
+    app.bot_data["pipeline"] = pipeline
+    app.bot_data["services"] = Services(
+        config=config,
+        db=await asyncio.to_thread(DbWorker, path),
+        matcher=matcher,
+        guard=Guard(config.telegram),
+    )
+    await app.bot.set_my_commands([BotCommand(name, description) for name, description in COMMANDS])
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _request_stop, app)
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    tick = poll_tick(config)
+    job_kwargs = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    pipeline.deliver_job = app.job_queue.run_repeating(
+        pipeline.deliver,
+        interval=_DELIVERY_TICK,
+        first=0.1,
+        name="deliver",
+        job_kwargs=dict(job_kwargs, jitter=0.1),
+    )
+    app.job_queue.run_repeating(
+        pipeline.poll, interval=tick, first=0.1, name="poll", job_kwargs=dict(job_kwargs, jitter=tick / 5)
+    )
+    log.info("newsalert started: %d feeds in config, poll tick %.1fs", len(config.feeds), tick)
+
+
+def _request_stop(app: Application) -> None:
+    """SIGINT/SIGTERM: let the jobs finish quickly, then leave run_polling, whose cleanup stops everything."""
+    pipeline: Pipeline | None = app.bot_data.get("pipeline")
+    if pipeline is not None:
+        pipeline.stop()
+    app.stop_running()
+
+
+async def _stop(app: Application) -> None:
+    """Close what :func:`_start` opened (PTB calls this after the jobs and the updater stopped)."""
+    services: Services | None = app.bot_data.get("services")
+    if services is not None:
+        await asyncio.to_thread(services.db.close)
+    pipeline: Pipeline | None = app.bot_data.get("pipeline")
+    if pipeline is not None:
+        pipeline.close()
+    await asyncio.to_thread(shutdown_parse_pool)

@@ -1,0 +1,289 @@
+"""``newsalert chat``: the real bot in a terminal, with no Telegram account.
+
+The Application, handlers, jobs, matcher and delivery are exactly those of ``newsalert run``; only PTB's transport is
+replaced. :class:`TerminalBotApi` is a :class:`telegram.request.BaseRequest` that answers the Bot API calls itself:
+what the bot sends is printed (its HTML rendered readably), and each line typed becomes an update, as if sent from
+a private chat. Feeds are polled for real, so alerts are printed as they arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from html.parser import HTMLParser
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from telegram.request import BaseRequest, RequestData
+
+CHAT_ID = 1
+BOT_USER = {"id": 1000, "is_bot": True, "first_name": "newsalert", "username": "newsalert_bot"}
+USER = {"id": CHAT_ID, "is_bot": False, "first_name": "You"}
+BANNER = (
+    "newsalert chat: you are talking to the bot. Type /subscribe kosovo, /list, /help ...\n"
+    "A number presses the button shown with it ([2]); Ctrl-D or Ctrl-C quits.\n"
+)
+
+
+class _Renderer(HTMLParser):
+    """Telegram HTML as terminal text: bold/italic/underline via ANSI (when a terminal), links as "label (url)"."""
+
+    _STYLES = {
+        "b": "1",
+        "strong": "1",
+        "i": "3",
+        "em": "3",
+        "u": "4",
+        "ins": "4",
+        "s": "9",
+        "del": "9",
+        "strike": "9",
+    }
+
+    def __init__(self, ansi: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ansi = ansi
+        self.out: list[str] = []
+        self._links: list[str | None] = []
+        self._link_text: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._STYLES and self.ansi:
+            self.out.append(f"\x1b[{self._STYLES[tag]}m")
+        elif tag == "a":
+            self._links.append(dict(attrs).get("href"))
+            self._link_text.append(len(self.out))
+        elif tag == "code":
+            self.out.append("`")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._STYLES and self.ansi:
+            self.out.append("\x1b[0m")
+        elif tag == "a" and self._links:
+            href = self._links.pop()
+            start = self._link_text.pop()
+            label = "".join(self.out[start:])
+            if href and href != label:
+                self.out.append(f" ({href})")
+        elif tag == "code":
+            self.out.append("`")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+
+def render_html(source: str, *, ansi: bool = False) -> str:
+    renderer = _Renderer(ansi)
+    renderer.feed(source)
+    renderer.close()
+    return "".join(renderer.out)
+
+
+class TerminalBotApi(BaseRequest):
+    """The Bot API answered in-process: sent messages go to ``out``, typed lines come from :meth:`type_line`.
+
+    Buttons are numbered as they are printed; typing a number presses one (a ``callback_query`` update).
+    """
+
+    def __init__(self, out: TextIO = sys.stdout, *, ansi: bool | None = None) -> None:
+        self._out = out
+        self._ansi = out.isatty() if ansi is None else ansi
+        self._updates: asyncio.Queue[dict[str, Any]] | None = None
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._buttons: dict[int, tuple[int, str]] = {}
+        self._button_numbers = itertools.count(1)
+        self._messages: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        if self._updates is None:
+            self._updates = asyncio.Queue()
+
+    async def shutdown(self) -> None:
+        return None
+
+    # ---------------------------------------------------------------- typed input
+
+    def type_line(self, line: str) -> None:
+        """Turn one typed line into an update (call on the event loop)."""
+        text = line.strip()
+        if not text:
+            return
+        if text.isdigit() and int(text) in self._buttons:
+            message_id, data = self._buttons[int(text)]
+            self._push(
+                "callback_query",
+                {
+                    "id": str(next(self._callback_ids)),
+                    "from": USER,
+                    "message": self._messages[message_id],
+                    "chat_instance": "terminal",
+                    "data": data,
+                },
+            )
+            return
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": CHAT_ID, "type": "private", "first_name": "You"},
+            "from": USER,
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}
+            ]
+        self._push("message", message)
+
+    def _push(self, kind: str, payload: dict[str, Any]) -> None:
+        assert self._updates is not None, "initialize() first"
+        self._updates.put_nowait({"update_id": next(self._update_ids), kind: payload})
+
+    # ---------------------------------------------------------------- the Bot API
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+        params = request_data.parameters if request_data is not None else {}
+        handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_api_{name}", None)
+        if name == "getupdates":
+            return _ok(await self._get_updates(params))
+        if handler is None:
+            return 400, json.dumps(
+                {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": f"Bad Request: {name} is not available in newsalert chat",
+                }
+            ).encode()
+        return _ok(handler(params))
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        assert self._updates is not None
+        timeout = float(params.get("timeout") or 0)
+        batch: list[dict[str, Any]] = []
+        try:
+            batch.append(
+                await asyncio.wait_for(self._updates.get(), timeout)
+                if timeout
+                else self._updates.get_nowait()
+            )
+        except (TimeoutError, asyncio.QueueEmpty):
+            return []
+        while not self._updates.empty():
+            batch.append(self._updates.get_nowait())
+        return batch
+
+    def _api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(
+            BOT_USER, can_join_groups=False, can_read_all_group_messages=False, supports_inline_queries=False
+        )
+
+    def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    _api_setmycommands = _api_deletewebhook
+    _api_deletemycommands = _api_deletewebhook
+    _api_answercallbackquery = _api_deletewebhook
+
+    def _api_getchatmember(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"status": "creator", "user": USER, "is_anonymous": False}
+
+    def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private", "first_name": "You"},
+            "from": BOT_USER,
+            "text": html.unescape(str(params.get("text", ""))),
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._messages[message["message_id"]] = message
+        self._print(params, message["message_id"], edited=False)
+        return message
+
+    def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
+        message_id = int(params["message_id"])
+        message = self._messages.get(message_id) or {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private", "first_name": "You"},
+            "from": BOT_USER,
+        }
+        message["text"] = html.unescape(str(params.get("text", "")))
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._messages[message_id] = message
+        self._print(params, message_id, edited=True)
+        return message
+
+    def _api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._messages[int(params["message_id"])]
+        message["reply_markup"] = params.get("reply_markup")
+        self._print(
+            {"text": "", "reply_markup": params.get("reply_markup")}, message["message_id"], edited=True
+        )
+        return message
+
+    # ---------------------------------------------------------------- output
+
+    def _print(self, params: dict[str, Any], message_id: int, *, edited: bool) -> None:
+        text = str(params.get("text", ""))
+        body = render_html(text, ansi=self._ansi) if params.get("parse_mode") == "HTML" else text
+        head = f"── bot #{message_id}" + (" (edited)" if edited else "") + " " + "─" * 20
+        lines = [head, body] if body else [head]
+        rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+        labels = []
+        for row in rows:
+            for button in row:
+                if "callback_data" in button:
+                    number = next(self._button_numbers)
+                    self._buttons[number] = (message_id, button["callback_data"])
+                    labels.append(f"[{number}] {button['text']}")
+                elif "url" in button:
+                    labels.append(f"{button['text']} ({button['url']})")
+        if labels:
+            lines.append("   ".join(labels))
+        with self._lock:
+            self._out.write("\n".join(lines) + "\n\n")
+            self._out.flush()
+
+
+def _ok(result: Any) -> tuple[int, bytes]:
+    return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def read_lines(
+    loop: asyncio.AbstractEventLoop, api: TerminalBotApi, on_eof: Callable[[], None], stream: TextIO
+) -> None:
+    """Feed ``stream`` (stdin) to the bot line by line from a daemon thread; ``on_eof`` runs on the loop at EOF."""
+
+    def pump() -> None:
+        for line in stream:
+            loop.call_soon_threadsafe(api.type_line, line)
+        loop.call_soon_threadsafe(on_eof)
+
+    threading.Thread(target=pump, name="terminal-input", daemon=True).start()

@@ -1,0 +1,123 @@
+"""``newsalert run`` (the bot on Telegram) and ``newsalert chat`` (the same bot in this terminal).
+
+``run`` stops cleanly on SIGINT/SIGTERM with exit status 0: PTB's ``run_polling`` catches the signal, stops the
+long poll (confirming what was read), waits for the jobs, and our post-shutdown closes the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.chat import BANNER, TerminalBotApi, read_lines
+from bot.cli import CliError, add_config_option
+from bot.config import Config, StorageConfig, load_config
+from bot.delivery import install_token_redaction
+from storage.db import connect
+
+_BOOTSTRAP_RETRIES = 5
+_CHAT_TOKEN = "0:terminal"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    run = subparsers.add_parser("run", help="run the bot on Telegram until SIGINT/SIGTERM")
+    add_config_option(run)
+    run.set_defaults(func=run_command)
+    chat = subparsers.add_parser("chat", help="try the bot in this terminal, no Telegram account needed")
+    add_config_option(chat)
+    chat.set_defaults(func=chat_command)
+
+
+def setup_logging(level: int, token: str | None = None) -> None:
+    """One handler on stderr; every record is scrubbed of the token (:func:`bot.delivery.install_token_redaction`)."""
+    install_token_redaction(token)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Per-request and per-job lines would drown what matters (and httpx's carry the token in the URL).
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    token = config.token()
+    if token is None:
+        raise CliError(
+            f"no bot token: set the {config.telegram.token_env} environment variable to the token from @BotFather, "
+            "or try the bot without Telegram: newsalert chat",
+            2,
+        )
+    setup_logging(logging.INFO, token)
+    _check_storage(config)
+    app = build_application(config, token)
+    try:
+        app.run_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=_BOOTSTRAP_RETRIES,
+            stop_signals=(signal.SIGINT, signal.SIGTERM),
+            close_loop=False,
+        )
+    except InvalidToken:
+        raise CliError(
+            f"Telegram refused the bot token in {config.telegram.token_env}; check it with @BotFather", 2
+        ) from None
+    except NetworkError as error:
+        raise CliError(
+            f"cannot reach the Telegram Bot API at {config.telegram.base_url}: {error}", 1
+        ) from None
+    return 0
+
+
+def chat_database(path: str) -> str:
+    """The terminal bot's own database beside the real one, so trying it never touches real users' alerts."""
+    file = Path(path)
+    return str(file.with_name(f"{file.stem}.chat{file.suffix or '.db'}"))
+
+
+def chat_command(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    config = dataclasses.replace(config, storage=StorageConfig(path=chat_database(config.storage.path)))
+    setup_logging(logging.WARNING)
+    _check_storage(config)
+    api = TerminalBotApi(sys.stdout)
+    app = build_application(config, _CHAT_TOKEN, request=api)
+    started = app.post_init
+
+    async def start_terminal(application: object) -> None:
+        if started is not None:
+            await started(app)
+        read_lines(asyncio.get_running_loop(), api, app.stop_running, sys.stdin)
+
+    app.post_init = start_terminal
+    sys.stdout.write(
+        BANNER + f"(database {config.storage.path}, {len(config.feeds)} feeds from the config)\n\n"
+    )
+    sys.stdout.flush()
+    app.run_polling(
+        allowed_updates=ALLOWED_UPDATES,
+        poll_interval=0,
+        timeout=10,
+        stop_signals=(signal.SIGINT, signal.SIGTERM),
+        close_loop=False,
+    )
+    return 0
+
+
+def _check_storage(config: Config) -> None:
+    """Fail with one line before starting if the database cannot be opened (bad path, read-only dir)."""
+    try:
+        connect(config.storage.path).conn.close()
+    except (sqlite3.Error, OSError) as error:
+        raise CliError(f"cannot open the database {config.storage.path}: {error}", 1) from None

@@ -1,0 +1,60 @@
+"""The gate every update passes before any command: repeats, allowed users and the per-user rate limit.
+
+It runs in its own handler group ahead of the others and stops the update (``ApplicationHandlerStop``) when it
+must not be handled. Membership and migration updates always pass: they are Telegram's, not the user's.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from handlers.context import services
+
+GROUP = -1
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    guard = services(context).guard
+    if not guard.seen.first_time(update.update_id):
+        raise ApplicationHandlerStop
+    if update.my_chat_member is not None:
+        return
+    message = update.message or update.edited_message
+    if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+        return
+    user = update.effective_user
+    if update.edited_message is not None or user is None or user.is_bot:
+        raise ApplicationHandlerStop
+    if message is not None and not message.text:
+        # Photos, stickers, joins...: nothing to answer, and not worth a rate-limit slot.
+        raise ApplicationHandlerStop
+    if message is not None and message.chat.type != "private" and not message.text.startswith("/"):
+        # Group chatter (when privacy mode is off) is not for us.
+        raise ApplicationHandlerStop
+    if not guard.is_allowed(user.id):
+        await _refuse(update, context, "This bot is private.", user.id, 60.0)
+        raise ApplicationHandlerStop
+    wait = guard.rate.take(user.id)
+    if wait is not None:
+        await _refuse(
+            update, context, f"Too many commands: wait {max(1, round(wait))} s and try again.", user.id, wait
+        )
+        raise ApplicationHandlerStop
+
+
+async def _refuse(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, user_id: int, wait: float
+) -> None:
+    """Say no once per window: answering every message of a flood would be a flood of our own."""
+    if not services(context).guard.rate.first_refusal(user_id, wait):
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+HANDLER = TypeHandler(Update, gate)

@@ -1,0 +1,150 @@
+"""Follow-ups on an alert: ``/why`` and ``/more`` (as a reply to the alert, or its buttons).
+
+An alert is found through its outbox row: buttons carry the row id (``why:<id>``), and a reply names the alert's
+message id, which the outbox stored when it was sent. ``/why`` and ``/more`` sent without a reply answer about the
+chat's latest alert, which is what a user typing them right after an alert means.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.messages import MAX_MESSAGE, bold, escape, format_time, italic, link, parse_callback, split_message
+from feeds.summary import summarize
+from handlers.context import services
+from storage import articles, outbox, stories, subscribers
+
+_MORE_SUMMARY_CHARS = 1200
+_MAX_SOURCES = 15
+
+
+def _find_delivery(
+    db: Any, chat_id: int, message_id: int | None, delivery_id: int | None
+) -> dict[str, Any] | None:
+    """The chat's alert by outbox id, by the id of the message it became, or (neither given) its latest one."""
+    if delivery_id is not None:
+        row = outbox.get_delivery(db, delivery_id)
+        return row if row is not None and row["chat_id"] == chat_id else None
+    if message_id is not None:
+        return outbox.find_by_message(db, chat_id, message_id)
+    return subscribers.latest_alert(db, chat_id)
+
+
+def explain(delivery: dict[str, Any], article: dict[str, Any] | None) -> str:
+    """Why an alert was sent, as HTML, from the explanation the fan-out stored with the outbox row."""
+    try:
+        stored = json.loads(delivery["explanation"] or "{}")
+    except ValueError:
+        stored = {"why": delivery["explanation"]}
+    if not isinstance(stored, dict):
+        stored = {"why": str(stored)}
+    lines = ["<b>Why you got this alert</b>"]
+    if article is not None:
+        lines.append(italic(article["title"] or "Untitled article"))
+    if stored.get("subscription"):
+        lines.append(f"Your subscription {bold(stored['subscription'])} matched.")
+    if stored.get("why"):
+        lines.append(escape(stored["why"]))
+    if len(lines) == 1 or (article is not None and len(lines) == 2):
+        lines.append("The match was not recorded for this alert.")
+    return "\n".join(lines)
+
+
+def _why_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | None) -> str | None:
+    delivery = _find_delivery(db, chat_id, message_id, delivery_id)
+    if delivery is None:
+        return None
+    return explain(delivery, articles.get_article(db, delivery["article_id"]))
+
+
+def _more_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | None) -> list[str] | None:
+    """The longer summary, the times, and every other source of the story (HTML, split to fit messages)."""
+    delivery = _find_delivery(db, chat_id, message_id, delivery_id)
+    if delivery is None:
+        return None
+    article = articles.get_article(db, delivery["article_id"])
+    if article is None:
+        return ["That article is no longer stored."]
+    subscriber = subscribers.get_subscriber(db, chat_id)
+    zone = subscriber["timezone"] if subscriber else "UTC"
+    lines = [bold(article["title"] or "Untitled article")]
+    when = format_time(article["published"] or article["first_seen"], zone)
+    if when:
+        lines.append(italic(when))
+    longer = (
+        summarize(article["text"], max_chars=_MORE_SUMMARY_CHARS, title=article["title"])
+        if article["text"]
+        else ""
+    )
+    if longer or article["summary"]:
+        lines += ["", escape(longer or article["summary"])]
+    if article["url"]:
+        lines += ["", link(article["url"], "Read the article")]
+    others = [a for a in stories.story_articles(db, delivery["story_id"]) if a["id"] != article["id"]]
+    if others:
+        lines += ["", f"<b>Also reported by</b> ({len(others)}):"]
+        for other in others[:_MAX_SOURCES]:
+            label = f"{other['feed_name']}: {other['title'] or 'untitled'}"
+            item = link(other["url"], label) if other["url"] else escape(label)
+            stamp = format_time(other["published"] or other["first_seen"], zone)
+            lines.append(f"• {item}" + (f" · {escape(stamp)}" if stamp else ""))
+        if len(others) > _MAX_SOURCES:
+            lines.append(f"… and {len(others) - _MAX_SOURCES} more")
+    return split_message("\n".join(lines), MAX_MESSAGE)
+
+
+_NOT_FOUND = "I can't find that alert any more. Reply to an alert with /why or /more, or use its buttons."
+_NONE_YET = "No alerts here yet. Reply to an alert with /why or /more, or use its buttons."
+
+
+async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE, builder: Any) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    replied = message.reply_to_message
+    replied_id = replied.message_id if replied is not None else None
+    result = await services(context).db.run(builder, chat.id, replied_id, None)
+    if result is None:
+        await message.reply_text(_NOT_FOUND if replied_id is not None else _NONE_YET)
+        return
+    for part in [result] if isinstance(result, str) else result:
+        await message.reply_text(part, reply_to_message_id=replied_id)
+
+
+async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _command(update, context, _why_tx)
+
+
+async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _command(update, context, _more_tx)
+
+
+async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``why:<id>`` and ``more:<id>``: answer in the chat, as a reply to the alert the button is on."""
+    callback = update.callback_query
+    chat = update.effective_chat
+    parsed = parse_callback(callback.data if callback else None)
+    if callback is None or chat is None or parsed is None:
+        return
+    action, delivery_id = parsed
+    builder = _why_tx if action == "why" else _more_tx
+    result = await services(context).db.run(builder, chat.id, None, delivery_id)
+    if result is None:
+        await callback.answer("That alert is no longer stored.", show_alert=True)
+        return
+    await callback.answer()
+    reply_to = callback.message.message_id if callback.message is not None else None
+    for part in [result] if isinstance(result, str) else result:
+        await context.bot.send_message(chat.id, part, reply_to_message_id=reply_to)
+
+
+HANDLERS = [
+    CommandHandler("why", why),
+    CommandHandler("more", more),
+    CallbackQueryHandler(alert_button, pattern=r"^(why|more):\d+$"),
+]

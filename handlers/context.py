@@ -1,0 +1,93 @@
+"""What every handler needs (config, database, live matcher, guard), and the helpers they share.
+
+Handlers run on the event loop, which must never wait on SQLite: a poll cycle holding the write lock could stall
+every chat for seconds. So handlers get their own connection, used only from one worker thread (:class:`DbWorker`):
+their writes are serialised among themselves and wait for the poll cycle's lock off the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+from telegram import Chat, Message, Update
+from telegram.ext import ContextTypes
+
+from bot.config import Config
+from bot.guard import Guard
+from matching import Matcher
+from storage.db import connect
+
+T = TypeVar("T")
+
+
+class DbWorker:
+    """One SQLite connection used from one thread; ``await worker.run(fn, *args)`` calls ``fn(db, *args)`` there."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handlers-db")
+        self._db: sqlite_utils.Database = self._executor.submit(connect, path).result()
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, self._db, *args, **kwargs))
+
+    def close(self) -> None:
+        self._executor.submit(self._db.conn.close).result()
+        self._executor.shutdown(wait=True)
+
+
+@dataclass
+class Services:
+    """Shared state, kept in ``application.bot_data["services"]`` by ``bot.app``."""
+
+    config: Config
+    db: DbWorker
+    matcher: Matcher
+    guard: Guard
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data["services"]
+
+
+def command_argument(message: Message) -> str:
+    """The text after ``/command`` or ``/command@bot``, as typed (keeps quotes and spacing that ``args`` loses)."""
+    text = message.text or ""
+    entities = message.entities or ()
+    if entities and entities[0].type == "bot_command" and entities[0].offset == 0:
+        return text[entities[0].length :].strip()
+    return ""
+
+
+def is_group(chat: Chat) -> bool:
+    return chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the sender may change this chat's subscriptions: anyone in private, only admins in groups.
+
+    A message an anonymous admin sends "as the group" carries the group as ``sender_chat``: that is an admin too.
+    When the answer is no, the user is told why (as a reply, or as a callback answer for button presses).
+    """
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or not is_group(chat):
+        return True
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True
+    if user is not None and await services(context).guard.is_group_admin(context.bot, chat.id, user.id):
+        return True
+    refusal = "Only this group's admins can change its alerts."
+    if update.callback_query is not None:
+        await update.callback_query.answer(refusal, show_alert=True)
+    elif message is not None:
+        await message.reply_text(refusal)
+    return False

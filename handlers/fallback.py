@@ -1,0 +1,72 @@
+"""What the bot says to anything no other handler took: plain text and unknown commands.
+
+People type "kosovo" before they read any help. Answering with the exact command (and a button that runs it) turns
+that first message into a subscription instead of silence.
+"""
+
+from __future__ import annotations
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.messages import escape, truncate
+from handlers.start import COMMANDS
+from handlers.subscriptions import MAX_QUERY_CHARS, subscribe_to
+
+_CALLBACK_PREFIX = "sub:"
+_MAX_CALLBACK_BYTES = 64
+
+
+async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Suggest ``/subscribe <text>``, with a button when the text fits in callback data."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    text = " ".join(message.text.split())
+    if len(text) > MAX_QUERY_CHARS:
+        await message.reply_text(
+            "To follow something, send /subscribe followed by a few words. /help has examples."
+        )
+        return
+    markup = None
+    data = _CALLBACK_PREFIX + text
+    if len(data.encode()) <= _MAX_CALLBACK_BYTES:
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(f"Subscribe to “{truncate(text, 40)}”", callback_data=data)]]
+        )
+    await message.reply_text(
+        f"Did you mean <code>/subscribe {escape(text)}</code>? Press the button or send that command.",
+        reply_markup=markup,
+    )
+
+
+async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    callback = update.callback_query
+    if callback is None or callback.data is None:
+        return
+    await callback.answer()
+    await subscribe_to(update, context, callback.data[len(_CALLBACK_PREFIX) :])
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List what exists; in groups only when the command was addressed to this bot, not to another bot."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    word = message.text.split()[0]
+    command, _, addressee = word.partition("@")
+    if message.chat.type != Chat.PRIVATE and addressee.casefold() != (context.bot.username or "").casefold():
+        return
+    known = "\n".join(f"/{name} – {escape(description)}" for name, description in COMMANDS)
+    await message.reply_text(
+        f"I don't know {escape(truncate(command, 50))}. These are the commands:\n{known}"
+    )
+
+
+HANDLERS = [
+    CallbackQueryHandler(subscribe_button, pattern=r"^sub:"),
+    MessageHandler(
+        filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, plain_text
+    ),
+    MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
+]

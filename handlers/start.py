@@ -1,0 +1,159 @@
+"""``/start``, ``/help``, ``/pause``, ``/resume`` and ``/stop``: a chat's relationship with the bot.
+
+``/start`` is also how a user who blocked the bot comes back: delivery marked them inactive at the first 403, and
+only an explicit return (this, or Telegram telling us they unblocked) makes them reachable again.
+``/stop`` deletes the chat's data, so it asks first with a button.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.messages import escape
+from handlers.context import is_group, may_change, services
+from storage import subscribers, subscriptions
+
+COMMANDS: list[tuple[str, str]] = [
+    ("subscribe", "Get alerts for a topic or place: /subscribe kosovo"),
+    ("list", "Your subscriptions, with remove buttons"),
+    ("unsubscribe", "Remove a subscription: /unsubscribe 2"),
+    ("why", "Reply to an alert: why it matched"),
+    ("more", "Reply to an alert: the longer summary and other sources"),
+    ("pause", "Hold all alerts"),
+    ("resume", "Send alerts again"),
+    ("stop", "Forget this chat and everything it set up"),
+    ("help", "How queries work"),
+]
+
+HELP = """<b>newsalert</b> sends one short message per news story that matches what you follow.
+
+<b>Following things</b>
+/subscribe kosovo – a place name follows the place: the country and the towns in it
+/subscribe keyword:kosovo – just the word
+/subscribe "power plant" – an exact phrase
+/list – what you follow, numbered, with remove buttons
+/unsubscribe 2 – remove number 2 (or /unsubscribe kosovo)
+
+<b>Alerts</b>
+Reply to an alert with /why (why it matched) or /more (longer summary, other sources), or use its buttons.
+/pause and /resume – hold alerts and start again
+/stop – forget this chat
+
+In a group, only its admins change what it follows: /subscribe@{bot} kosovo"""
+
+
+def _start_tx(db: Any, chat_id: int, chat_type: str, title: str | None) -> tuple[bool, bool, int]:
+    """Register the chat; returns (new, was_inactive, subscription count)."""
+    row, created = subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
+    was_inactive = not row["active"]
+    if was_inactive:
+        subscribers.set_active(db, chat_id, True)
+    return created, was_inactive, subscriptions.count_subscriptions(db, chat_id)
+
+
+def _pause_tx(db: Any, chat_id: int, chat_type: str, title: str | None, paused: bool) -> bool:
+    subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
+    return subscribers.set_paused(db, chat_id, paused)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    title = chat.title if is_group(chat) else None
+    created, was_inactive, count = await services(context).db.run(_start_tx, chat.id, chat.type, title)
+    if was_inactive:
+        head = "👋 Welcome back! Alerts are on again for this chat."
+    elif created:
+        head = "👋 Hi! I watch the news and send one short message per story that matches what you follow."
+    else:
+        head = "👋 Hi again!"
+    if count:
+        body = f"You follow {count} thing{'s' if count != 1 else ''}: /list shows them."
+    else:
+        body = (
+            "Tell me what to follow, for example:\n/subscribe kosovo – the place and the towns in it\n"
+            "/subscribe keyword:nato – just the word"
+        )
+    await message.reply_text(f"{head}\n{body}\n/help explains the rest.")
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    await message.reply_text(HELP.format(bot=escape(context.bot.username or "bot")))
+
+
+async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused: bool) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or not await may_change(update, context):
+        return
+    title = chat.title if is_group(chat) else None
+    changed = await services(context).db.run(_pause_tx, chat.id, chat.type, title, paused)
+    if paused:
+        text = (
+            "⏸ Alerts paused. /resume starts them again."
+            if changed
+            else "Alerts are already paused: /resume."
+        )
+    else:
+        text = "▶️ Alerts are on again." if changed else "Alerts are already on."
+    await message.reply_text(text)
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _set_paused(update, context, True)
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _set_paused(update, context, False)
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not await may_change(update, context):
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes, forget this chat", callback_data="stop:yes"),
+                InlineKeyboardButton("No", callback_data="stop:no"),
+            ]
+        ]
+    )
+    await message.reply_text(
+        "This deletes this chat's subscriptions and settings, and no more alerts will come. Sure?",
+        reply_markup=keyboard,
+    )
+
+
+async def stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    callback = update.callback_query
+    chat = update.effective_chat
+    if callback is None or chat is None or not await may_change(update, context):
+        return
+    await callback.answer()
+    if callback.data == "stop:no":
+        await callback.edit_message_text("Nothing changed.")
+        return
+    svc = services(context)
+    removed = await svc.db.run(subscribers.forget_subscriber, chat.id)
+    for sub_id in removed:
+        svc.matcher.remove(sub_id)
+    await callback.edit_message_text("Done: I forgot this chat. /start if you ever want alerts again.")
+
+
+HANDLERS = [
+    CommandHandler("start", start),
+    CommandHandler("help", help_command),
+    CommandHandler("pause", pause),
+    CommandHandler("resume", resume),
+    CommandHandler("stop", stop),
+    CallbackQueryHandler(stop_button, pattern=r"^stop:(yes|no)$"),
+]

@@ -1,0 +1,240 @@
+"""``/subscribe``, ``/unsubscribe``, ``/list`` and the list's remove buttons.
+
+A subscription is live the moment it is answered: the handler stores it and adds it to the running matcher in the
+same step, so the next poll cycle already matches it. Every answer says how the query was understood, because a
+bare place name silently becoming a region (or not) is the surprise users of keyword bots complain about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.messages import MAX_MESSAGE, escape, truncate
+from handlers.context import command_argument, is_group, may_change, services
+from matching import Query, QueryError, parse_query
+from storage import subscribers, subscriptions
+
+MAX_QUERY_CHARS = 200
+_LIST_QUERY_CHARS = 80
+_BUTTONS_PER_ROW = 5
+_EXAMPLES = '/subscribe kosovo\n/subscribe keyword:nato\n/subscribe "power plant"'
+
+
+def _subscribe_tx(
+    db: Any, chat_id: int, chat_type: str, title: str | None, query: Query, raw: str, cap: int
+) -> tuple[dict[str, Any], subscriptions.AddResult, int | None]:
+    """Create the subscriber if needed and add the subscription; also the number ``/list`` will show it under."""
+    subscriber, _ = subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
+    result = subscriptions.add_subscription(db, chat_id, query.canonical, raw, max_subscriptions=cap)
+    number = None
+    if result.subscription is not None:
+        number = int(
+            db.execute(
+                "SELECT count(*) FROM subscriptions WHERE chat_id = ? AND id <= ?",
+                [chat_id, result.subscription["id"]],
+            ).fetchone()[0]
+        )
+    return subscriber, result, number
+
+
+def understood(query: Query, raw: str) -> str:
+    """How the bot read a query, as HTML: the description, plus how to force a keyword for a region."""
+    lines = [f"Understood as: {escape(query.description)}"]
+    if query.is_region:
+        lines.append(f"Only the word itself? Send <code>/subscribe keyword:{escape(raw)}</code>")
+    return "\n".join(lines)
+
+
+def refusal(raw: str, error: QueryError) -> str:
+    """Why a query was refused, with the suggestions the parser offers, as HTML."""
+    lines = [f"⚠️ I can't use “{escape(truncate(raw, 100))}”: {escape(str(error))}"]
+    suggestions = getattr(error, "suggestions", None) or []
+    if suggestions:
+        lines.append("Try: " + ", ".join(f"<code>/subscribe {escape(s)}</code>" for s in suggestions[:3]))
+    return "\n".join(lines)
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    raw = command_argument(message)
+    await subscribe_to(update, context, raw)
+
+
+async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
+    """Subscribe the update's chat to ``raw`` and answer; shared by ``/subscribe`` and the suggestion button."""
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and chat is not None
+    svc = services(context)
+    if not raw:
+        await message.reply_text(
+            "Tell me what to watch for, for example:\n" + escape(_EXAMPLES) + "\n\n/help explains queries."
+        )
+        return
+    if len(raw) > MAX_QUERY_CHARS:
+        await message.reply_text(
+            f"That query is {len(raw)} characters long; the limit is {MAX_QUERY_CHARS}. Try fewer words."
+        )
+        return
+    if not await may_change(update, context):
+        return
+    try:
+        query = parse_query(raw)
+    except QueryError as error:
+        await message.reply_text(refusal(raw, error))
+        return
+    cap = svc.config.telegram.max_subscriptions
+    title = chat.title if is_group(chat) else None
+    subscriber, result, number = await svc.db.run(_subscribe_tx, chat.id, chat.type, title, query, raw, cap)
+    if result.status == "limit":
+        await message.reply_text(
+            f"This chat already has {result.count} subscriptions, the most I keep ({cap}). "
+            "Remove one with /unsubscribe N (see /list), then try again."
+        )
+        return
+    assert result.subscription is not None
+    if result.status == "added":
+        svc.matcher.add(result.subscription["id"], query)
+        head = f"✅ Subscribed to <b>{escape(truncate(raw, 200))}</b> (number {number} in /list)."
+    else:
+        head = f"You already have this subscription: <b>{escape(truncate(result.subscription['raw'], 200))}</b> (number {number} in /list)."
+    lines = [head, understood(query, raw)]
+    if result.status == "added":
+        lines.append("I'll send new articles that match, one message per story.")
+    if subscriber["paused"]:
+        lines.append("Alerts are paused for this chat: /resume to get them.")
+    if not subscriber["active"]:
+        lines.append("Send /start to get alerts again.")
+    await message.reply_text("\n".join(lines))
+
+
+def _unsubscribe_tx(
+    db: Any, chat_id: int, argument: str, canonical: str | None
+) -> tuple[dict[str, Any] | None, int]:
+    """Remove by list number, canonical query or exactly what was typed; returns the removed row and how many remain."""
+    removed = None
+    if argument.lstrip("#").isdigit():
+        removed = subscriptions.remove_by_number(db, chat_id, int(argument.lstrip("#")))
+    else:
+        if canonical is not None:
+            removed = subscriptions.remove_by_query(db, chat_id, canonical)
+        if removed is None:
+            wanted = argument.casefold()
+            for row in subscriptions.list_subscriptions(db, chat_id):
+                if row["raw"].casefold() == wanted or row["query"].casefold() == wanted:
+                    removed = subscriptions.remove_subscription(db, chat_id, row["id"])
+                    break
+    return removed, subscriptions.count_subscriptions(db, chat_id)
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    argument = command_argument(message)
+    if not argument:
+        await send_list(update, context, intro="Which one? Press a button or send /unsubscribe N.")
+        return
+    if not await may_change(update, context):
+        return
+    canonical = None
+    if not argument.lstrip("#").isdigit():
+        try:
+            canonical = parse_query(argument).canonical
+        except QueryError:
+            canonical = None
+    svc = services(context)
+    removed, left = await svc.db.run(_unsubscribe_tx, chat.id, argument, canonical)
+    if removed is None:
+        what = (
+            f"number {escape(argument.lstrip('#'))}"
+            if argument.lstrip("#").isdigit()
+            else f"“{escape(truncate(argument, 100))}”"
+        )
+        await message.reply_text(
+            f"There is no subscription {what} here. /list shows them with their numbers."
+        )
+        return
+    svc.matcher.remove(removed["id"])
+    await message.reply_text(f"Removed <b>{escape(truncate(removed['raw'], 200))}</b>. {_left(left)}")
+
+
+def _left(count: int) -> str:
+    if count == 0:
+        return "No subscriptions left; /subscribe adds one."
+    return f"{count} left: /list shows them."
+
+
+def render_list(
+    rows: list[dict[str, Any]], cap: int, intro: str | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The numbered list and its remove buttons; queries are clipped so even a full list fits one message."""
+    if not rows:
+        return "No subscriptions yet. Try /subscribe kosovo, or /help for what queries can do.", None
+    lines = [escape(intro)] if intro else []
+    lines.append(f"<b>Subscriptions</b> ({len(rows)} of {cap}):")
+    per_line = max(20, min(_LIST_QUERY_CHARS, (MAX_MESSAGE - 300) // len(rows) - 12))
+    lines += [f"{n}. {escape(truncate(row['raw'], per_line))}" for n, row in enumerate(rows, start=1)]
+    lines.append("Remove one with its ✖ button or /unsubscribe N.")
+    buttons = [
+        InlineKeyboardButton(f"✖ {n}", callback_data=f"unsub:{row['id']}") for n, row in enumerate(rows, 1)
+    ]
+    keyboard = [buttons[i : i + _BUTTONS_PER_ROW] for i in range(0, len(buttons), _BUTTONS_PER_ROW)]
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard[:20])
+
+
+async def send_list(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str | None = None) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    svc = services(context)
+    rows = await svc.db.run(subscriptions.list_subscriptions, chat.id)
+    text, markup = render_list(rows, svc.config.telegram.max_subscriptions, intro if rows else None)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_list(update, context)
+
+
+async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``unsub:<id>``: remove by id (pressing twice is harmless) and redraw the list in place."""
+    callback = update.callback_query
+    chat = update.effective_chat
+    if callback is None or chat is None or callback.data is None:
+        return
+    if not await may_change(update, context):
+        return
+    svc = services(context)
+    sub_id = int(callback.data.split(":", 1)[1])
+    removed = await svc.db.run(subscriptions.remove_subscription, chat.id, sub_id)
+    rows = await svc.db.run(subscriptions.list_subscriptions, chat.id)
+    if removed is not None:
+        svc.matcher.remove(removed["id"])
+        await callback.answer(f"Removed “{truncate(removed['raw'], 150)}”")
+    else:
+        await callback.answer("Already removed.")
+    text, markup = render_list(rows, svc.config.telegram.max_subscriptions)
+    try:
+        await callback.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        # A second press on an already redrawn list: Telegram refuses an edit that changes nothing.
+        if "not modified" not in str(error).lower():
+            raise
+
+
+HANDLERS = [
+    CommandHandler("subscribe", subscribe),
+    CommandHandler("unsubscribe", unsubscribe),
+    CommandHandler("list", list_command),
+    CallbackQueryHandler(remove_button, pattern=r"^unsub:\d+$"),
+]
