@@ -5,10 +5,16 @@ articles, or when its title and lead are a near-duplicate of one (see ``matching
 story of its own, titled after this first report. Outbox rows are unique per (chat, story), so this grouping is
 what turns three outlets running the same wire piece into one alert with "also reported by".
 
-Candidates are found through ``story_keys``, an index of each recent article's canonical-URL key and MinHash band
-keys, so an article is compared exactly with the few reports that share a key, never with every recent story.
-The index is derived data: rows older than the window are pruned on every call, and it can be rebuilt from
-``articles`` at any time (``rebuild_story_keys``).
+Two derived tables keep this fast with ~100k articles in the window, without comparing a new article with every
+recent story:
+
+- ``story_keys``: each recent article's canonical-URL key and MinHash band keys; an article is compared exactly
+  only with the few recent reports that share a key;
+- ``story_prints``: each recent article's normalised title and lead words, so a candidate is compared without
+  reloading and re-normalising its text.
+
+Both hold only the last 48 hours (pruned on every call) and can be rebuilt from ``articles`` at any time
+(``rebuild_story_index``); they are created on first use (``ensure_story_index``).
 """
 
 from __future__ import annotations
@@ -22,8 +28,8 @@ import sqlite_utils
 from matching.similar import Fingerprint, band_keys, fingerprint, same_story, similarity, url_key
 
 WINDOW_SECONDS = 48 * 3600
-# An article is compared exactly with at most this many recent candidates; a band shared by more reports than
-# this is a boilerplate phrase, not a story.
+# An article is compared exactly with at most this many recent candidates (newest first); a band shared by more
+# reports than this is boilerplate, not a story.
 MAX_CANDIDATES = 200
 _CHUNK = 500
 
@@ -31,24 +37,30 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS story_keys (
     key INTEGER NOT NULL,          -- matching.similar.url_key / band_keys of the article
     article_id INTEGER NOT NULL,
-    seen REAL NOT NULL,            -- the article's first_seen, for the 48-hour window and pruning
+    seen REAL NOT NULL,            -- the article's first_seen: the 48-hour window and pruning
     PRIMARY KEY (key, article_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS story_keys_seen ON story_keys(seen);
+CREATE TABLE IF NOT EXISTS story_prints (
+    article_id INTEGER PRIMARY KEY,
+    seen REAL NOT NULL,
+    title_words TEXT NOT NULL,     -- matching.similar.Fingerprint.words_text
+    lead_words TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS story_prints_seen ON story_prints(seen);
 """
-
-_ARTICLE_COLUMNS = "id, feed_id, url, title, text, summary, published, first_seen, story_id"
 
 
 def ensure_story_index(db: sqlite_utils.Database) -> None:
-    """Create the ``story_keys`` candidate index if this database does not have it yet (idempotent, cheap).
+    """Create the candidate index tables if this database does not have them yet (idempotent, cheap).
 
     Checked before creating so a caller's open transaction is not committed by ``executescript`` on every call.
     """
-    if (
-        db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'story_keys'").fetchone()
-        is None
-    ):
+    have = {
+        row[0]
+        for row in db.execute("SELECT name FROM sqlite_master WHERE name IN ('story_keys', 'story_prints')")
+    }
+    if have != {"story_keys", "story_prints"}:
         db.conn.executescript(_SCHEMA)
 
 
@@ -64,10 +76,18 @@ def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> li
 
 
 def _load_articles(db: sqlite_utils.Database, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The new articles to group, in id order (the order they were stored)."""
     found: list[dict[str, Any]] = []
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        found.extend(_rows(db, f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", chunk))
+        found.extend(
+            _rows(
+                db,
+                f"""SELECT id, feed_id, url, title, text, summary, published, first_seen, story_id
+                    FROM articles WHERE id IN ({marks})""",
+                chunk,
+            )
+        )
     found.sort(key=lambda row: row["id"])
     return found
 
@@ -77,18 +97,31 @@ def _fingerprint(article: dict[str, Any]) -> Fingerprint:
     return fingerprint(article["title"] or "", article["text"] or article["summary"] or "")
 
 
+def _index(db: sqlite_utils.Database, article: dict[str, Any], fp: Fingerprint, keys: Iterable[int]) -> None:
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO story_keys (key, article_id, seen) VALUES (?, ?, ?)",
+        [(key, article["id"], article["first_seen"]) for key in keys],
+    )
+    db.execute(
+        "INSERT OR REPLACE INTO story_prints (article_id, seen, title_words, lead_words) VALUES (?, ?, ?, ?)",
+        [article["id"], article["first_seen"], *fp.words_text()],
+    )
+
+
+def _keys(article: dict[str, Any], fp: Fingerprint) -> tuple[int | None, list[int]]:
+    return url_key(article["url"] or ""), band_keys(fp)
+
+
 class _Grouper:
-    """One ``assign_stories`` call: holds the window and a fingerprint cache for the candidates it loads."""
+    """One ``assign_stories`` call: the window's start and the database it reads candidates from."""
 
     def __init__(self, db: sqlite_utils.Database, now: float) -> None:
         self.db = db
         self.cutoff = now - WINDOW_SECONDS
-        self.fingerprints: dict[int, Fingerprint] = {}
 
     def assign(self, article: dict[str, Any]) -> None:
         fp = _fingerprint(article)
-        ukey = url_key(article["url"] or "")
-        bands = band_keys(fp)
+        ukey, bands = _keys(article, fp)
         story_id = self._story_by_url(ukey) if ukey is not None else None
         if story_id is None:
             story_id = self._story_by_text(article, fp, bands)
@@ -100,8 +133,7 @@ class _Grouper:
                 [article["first_seen"], story_id],
             )
         self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article["id"]])
-        self._index(article, [k for k in [ukey, *bands] if k is not None])
-        self.fingerprints[article["id"]] = fp
+        _index(self.db, article, fp, [k for k in [ukey, *bands] if k is not None])
 
     def _story_by_url(self, key: int) -> int | None:
         row = self.db.execute(
@@ -112,29 +144,27 @@ class _Grouper:
         ).fetchone()
         return row[0] if row else None
 
+    def _candidates(self, bands: list[int]) -> list[dict[str, Any]]:
+        marks = ",".join("?" * len(bands))
+        return _rows(
+            self.db,
+            f"""SELECT a.id, a.feed_id, a.story_id, a.published, p.title_words, p.lead_words
+                FROM story_prints p JOIN articles a ON a.id = p.article_id
+                WHERE p.article_id IN (
+                    SELECT DISTINCT article_id FROM story_keys WHERE key IN ({marks}) AND seen >= ?
+                    ORDER BY article_id DESC LIMIT {MAX_CANDIDATES})
+                  AND a.story_id IS NOT NULL""",
+            [*bands, self.cutoff],
+        )
+
     def _story_by_text(self, article: dict[str, Any], fp: Fingerprint, bands: list[int]) -> int | None:
         if not bands:
             return None
-        marks = ",".join("?" * len(bands))
-        candidate_ids = [
-            row[0]
-            for row in self.db.execute(
-                f"""SELECT DISTINCT article_id FROM story_keys WHERE key IN ({marks}) AND seen >= ?
-                    ORDER BY article_id DESC LIMIT {MAX_CANDIDATES}""",
-                [*bands, self.cutoff],
-            )
-        ]
-        if not candidate_ids:
-            return None
         best: tuple[float, int] | None = None
-        for candidate in _load_articles(self.db, candidate_ids):
-            if candidate["story_id"] is None or candidate["id"] == article["id"]:
-                continue
+        for candidate in self._candidates(bands):
             if _published_apart(article, candidate):
                 continue
-            other = self.fingerprints.get(candidate["id"])
-            if other is None:
-                other = self.fingerprints[candidate["id"]] = _fingerprint(candidate)
+            other = Fingerprint.from_words(candidate["title_words"].split(), candidate["lead_words"].split())
             if not same_story(fp, other, same_feed=candidate["feed_id"] == article["feed_id"]):
                 continue
             # Highest similarity wins; ties go to the oldest story so the outcome never depends on row order.
@@ -150,18 +180,17 @@ class _Grouper:
         )
         return int(cursor.lastrowid or 0)
 
-    def _index(self, article: dict[str, Any], keys: Iterable[int]) -> None:
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO story_keys (key, article_id, seen) VALUES (?, ?, ?)",
-            [(key, article["id"], article["first_seen"]) for key in keys],
-        )
-
 
 def _published_apart(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Two reports whose own publication times are more than the window apart are different events."""
     if a["published"] is None or b["published"] is None:
         return False
-    return abs(a["published"] - b["published"]) > WINDOW_SECONDS
+    return bool(abs(a["published"] - b["published"]) > WINDOW_SECONDS)
+
+
+def _prune(db: sqlite_utils.Database, cutoff: float) -> None:
+    db.execute("DELETE FROM story_keys WHERE seen < ?", [cutoff])
+    db.execute("DELETE FROM story_prints WHERE seen < ?", [cutoff])
 
 
 def assign_stories(db: sqlite_utils.Database, article_ids: Iterable[int], now: float | None = None) -> None:
@@ -169,14 +198,14 @@ def assign_stories(db: sqlite_utils.Database, article_ids: Iterable[int], now: f
 
     Articles are handled in id order, so two reports of one story in the same batch group together and the result
     is deterministic. Articles that already have a story are left as they are (a retry after a crash is harmless).
-    Runs in one transaction.
+    Runs in one transaction. CPU-bound (about a millisecond an article): call it from a worker thread in async code.
     """
     now = time.time() if now is None else now
     ids = sorted(set(article_ids))
     ensure_story_index(db)
     grouper = _Grouper(db, now)
     with db.conn:
-        db.execute("DELETE FROM story_keys WHERE seen < ?", [grouper.cutoff])
+        _prune(db, grouper.cutoff)
         for article in _load_articles(db, ids):
             if article["story_id"] is None:
                 grouper.assign(article)
@@ -196,28 +225,25 @@ def assign_pending_stories(db: sqlite_utils.Database, now: float | None = None, 
     return len(ids)
 
 
-def rebuild_story_keys(db: sqlite_utils.Database, now: float | None = None) -> int:
-    """Rebuild the candidate index from the articles of the last 48 h (e.g. after restoring a backup)."""
+def rebuild_story_index(db: sqlite_utils.Database, now: float | None = None) -> int:
+    """Rebuild the candidate index from the grouped articles of the last 48 h (e.g. after restoring a backup)."""
     now = time.time() if now is None else now
     cutoff = now - WINDOW_SECONDS
     ensure_story_index(db)
-    count = 0
     with db.conn:
         db.execute("DELETE FROM story_keys")
+        db.execute("DELETE FROM story_prints")
         ids = [
             row[0]
-            for row in db.execute("SELECT id FROM articles WHERE first_seen >= ? ORDER BY id", [cutoff])
+            for row in db.execute(
+                "SELECT id FROM articles WHERE first_seen >= ? AND story_id IS NOT NULL ORDER BY id", [cutoff]
+            )
         ]
         for article in _load_articles(db, ids):
-            keys = [
-                k for k in [url_key(article["url"] or ""), *band_keys(_fingerprint(article))] if k is not None
-            ]
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO story_keys (key, article_id, seen) VALUES (?, ?, ?)",
-                [(key, article["id"], article["first_seen"]) for key in keys],
-            )
-            count += 1
-    return count
+            fp = _fingerprint(article)
+            ukey, bands = _keys(article, fp)
+            _index(db, article, fp, [k for k in [ukey, *bands] if k is not None])
+    return len(ids)
 
 
 def story_articles(db: sqlite_utils.Database, story_id: int) -> list[dict[str, Any]]:

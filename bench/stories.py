@@ -1,0 +1,408 @@
+"""Story grouping: precision/recall on hand-labelled samples of the real feeds, and assignment speed.
+
+    python bench/stories.py                 # figures
+    python bench/stories.py --review        # also print every pair flagged as the same story, to read
+    python bench/stories.py --sweep         # precision/recall of the rewrites sample over thresholds
+    python bench/stories.py --window 100000 --new 2000   # speed with 100k articles in the 48 h window
+
+Samples (tests/stories/data): ``pairs.json`` holds real items paired with hand rewrites (positives) and real
+same-topic items that are different stories (hard negatives); ``real_events.json`` labels which real items of the
+feeds in shared/feeds/real report the same event, so every pair of real items can be scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import itertools
+import json
+import random
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from feeds.clean import clean_html, clean_title  # noqa: E402
+from matching import similar  # noqa: E402
+from storage.db import connect  # noqa: E402
+from storage.stories import assign_stories  # noqa: E402
+
+NOW = 1_780_000_000.0
+DATA = REPO / "tests" / "stories" / "data"
+REAL_FEEDS = REPO.parent / "shared" / "feeds" / "real"
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    feed: str
+    title: str
+    lead: str
+    published: float | None = None
+
+    @property
+    def fingerprint(self) -> similar.Fingerprint:
+        return similar.fingerprint(self.title, self.lead)
+
+
+def load_real_items() -> list[Item]:
+    """Every entry of the real feeds, cleaned as the ingest pipeline cleans it, with id ``<file stem>#<index>``."""
+    items = []
+    for path in sorted(REAL_FEEDS.glob("*.xml")):
+        parsed = feedparser.parse(path.read_bytes())
+        for index, entry in enumerate(parsed.entries):
+            body = (
+                entry.get("content", [{}])[0].get("value") if entry.get("content") else entry.get("summary")
+            )
+            stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+            published = float(calendar.timegm(stamp)) if stamp else None
+            items.append(
+                Item(
+                    f"{path.stem}#{index}",
+                    path.stem,
+                    clean_title(entry.get("title")),
+                    clean_html(body),
+                    published,
+                )
+            )
+    return items
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, truth: bool, predicted: bool) -> None:
+        if truth and predicted:
+            self.tp += 1
+        elif predicted:
+            self.fp += 1
+        elif truth:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    def __str__(self) -> str:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
+        return (
+            f"precision {precision:.3f} ({self.tp}/{self.tp + self.fp}), recall {recall:.3f} "
+            f"({self.tp}/{self.tp + self.fn}), true negatives {self.tn}"
+        )
+
+
+def pair_sample() -> list[tuple[Item, Item, bool, str]]:
+    doc = json.loads((DATA / "pairs.json").read_text(encoding="utf-8"))
+    out = []
+    for pair in doc["pairs"]:
+        a, b = pair["a"], pair["b"]
+        feed_a, feed_b = a["id"].split("#")[0], b["id"].split("#")[0]
+        # A rewrite stands for another outlet; a real pair keeps its real feeds.
+        if pair["same"]:
+            feed_b = feed_b + " (other outlet)"
+        out.append(
+            (
+                Item(a["id"], feed_a, a["title"], a["lead"]),
+                Item(b["id"], feed_b, b["title"], b["lead"]),
+                pair["same"],
+                pair["edits"],
+            )
+        )
+    return out
+
+
+def predicted(a: Item, b: Item) -> bool:
+    return similar.same_story(a.fingerprint, b.fingerprint, same_feed=a.feed == b.feed)
+
+
+def evaluate_pairs(review: bool) -> None:
+    score = Score()
+    for a, b, truth, edits in pair_sample():
+        guess = predicted(a, b)
+        score.add(truth, guess)
+        if review and guess != truth:
+            kind = "missed" if truth else "FALSE MERGE"
+            sim = similar.similarity(a.fingerprint, b.fingerprint)
+            print(f"  {kind} ({sim:.2f}, {edits}): {a.title!r} / {b.title!r}")
+    print(f"hand-built pairs (rewrites + hard negatives): {score}")
+
+
+def real_labels() -> tuple[set[frozenset[str]], set[frozenset[str]]]:
+    doc = json.loads((DATA / "real_events.json").read_text(encoding="utf-8"))
+    same: set[frozenset[str]] = set()
+    tolerated: set[frozenset[str]] = set()
+    for event in doc["events"].values():
+        for a, b in itertools.combinations(event["same"], 2):
+            same.add(frozenset((a, b)))
+        for a, b in itertools.combinations(event["same"] + event["related"], 2):
+            tolerated.add(frozenset((a, b)))
+    return same, tolerated
+
+
+def evaluate_real(items: list[Item], review: bool) -> None:
+    same, tolerated = real_labels()
+    known = {item.id for item in items}
+    missing = {i for pair in same | tolerated for i in pair} - known
+    if missing:
+        raise SystemExit(f"labels name items that the feeds do not have: {sorted(missing)}")
+    fingerprints = {item.id: item.fingerprint for item in items}
+    cross, one_feed = Score(), Score()
+    flagged = []
+    for a, b in itertools.combinations(items, 2):
+        pair = frozenset((a.id, b.id))
+        guess = similar.same_story(fingerprints[a.id], fingerprints[b.id], same_feed=a.feed == b.feed)
+        truth = pair in same
+        if guess and not truth and pair in tolerated:
+            continue  # a related report merged into its event: tolerated, not scored
+        (one_feed if a.feed == b.feed else cross).add(truth, guess)
+        if guess:
+            flagged.append((a, b, truth))
+    pairs = len(items) * (len(items) - 1) // 2
+    print(f"real feeds, {len(items)} items, {pairs} pairs scored against real_events.json:")
+    print(f"  cross-feed pairs: {cross}")
+    print(f"  same-feed pairs:  {one_feed}")
+    if review:
+        for a, b, truth in flagged:
+            sim = similar.similarity(fingerprints[a.id], fingerprints[b.id])
+            print(f"  flagged {'ok ' if truth else 'BAD'} {sim:.2f} {a.id} {a.title!r} | {b.id} {b.title!r}")
+        for pair in sorted(same, key=sorted):
+            a_id, b_id = sorted(pair)
+            if not similar.same_story(
+                fingerprints[a_id], fingerprints[b_id], same_feed=a_id.split("#")[0] == b_id.split("#")[0]
+            ):
+                sim = similar.similarity(fingerprints[a_id], fingerprints[b_id])
+                print(f"  missed {sim:.2f} {a_id} | {b_id}")
+
+
+def _group(items: list[Item]) -> dict[str, int]:
+    """Run the real ``assign_stories`` over ``items`` (one feed row per feed) and return item id -> story id."""
+    db = connect(":memory:")
+    feed_ids: dict[str, int] = {}
+    article_ids: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.feed not in feed_ids:
+            cursor = db.execute(
+                "INSERT INTO feeds (url, added_at) VALUES (?, 0)",
+                [f"https://{len(feed_ids)}.test/{item.feed}"],
+            )
+            feed_ids[item.feed] = int(cursor.lastrowid or 0)
+        cursor = db.execute(
+            "INSERT INTO articles (feed_id, guid_hash, url, title, text, published, first_seen) VALUES (?,?,?,?,?,?,?)",
+            [
+                feed_ids[item.feed],
+                str(index),
+                f"https://a.test/{index}",
+                item.title,
+                item.lead,
+                item.published,
+                NOW,
+            ],
+        )
+        article_ids[item.id] = int(cursor.lastrowid or 0)
+    db.conn.commit()
+    assign_stories(db, article_ids.values(), now=NOW)
+    story = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
+    return {item_id: story[article_id] for item_id, article_id in article_ids.items()}
+
+
+def evaluate_end_to_end() -> None:
+    """The same figures through ``assign_stories`` (candidate index, window, grouping order), not just the rule."""
+    score = Score()
+    for a, b, truth, _ in pair_sample():
+        grouped = _group([a, b])
+        score.add(truth, grouped[a.id] == grouped[b.id])
+    print(f"end to end, hand-built pairs: {score}")
+
+    items = load_real_items()
+    same, tolerated = real_labels()
+    grouped = _group(items)
+    cross = Score()
+    for a, b in itertools.combinations(items, 2):
+        if a.feed == b.feed:
+            continue
+        pair = frozenset((a.id, b.id))
+        guess = grouped[a.id] == grouped[b.id]
+        if guess and pair not in same and pair in tolerated:
+            continue
+        cross.add(pair in same, guess)
+    stories = len(set(grouped.values()))
+    print(f"end to end, real feeds ({len(items)} items -> {stories} stories), cross-feed pairs: {cross}")
+
+
+SUFFIXES = (" - Reuters", " | AP News", " (AFP)", " – BBC News", " - The Guardian")
+
+
+def rewrite(item: Item, rng: random.Random) -> tuple[Item, str]:
+    """The item as another outlet might run the same wire copy: two or three of the edits a desk makes."""
+    title, lead, edits = item.title, item.lead, []
+    for edit in rng.sample(["reorder", "case", "suffix", "trim", "punctuation"], k=rng.randint(2, 3)):
+        if edit == "reorder":
+            for sep in (": ", ", ", " - ", " as ", " after "):
+                if sep in title:
+                    head, _, tail = title.partition(sep)
+                    title = f"{tail[:1].upper()}{tail[1:]}{':' if sep == ': ' else ','} {head}"
+                    break
+            else:
+                words = title.split()
+                cut = max(1, len(words) // 2)
+                title = " ".join(words[cut:] + words[:cut])
+        elif edit == "case":
+            title = title.upper() if rng.random() < 0.3 else title.title()
+        elif edit == "suffix":
+            title += rng.choice(SUFFIXES)
+        elif edit == "trim":
+            sentences = lead.split(". ")
+            lead = (
+                sentences[0]
+                if len(sentences) > 1
+                else " ".join(lead.split()[: max(8, len(lead.split()) * 2 // 3)])
+            )
+        elif edit == "punctuation":
+            title = title.replace(",", "").replace("'", "’").replace(":", " -")
+            lead = lead.replace(",", " ,").replace('"', "“")
+        edits.append(edit)
+    return Item(
+        item.id + " (rewritten)", item.feed + " (other outlet)", title, lead, item.published
+    ), "+".join(edits)
+
+
+def evaluate_rewrites(items: list[Item], review: bool) -> None:
+    """Every real item against its own machine rewrite (recall) and against every other real item (precision)."""
+    rng = random.Random(11)
+    same, tolerated = real_labels()
+    fingerprints = [item.fingerprint for item in items]
+    own, others = Score(), Score()
+    for index, item in enumerate(items):
+        if len(fingerprints[index].tokens) < similar.MIN_WORDS:
+            continue  # too little text to tell stories apart; never matched on text, by design
+        copy, edits = rewrite(item, rng)
+        fp = copy.fingerprint
+        hit = similar.same_story(fingerprints[index], fp)
+        own.add(True, hit)
+        if review and not hit:
+            print(
+                f"  rewrite missed ({edits}, {similar.similarity(fingerprints[index], fp):.2f}): {item.title!r} -> {copy.title!r}"
+            )
+        for other_index, other in enumerate(fingerprints):
+            if other_index != index:
+                pair = frozenset((item.id, items[other_index].id))
+                merged = similar.same_story(other, fp)
+                if merged and pair not in same and pair in tolerated:
+                    continue
+                others.add(pair in same, merged)
+                if review and merged and pair not in same:
+                    print(f"  rewrite FALSE MERGE: {copy.title!r} ~ {items[other_index].title!r}")
+    print(f"machine rewrites of every real item: matched with their source: {own.tp}/{own.tp + own.fn}")
+    print(f"  the rewrites against all other real items: {others}")
+
+
+def sweep() -> None:
+    sample = pair_sample()
+    print("threshold sweep on the hand-built pairs (cross-outlet rule):")
+    for threshold in [x / 20 for x in range(4, 19)]:
+        score = Score()
+        for a, b, truth, _ in sample:
+            score.add(
+                truth, similar.similarity(a.fingerprint, b.fingerprint) >= threshold and a.feed != b.feed
+            )
+        print(f"  {threshold:.2f}: {score}")
+
+
+def synthetic_articles(items: list[Item], count: int, seed: int) -> list[tuple[str, str]]:
+    """Plausible titles and leads drawn from the real feeds' vocabulary, so band keys collide as they would."""
+    rng = random.Random(seed)
+    vocabulary = [w for item in items for w in (item.title + " " + item.lead).split()]
+    return [
+        (
+            " ".join(rng.choices(vocabulary, k=rng.randint(6, 14))),
+            " ".join(rng.choices(vocabulary, k=rng.randint(20, 45))),
+        )
+        for _ in range(count)
+    ]
+
+
+def speed(items: list[Item], window: int, new: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = connect(Path(tmp) / "bench.db")
+        for feed in range(20):
+            db.execute(
+                "INSERT INTO feeds (url, name, added_at) VALUES (?, ?, 0)",
+                [f"https://f{feed}.test/rss", f"F{feed}"],
+            )
+        now = NOW
+        texts = synthetic_articles(items, window + new, seed=7)
+        rng = random.Random(3)
+
+        def insert(rows: list[tuple[str, str]], first_seen: float, offset: int) -> list[int]:
+            ids = []
+            for i, (title, lead) in enumerate(rows):
+                cursor = db.execute(
+                    "INSERT INTO articles (feed_id, guid_hash, url, title, text, first_seen) VALUES (?,?,?,?,?,?)",
+                    [
+                        rng.randint(1, 20),
+                        f"g{offset + i}",
+                        f"https://f.test/{offset + i}",
+                        title,
+                        lead,
+                        first_seen,
+                    ],
+                )
+                ids.append(int(cursor.lastrowid or 0))
+            db.conn.commit()
+            return ids
+
+        start = time.perf_counter()
+        batch = 5000
+        for offset in range(0, window, batch):
+            rows = texts[offset : min(offset + batch, window)]
+            seen = now - 40 * 3600 + offset * (39 * 3600 / window)
+            assign_stories(db, insert(rows, seen, offset), now=seen)
+        fill = time.perf_counter() - start
+        print(
+            f"speed: filled the 48 h window with {window} articles in {fill:.1f} s ({window / fill:.0f} articles/s)"
+        )
+
+        new_ids = insert(texts[window:], now, window)
+        start = time.perf_counter()
+        assign_stories(db, new_ids, now=now)
+        elapsed = time.perf_counter() - start
+        stories = db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+        print(
+            f"speed: {new} new articles assigned in {elapsed:.2f} s ({new / elapsed:.0f} articles/s) "
+            f"with {window} articles ({stories} stories) in the window"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--review", action="store_true", help="print flagged and missed pairs")
+    parser.add_argument("--sweep", action="store_true", help="precision/recall over thresholds")
+    parser.add_argument("--window", type=int, default=100_000, help="articles already in the 48 h window")
+    parser.add_argument("--new", type=int, default=2_000, help="new articles to assign")
+    parser.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
+    args = parser.parse_args()
+
+    items = load_real_items()
+    evaluate_pairs(args.review)
+    evaluate_real(items, args.review)
+    evaluate_rewrites(items, args.review)
+    evaluate_end_to_end()
+    if args.sweep:
+        sweep()
+    if not args.no_speed:
+        speed(items, args.window, args.new)
+
+
+if __name__ == "__main__":
+    main()
