@@ -28,6 +28,8 @@ from feeds.urls import canonical_url
 _DOCTYPE = re.compile(rb"<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>)", re.IGNORECASE | re.DOTALL)
 _ENTITY_DECL = re.compile(rb"<!ENTITY[^>]*>", re.IGNORECASE)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Stored text is for matching, /more and search; beyond this a "description" is a page dump, not an item.
+MAX_TEXT_CHARS = 20_000
 _ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF)[\s>]", re.IGNORECASE)
 _RSS_PREFIX = re.compile(rb"<(/?)rss:")
 
@@ -146,7 +148,7 @@ def parse_feed(
             if second.entries:
                 parsed = second
     bozo = str(parsed.get("bozo_exception") or "") or None if parsed.get("bozo") else None
-    if not parsed.entries and not parsed.version:
+    if not parsed.entries and not parsed.get("version"):
         head = body[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
             raise NotAFeedError("not a feed: the URL returned an HTML page (look for its RSS or Atom link)")
@@ -158,7 +160,7 @@ def parse_feed(
         title=clean_title(feed.get("title")),
         site_url=feed.get("link") or None,
         ttl_seconds=_ttl_seconds(feed),
-        version=parsed.version or "",
+        version=parsed.get("version") or "",
         bozo=bozo,
         entries_seen=len(parsed.entries),
     )
@@ -173,6 +175,8 @@ def parse_feed(
         seen.add(key)
         title = clean_title(raw_title)
         text = clean_html(markup)
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS].rsplit(" ", 1)[0] + "\u2026"
         if not title and not text:
             continue
         if not title:

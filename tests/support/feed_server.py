@@ -291,7 +291,9 @@ class FeedServer:
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> FeedServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="feed-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="feed-server", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -1,0 +1,84 @@
+"""Extractive summaries: the seed article, length and sentence rules, short texts, repeats, determinism."""
+
+from __future__ import annotations
+
+import re
+
+from feeds.clean import clean_html
+from feeds.sentences import split_sentences
+from feeds.summary import summarize
+from tests.feeds.conftest import SEED_ARTICLE
+
+
+def seed_summary() -> str:
+    return summarize(clean_html(SEED_ARTICLE.read_text("utf-8")))
+
+
+def test_seed_summary_is_on_the_story() -> None:
+    summary = seed_summary()
+    lowered = summary.lower()
+    assert "kosovo" in lowered and "clashes" in lowered
+    assert "kfor" in lowered and "peacekeepers" in lowered and "injured" in lowered
+
+
+def test_seed_summary_is_clean_whole_sentences() -> None:
+    summary = seed_summary()
+    assert len(summary) <= 400
+    assert "2023-06-15" not in summary and "Kyiv" not in summary
+    assert ".." not in summary
+    assert "\n" not in summary and "  " not in summary
+    assert summary.endswith((".", '."', "!", "?"))
+    sentences = split_sentences(summary)
+    assert 2 <= len(sentences) <= 3
+    text = clean_html(SEED_ARTICLE.read_text("utf-8"))
+    assert all(sentence in text for sentence in sentences)
+
+
+def test_short_description_is_its_own_summary() -> None:
+    text = "Kosovo police and Serb protesters clashed in Zvecan on Monday"
+    assert summarize(text) == text
+
+
+def test_limit_is_respected_and_lead_comes_first() -> None:
+    sentences = [
+        "Ministers argued about the budget plan for hours on Tuesday.",
+        "The army was put on alert along the northern border.",
+        "Harbour workers walked out over unpaid wages.",
+        "Railway services were cancelled across the south.",
+        "Teachers said schools would stay closed until Friday.",
+        "Hospitals reported a shortage of blood supplies.",
+    ] * 2
+    summary = summarize(" ".join(sentences), max_chars=200)
+    assert len(summary) <= 200
+    assert summary.startswith("Ministers argued about the budget")
+    assert 2 <= len(split_sentences(summary)) <= 3
+
+
+def test_near_repeats_and_title_repeats_are_dropped() -> None:
+    title = "Kosovo police clash with Serb protesters in Zvecan"
+    text = (
+        "Kosovo police clash with Serb protesters in Zvecan. "
+        "Police in northern Kosovo used tear gas against Serb protesters outside the town hall on Friday. "
+        "Police in northern Kosovo used tear gas against Serb protesters outside the town hall on Friday, witnesses said. "
+        "NATO said several of its KFOR peacekeepers were injured in the unrest. "
+        + "Other background follows here in a longer paragraph about the history of the region. "
+        * 4
+    )
+    summary = summarize(text, title=title)
+    assert not summary.startswith("Kosovo police clash with Serb protesters in Zvecan.")
+    assert summary.count("used tear gas") == 1
+    assert "KFOR peacekeepers were injured" in summary
+
+
+def test_one_huge_sentence_is_cut_at_a_word() -> None:
+    text = "word " * 300 + "end."
+    summary = summarize(text)
+    assert len(summary) <= 400
+    assert summary.endswith("\u2026")
+    assert not re.search(r"\bwor\u2026$", summary)
+
+
+def test_deterministic_and_empty() -> None:
+    assert seed_summary() == seed_summary()
+    assert summarize("") == ""
+    assert summarize("   \n ") == ""
