@@ -1,0 +1,389 @@
+"""The outbox sender: due ``deliveries`` rows → Telegram, through the PTB bot, rate limited and crash-safe.
+
+The bot's scheduler keeps one :class:`Deliverer` and calls :meth:`Deliverer.run_until_idle` (or
+:meth:`Deliverer.deliver_due` for one batch) every second or two. Build the Application with
+``AIORateLimiter(overall_max_rate=29, max_retries=3)`` (see :func:`rate_limiter`): it spaces requests under
+Telegram's ~30 messages/s and waits out a 429 itself; a 429 that outlives its retries comes back here and the row
+waits ``retry_after`` and goes again, never dropped.
+
+What each Telegram answer does to a row:
+
+* accepted → ``sent`` with the message id (replies and buttons find the row by it);
+* 429 → ``pending`` again after ``retry_after``; the attempt is not counted;
+* timeout, connection error, 5xx → ``pending`` again after an exponential backoff (1 s … 5 min, with jitter);
+  after ``max_attempts`` such failures → ``failed``;
+* 403 (blocked, deactivated, kicked) or 400 "chat not found" → the subscriber becomes inactive and every row
+  still waiting for that chat is dropped, at this first answer;
+* 400 with ``migrate_to_chat_id`` → the subscriber, its subscriptions and rows move to the new id; resent there;
+* 400 "can't parse entities" → resent at once as plain text (same buttons);
+* any other 400 → ``failed`` (sending it again would get the same answer).
+
+Crash safety comes from the states (see :mod:`storage.outbox`): call :func:`recover` once at start-up.
+SQLite work is a few short statements per message on the event loop (WAL, synchronous=NORMAL: well under a
+millisecond each), so it never holds the loop for long.
+
+The bot token must never reach a log line, an error text or the database: :func:`install_token_redaction`
+rewrites every log record that would carry it (httpx logs request URLs, which contain the token, at INFO).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import sqlite_utils
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import AIORateLimiter
+
+from bot.messages import Alert, render_alert, source_name
+from storage import outbox
+
+log = logging.getLogger("newsalert.delivery")
+
+DEFAULT_RATE = 29.0
+_BACKOFF_BASE = 1.0
+_BACKOFF_CAP = 300.0
+
+
+def rate_limiter(overall_max_rate: float = DEFAULT_RATE, max_retries: int = 3) -> AIORateLimiter:
+    """The limiter the Application should use for delivery: under 30/s overall, 20/min per group, and a few
+    in-place retries on 429 (each pauses every request for retry_after, as Telegram expects)."""
+    return AIORateLimiter(overall_max_rate=overall_max_rate, overall_time_period=1, max_retries=max_retries)
+
+
+@dataclass
+class DeliveryStats:
+    """What one batch (or a run of batches) did; ``sent`` counts messages Telegram accepted."""
+
+    claimed: int = 0
+    sent: int = 0
+    plain_fallbacks: int = 0
+    rate_limited: int = 0
+    retried: int = 0
+    failed: int = 0
+    dropped: int = 0
+    deactivated_chats: int = 0
+    migrated_chats: int = 0
+
+    def add(self, other: DeliveryStats) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def recover(db: sqlite_utils.Database) -> int:
+    """At start-up, before the first delivery: rows a crash left in flight go back to the queue."""
+    count = outbox.requeue_sending(db)
+    if count:
+        log.info("requeued %d alert(s) that were being sent when the bot stopped", count)
+    return count
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    value: Any = exc._retry_after  # the timedelta; the public attribute warns unless PTB_TIMEDELTA is set
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
+
+
+def _is_chat_gone(exc: BadRequest) -> bool:
+    text = exc.message.lower()
+    return "chat not found" in text or "user not found" in text or "peer_id_invalid" in text
+
+
+class Deliverer:
+    """Sends due outbox rows through ``bot`` and records the outcome of each.
+
+    Keep one per Application: it remembers when each chat last got a message, so one chat is sent at most one
+    alert per ``per_chat_interval`` seconds (Telegram's per-chat limit is about one a second).
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: sqlite_utils.Database,
+        *,
+        per_chat_interval: float = 1.0,
+        max_attempts: int = 30,
+        backoff_base: float = _BACKOFF_BASE,
+        token: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.per_chat_interval = per_chat_interval
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self._token = token if token is not None else getattr(bot, "token", None)
+        self._clock = clock
+        self._last_sent: dict[int, float] = {}  # chat_id -> monotonic time it was last claimed or sent to
+
+    # ----------------------------------------------------------------------- batches
+
+    def _claim(self, limit: int, now: float | None = None) -> list[dict[str, Any]]:
+        rows = outbox.claim_due(
+            self.db,
+            now=self._clock() if now is None else now,
+            limit=limit,
+            exclude_chats=self._recent_chats(),
+        )
+        stamp = time.monotonic()
+        for row in rows:
+            self._last_sent[int(row["chat_id"])] = stamp
+        return rows
+
+    async def deliver_due(self, *, now: float | None = None, limit: int = 100) -> DeliveryStats:
+        """Claim up to ``limit`` due rows (one per chat) and send them concurrently; returns what happened."""
+        rows = self._claim(limit, now)
+        stats = DeliveryStats(claimed=len(rows))
+        for result in await asyncio.gather(*(self._deliver_safely(row) for row in rows)):
+            stats.add(result)
+        return stats
+
+    async def run_until_idle(
+        self, *, limit: int = 100, max_seconds: float | None = None, stop: asyncio.Event | None = None
+    ) -> DeliveryStats:
+        """Send until nothing is due, keeping up to ``limit`` sends in flight so the rate limiter never idles.
+
+        New rows are claimed whenever half the window has drained, so a steady stream flows at the limiter's
+        rate instead of batch by batch. ``max_seconds`` bounds one call (a scheduler job) and ``stop`` ends it
+        early (shutdown); either way the sends already started are finished and recorded. Rows not due yet
+        (backoff, 429) are left for a later call.
+        """
+        total = DeliveryStats()
+        started = time.monotonic()
+        in_flight: set[asyncio.Task[DeliveryStats]] = set()
+        last_empty_claim = -1.0e9
+        while True:
+            stopping = (stop is not None and stop.is_set()) or (
+                max_seconds is not None and time.monotonic() - started >= max_seconds
+            )
+            # An empty claim is not repeated at every completion: that would run the query 30 times a second.
+            may_claim = time.monotonic() - last_empty_claim >= min(0.25, self.per_chat_interval)
+            if not stopping and may_claim and len(in_flight) <= limit // 2:
+                rows = self._claim(limit - len(in_flight))
+                total.claimed += len(rows)
+                if not rows:
+                    last_empty_claim = time.monotonic()
+                in_flight.update(asyncio.create_task(self._deliver_safely(row)) for row in rows)
+            if not in_flight:
+                wait = None if stopping else self._pacing_wait()
+                if wait is None:
+                    return total
+                await asyncio.sleep(wait)
+                last_empty_claim = -1.0e9
+                continue
+            done, in_flight = await asyncio.wait(in_flight, timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                total.add(task.result())
+
+    def _recent_chats(self) -> list[int]:
+        cutoff = time.monotonic() - self.per_chat_interval
+        for chat_id in [c for c, t in self._last_sent.items() if t <= cutoff]:
+            del self._last_sent[chat_id]
+        return list(self._last_sent)
+
+    def _pacing_wait(self) -> float | None:
+        """How long until a paced chat may be sent to again, if rows are due; None when there is nothing to do."""
+        self._recent_chats()
+        if not self._last_sent:
+            return None
+        due_at = outbox.next_due_at(self.db)
+        if due_at is None or due_at > self._clock():
+            return None
+        soonest = min(self._last_sent.values()) + self.per_chat_interval - time.monotonic()
+        return max(0.01, soonest)
+
+    async def _deliver_safely(self, row: dict[str, Any]) -> DeliveryStats:
+        try:
+            return await self._deliver(row)
+        except Exception as exc:  # a bug, not a Telegram answer: keep the row, try later, and say so
+            error = self.redact(repr(exc))
+            log.error("delivery %s crashed: %s", row["id"], error)
+            outbox.schedule_retry(self.db, row["id"], at=self._clock() + 60, error=error)
+            return DeliveryStats(retried=1)
+
+    # ----------------------------------------------------------------------- one row
+
+    def redact(self, text: str) -> str:
+        return redact(text, self._token)
+
+    def _render(self, row: dict[str, Any]) -> Alert:
+        feed = {"name": row.get("feed_name"), "title": row.get("feed_title"), "url": row.get("feed_url")}
+        feed["site_url"] = row.get("feed_site_url")
+        return render_alert(
+            row,
+            feed_name=source_name(feed, row.get("url")),
+            delivery_id=row["id"],
+            story_sources=int(row.get("story_sources") or 1),
+            timezone=row.get("timezone") or "UTC",
+        )
+
+    async def _deliver(self, row: dict[str, Any]) -> DeliveryStats:
+        stats = DeliveryStats()
+        delivery_id = row["id"]
+        chat_id = int(row["chat_id"])
+        alert = self._render(row)
+        plain = False
+        for _ in range(4):  # at most: migrate, parse fallback, and one more of either
+            self._last_sent[chat_id] = time.monotonic()
+            try:
+                message = await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=alert.plain if plain else alert.html,
+                    parse_mode=None if plain else ParseMode.HTML,
+                    reply_markup=alert.markup(),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except RetryAfter as exc:
+                wait = _retry_after_seconds(exc)
+                outbox.schedule_retry(
+                    self.db,
+                    delivery_id,
+                    at=self._clock() + wait,
+                    error=f"429 retry after {wait:g}",
+                    count_attempt=False,
+                )
+                stats.rate_limited += 1
+                return stats
+            except ChatMigrated as exc:
+                new_chat_id = int(exc.new_chat_id)
+                outbox.migrate_chat(self.db, chat_id, new_chat_id)
+                log.info("chat %s became supergroup %s: subscriptions moved", chat_id, new_chat_id)
+                stats.migrated_chats += 1
+                chat_id = new_chat_id
+                continue
+            except Forbidden as exc:
+                self._chat_gone(chat_id, delivery_id, exc, stats)
+                return stats
+            except BadRequest as exc:
+                text = exc.message.lower()
+                if _is_chat_gone(exc):
+                    self._chat_gone(chat_id, delivery_id, exc, stats)
+                    return stats
+                if not plain and ("can't parse entities" in text or "too long" in text):
+                    log.warning(
+                        "delivery %s: Telegram refused the HTML (%s); sending plain text", delivery_id, exc
+                    )
+                    plain = True
+                    stats.plain_fallbacks += 1
+                    continue
+                outbox.mark_failed(self.db, delivery_id, self.redact(f"400 {exc.message}"))
+                log.warning(
+                    "delivery %s to chat %s refused: %s", delivery_id, chat_id, self.redact(exc.message)
+                )
+                stats.failed += 1
+                return stats
+            except InvalidToken as exc:
+                # Every send fails the same way; keep the row and let the operator see one clear line.
+                outbox.schedule_retry(
+                    self.db, delivery_id, at=self._clock() + 60, error="token refused", count_attempt=False
+                )
+                log.error("Telegram refused the bot token (%s); alerts wait", type(exc).__name__)
+                stats.retried += 1
+                return stats
+            except (
+                NetworkError,
+                TelegramError,
+            ) as exc:  # TimedOut is a NetworkError; 5xx arrive as NetworkError
+                self._transient(row, delivery_id, exc, stats)
+                return stats
+            outbox.mark_sent(self.db, delivery_id, message.message_id, now=self._clock())
+            stats.sent += 1
+            return stats
+        outbox.mark_failed(self.db, delivery_id, "gave up after repeated migrations or fallbacks")
+        stats.failed += 1
+        return stats
+
+    def _chat_gone(self, chat_id: int, delivery_id: int, exc: TelegramError, stats: DeliveryStats) -> None:
+        reason = self.redact(exc.message)
+        outbox.mark_dropped(self.db, delivery_id, reason)
+        dropped = outbox.deactivate_chat(self.db, chat_id, reason)
+        log.info(
+            "chat %s is gone (%s): marked inactive, %d queued alert(s) dropped", chat_id, reason, dropped
+        )
+        stats.dropped += 1 + dropped
+        stats.deactivated_chats += 1
+
+    def _transient(
+        self, row: dict[str, Any], delivery_id: int, exc: TelegramError, stats: DeliveryStats
+    ) -> None:
+        attempts = int(row["attempts"])  # the claim already counted this one
+        error = self.redact(f"{type(exc).__name__}: {exc.message}")
+        if attempts >= self.max_attempts:
+            outbox.mark_failed(self.db, delivery_id, f"gave up after {attempts} attempts: {error}")
+            log.warning("delivery %s failed for good: %s", delivery_id, error)
+            stats.failed += 1
+            return
+        delay = min(_BACKOFF_CAP, self.backoff_base * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)
+        outbox.schedule_retry(self.db, delivery_id, at=self._clock() + delay, error=error)
+        log.info("delivery %s: %s; retry in %.1f s", delivery_id, error, delay)
+        stats.retried += 1
+
+
+async def deliver_due(
+    bot: Bot, db: sqlite_utils.Database, *, now: float | None = None, limit: int = 100
+) -> DeliveryStats:
+    """One batch with a throwaway :class:`Deliverer` (no per-chat pacing memory between calls: the running bot
+    should keep a Deliverer instead)."""
+    return await Deliverer(bot, db).deliver_due(now=now, limit=limit)
+
+
+# --------------------------------------------------------------------------------- token redaction
+
+REDACTED = "<redacted-token>"
+
+
+def redact(text: str, token: str | None) -> str:
+    """``text`` with the bot token (and its secret half alone) replaced."""
+    if not token or not text:
+        return text
+    text = text.replace(token, REDACTED)
+    _, _, secret = token.partition(":")
+    if len(secret) >= 8:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+_installed_tokens: set[str] = set()
+
+
+def install_token_redaction(token: str | None) -> None:
+    """Make every log record from now on free of ``token``: call once at start-up, right after the token is read.
+
+    It wraps the log record factory, so it covers every logger and handler (httpx's INFO "HTTP Request: POST
+    https://api.telegram.org/bot<token>/sendMessage" included), whenever they were configured; exception
+    tracebacks attached to records are formatted and redacted too. Also quiets httpx to WARNING.
+    """
+    if not token or token in _installed_tokens:
+        return
+    _installed_tokens.add(token)
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        message = record.getMessage()
+        cleaned = redact(message, token)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        if record.exc_info and record.exc_info[0] is not None:
+            formatted = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(formatted, token)
+            if record.exc_text != formatted:
+                record.exc_info = None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,310 @@
+"""Telegram message text: alerts, and safe HTML building blocks for every reply the bot sends.
+
+Everything that comes from a feed or a user is untrusted: it may hold ``<``, ``&``, quotes, control characters,
+NUL, lone surrogates or 10,000 characters. These helpers clean and escape it so Telegram's HTML parser accepts
+the result, and keep each message within Telegram's 4,096-character limit. The limit is enforced on the HTML
+source itself, counted in UTF-16 code units: that is never less than what Telegram counts (code points of the
+text after entity parsing), so a message that passes here cannot be "too long" there, whatever the counting.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+MAX_MESSAGE = 4096
+MAX_CALLBACK_DATA = 64
+_MAX_TITLE = 300
+_MAX_SOURCE = 80
+_MAX_URL = 1500
+_ELLIPSIS = "…"
+
+# C0/C1 controls except tab and newline, lone surrogates (not encodable as UTF-8), and non-characters.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+def text_length(text: str) -> int:
+    """Length as counted against :data:`MAX_MESSAGE` here: UTF-16 code units (emoji count 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def clean(text: object) -> str:
+    """Untrusted text made sendable: drop control characters, NUL and lone surrogates; keep newlines."""
+    return _UNSAFE.sub("", "" if text is None else str(text))
+
+
+def escape(text: object) -> str:
+    """Untrusted text for Telegram HTML (``&``, ``<``, ``>`` escaped; quotes may stay as they are in text)."""
+    return html.escape(clean(text), quote=False)
+
+
+def bold(text: object) -> str:
+    return f"<b>{escape(text)}</b>"
+
+
+def italic(text: object) -> str:
+    return f"<i>{escape(text)}</i>"
+
+
+def code(text: object) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
+def safe_url(url: object) -> str | None:
+    """``url`` if it is an absolute http(s) URL short enough to link, else None (never link javascript: etc.)."""
+    value = clean(url).strip()
+    if not value or len(html.escape(value, quote=True)) > _MAX_URL or any(ch.isspace() for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return value
+
+
+def link(url: object, label: object) -> str:
+    """An ``<a href>`` with the URL escaped for an attribute (quote=True); the bare label if the URL is unusable."""
+    target = safe_url(url)
+    if target is None:
+        return escape(label)
+    return f'<a href="{html.escape(target, quote=True)}">{escape(label)}</a>'
+
+
+def truncate(text: str, limit: int, *, escaped: bool = False) -> str:
+    """Shorten plain ``text`` to at most ``limit`` units (escaped for HTML if ``escaped``), at a word if possible.
+
+    The cut is made in the plain text and then escaped, so it can never fall inside ``&amp;`` or a tag; an
+    ellipsis marks that something was cut.
+    """
+    measure = (lambda s: text_length(escape(s))) if escaped else text_length
+    if measure(text) <= limit:
+        return escape(text) if escaped else text
+    budget = limit - text_length(_ELLIPSIS)
+    if budget <= 0:
+        return ""
+    # Longest prefix that fits, found by walking once (escaping only grows text, so prefix cost is monotone).
+    used = 0
+    end = 0
+    for index, ch in enumerate(text):
+        cost = text_length(escape(ch)) if escaped else text_length(ch)
+        if used + cost > budget:
+            break
+        used += cost
+        end = index + 1
+    cut = text[:end]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space >= len(cut) * 0.6:
+        cut = cut[:space]
+    cut = cut.rstrip(" \n\t,;:-—–") + _ELLIPSIS
+    return escape(cut) if escaped else cut
+
+
+def _tokens(source: str) -> list[str]:
+    """HTML split into indivisible pieces: whole tags, whole entities, single characters."""
+    return re.findall(r"<[^>]*>|&[#0-9A-Za-z]+;|[\s\S]", source)
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)")
+
+
+def split_message(source: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split Telegram HTML into messages of at most ``limit`` units, preferring line boundaries.
+
+    Cuts never fall inside a tag or an entity; a tag open at a cut is closed at the end of one part and opened
+    again at the start of the next, so every part parses on its own.
+    """
+    if text_length(source) <= limit:
+        return [source] if source.strip() else []
+    tokens = _tokens(source)
+    parts: list[str] = []
+    stack: list[tuple[str, str]] = []  # (name, opening tag text)
+    start = 0
+    while start < len(tokens):
+        prefix = "".join(opening for _, opening in stack)
+        length = text_length(prefix)
+        best = {"newline": -1, "space": -1, "any": -1}
+        best_stack: dict[str, list[tuple[str, str]]] = {}
+        local = list(stack)
+        index = start
+        while index < len(tokens):
+            token = tokens[index]
+            length += text_length(token)
+            match = _TAG.match(token)
+            if match:
+                name = match.group(2).lower()
+                if match.group(1):
+                    if local and local[-1][0] == name:
+                        local.pop()
+                else:
+                    local.append((name, token))
+            closers = sum(len(name) + 3 for name, _ in local)
+            if length + closers > limit:
+                break
+            kind = "newline" if token == "\n" else "space" if token.isspace() else "any"
+            if not match:
+                for key in ("newline", "space", "any") if kind == "newline" else (kind, "any"):
+                    best[key] = index
+                    best_stack[key] = list(local)
+            index += 1
+        if index >= len(tokens):
+            parts.append(prefix + "".join(tokens[start:]))
+            break
+        span = index - start
+        for key in ("newline", "space", "any"):
+            if best[key] >= start and (key == "any" or best[key] - start >= span // 2):
+                cut = best[key]
+                break
+        else:
+            raise ValueError("limit too small to hold the open tags")
+        after = best_stack[key]
+        closing = "".join(f"</{name}>" for name, _ in reversed(after))
+        parts.append(prefix + "".join(tokens[start : cut + 1]) + closing)
+        stack = after
+        start = cut + 1
+    return [part for part in parts if _visible(part)]
+
+
+def _visible(part: str) -> bool:
+    return bool(re.sub(r"<[^>]*>", "", part).strip())
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Lines of already-safe HTML, one per line."""
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------- alerts
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert ready to send: HTML (parse_mode HTML), the same as plain text, and its buttons."""
+
+    html: str
+    plain: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback_data)
+
+    def markup(self) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in self.buttons]
+        )
+
+
+def alert_buttons(delivery_id: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """More / Why / Mute, each naming the outbox row so a press finds the article and the match."""
+    row = (("More", f"more:{delivery_id}"), ("Why?", f"why:{delivery_id}"), ("Mute", f"mute:{delivery_id}"))
+    assert all(len(data.encode()) <= MAX_CALLBACK_DATA for _, data in row)
+    return (row,)
+
+
+def parse_callback(data: str | None) -> tuple[str, int] | None:
+    """``"why:42"`` -> ``("why", 42)``; None for anything else (buttons may be pressed on very old messages)."""
+    if not data or ":" not in data:
+        return None
+    action, _, number = data.partition(":")
+    if action not in ("more", "why", "mute") or not number.isdigit():
+        return None
+    return action, int(number)
+
+
+def format_time(timestamp: float | None, timezone: str = "UTC") -> str:
+    """An article time in the reader's zone, e.g. "30 May 2023, 14:05 CEST"."""
+    if timestamp is None:
+        return ""
+    try:
+        zone: Any = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    try:
+        moment = datetime.fromtimestamp(float(timestamp), tz=zone)
+    except (OverflowError, OSError, ValueError):
+        return ""
+    return f"{moment.day} {moment:%b %Y, %H:%M} {moment.tzname() or 'UTC'}"
+
+
+def source_name(feed: Mapping[str, Any] | None, url: str | None = None) -> str:
+    """The name readers know a source by: the configured name, the feed's title, else the site's host."""
+    feed = feed or {}
+    for key in ("name", "title"):
+        value = clean(feed.get(key) or "").strip()
+        if value:
+            return _SPACES.sub(" ", value)[:_MAX_SOURCE]
+    for candidate in (feed.get("site_url"), url, feed.get("url")):
+        host = urlsplit(clean(candidate or "")).hostname if candidate else None
+        if host:
+            return host.removeprefix("www.")[:_MAX_SOURCE]
+    return "Unknown source"
+
+
+def _one_line(text: object) -> str:
+    return _SPACES.sub(" ", clean(text).replace("\n", " ")).strip()
+
+
+def _paragraphs(text: object) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in clean(text).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def render_alert(
+    article: Mapping[str, Any],
+    *,
+    feed_name: str,
+    delivery_id: int,
+    story_sources: int = 1,
+    timezone: str = "UTC",
+) -> Alert:
+    """Build the alert for one outbox row.
+
+    ``article`` needs ``title``, ``url``, ``summary`` (falls back to ``text``) and ``published`` (falls back to
+    ``first_seen``). ``story_sources`` > 1 says how many sources carry the same story (More lists them).
+    The summary is what gets shortened when the whole would pass 4,096: title, source line and link stay.
+    """
+    title = _one_line(article.get("title")) or "Untitled article"
+    title = truncate(title, _MAX_TITLE)
+    summary = _paragraphs(article.get("summary") or article.get("text") or "")
+    url = safe_url(article.get("url"))
+    when = format_time(article.get("published") or article.get("first_seen"), timezone)
+    source = _one_line(feed_name) or "Unknown source"
+    meta = " · ".join(part for part in (source, when) if part)
+    if story_sources > 1:
+        meta += f" · {story_sources} sources"
+    host = (urlsplit(url).hostname or "").removeprefix("www.")[:60] if url else ""
+
+    head_html = f"{bold(title)}\n{italic(meta)}"
+    link_html = f'<a href="{html.escape(url, quote=True)}">Read on {escape(host)}</a>' if url else ""
+    head_plain = f"{title}\n{meta}"
+    link_plain = url or ""
+
+    def assemble(head: str, body: str, tail: str) -> str:
+        return "\n\n".join(part for part in (head, body, tail) if part)
+
+    fixed_html = text_length(assemble(head_html, "", link_html)) + (4 if summary else 0)
+    fixed_plain = text_length(assemble(head_plain, "", link_plain)) + (4 if summary else 0)
+    body_html = truncate(summary, MAX_MESSAGE - fixed_html, escaped=True) if summary else ""
+    body_plain = truncate(summary, MAX_MESSAGE - fixed_plain) if summary else ""
+    return Alert(
+        html=assemble(head_html, body_html, link_html),
+        plain=assemble(head_plain, body_plain, link_plain),
+        buttons=alert_buttons(delivery_id),
+    )
+
+
+def html_to_plain(source: str) -> str:
+    """Telegram HTML as plain text: tags dropped, entities decoded (for a "can't parse entities" retry)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", source))
+
+
+def numbered(items: Sequence[str], start: int = 1) -> str:
+    """Already-safe HTML items as a numbered list, one per line."""
+    return "\n".join(f"{index}. {item}" for index, item in enumerate(items, start))
