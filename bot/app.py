@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlite_utils
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, Job
@@ -33,7 +33,7 @@ from bot.fanout import fan_out_pending, load_matcher
 from bot.guard import Guard
 from bot.ingest import PollResult, poll_once, shutdown_parse_pool
 from bot.messages import truncate
-from handlers import COMMANDS, register
+from handlers import ADMIN_COMMANDS, COMMANDS, register
 from handlers.context import DbWorker, Services
 from matching import Matcher
 from storage import feeds as feed_store
@@ -180,7 +180,7 @@ async def _start(app: Application) -> None:
         matcher=matcher,
         guard=Guard(config.telegram),
     )
-    await app.bot.set_my_commands([BotCommand(name, description) for name, description in COMMANDS])
+    await _set_commands(app, config)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, _request_stop, app)
@@ -198,6 +198,19 @@ async def _start(app: Application) -> None:
         pipeline.poll, interval=tick, first=0.1, name="poll", job_kwargs=dict(job_kwargs, jitter=tick / 5)
     )
     log.info("newsalert started: %d feeds in config, poll tick %.1fs", len(config.feeds), tick)
+
+
+async def _set_commands(app: Application, config: Config) -> None:
+    """The command menu: everyone's commands, plus the operator commands in each admin's private chat."""
+    await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    for admin in config.telegram.admins:
+        try:
+            await app.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in COMMANDS + ADMIN_COMMANDS],
+                scope=BotCommandScopeChat(admin),
+            )
+        except TelegramError as error:  # an admin who never opened the bot has no chat yet
+            log.info("no operator command menu for %s yet: %s", admin, error)
 
 
 def _request_stop(app: Application) -> None:

@@ -31,7 +31,7 @@ def _find_delivery(
         return row if row is not None and row["chat_id"] == chat_id else None
     if message_id is not None:
         return outbox.find_by_message(db, chat_id, message_id)
-    return subscribers.latest_alert(db, chat_id)
+    return outbox.latest_sent(db, chat_id)
 
 
 def explain(delivery: dict[str, Any], article: dict[str, Any] | None) -> str:

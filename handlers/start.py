@@ -22,10 +22,23 @@ COMMANDS: list[tuple[str, str]] = [
     ("unsubscribe", "Remove a subscription: /unsubscribe 2"),
     ("why", "Reply to an alert: why it matched"),
     ("more", "Reply to an alert: the longer summary and other sources"),
+    ("latest", "The newest stored articles: /latest kosovo"),
+    ("digest", "Alerts as they come, or a digest: /digest daily 08:00"),
+    ("timezone", "Your time zone: /timezone Europe/Kyiv"),
+    ("quiet", "Hold alerts at night: /quiet 22:00-07:00"),
+    ("mute", "Silence alerts for a while: /mute 2h"),
+    ("unmute", "End a mute"),
     ("pause", "Hold all alerts"),
     ("resume", "Send alerts again"),
     ("stop", "Forget this chat and everything it set up"),
     ("help", "How queries work"),
+]
+
+ADMIN_COMMANDS: list[tuple[str, str]] = [
+    ("stats", "Operator: subscribers, feeds, alerts, queue"),
+    ("feeds", "Operator: feed health"),
+    ("addfeed", "Operator: add a feed: /addfeed URL"),
+    ("removefeed", "Operator: remove feed N"),
 ]
 
 HELP = """<b>newsalert</b> sends one short message per news story that matches what you follow.
@@ -39,7 +52,13 @@ HELP = """<b>newsalert</b> sends one short message per news story that matches w
 
 <b>Alerts</b>
 Reply to an alert with /why (why it matched) or /more (longer summary, other sources), or use its buttons.
-/pause and /resume – hold alerts and start again
+/latest kosovo – the newest stored articles about something
+
+<b>When alerts come</b>
+/digest daily 08:00, /digest hourly, /digest off – a digest instead of one message per story
+/timezone Europe/Kyiv – for digests and quiet hours
+/quiet 22:00-07:00 – hold alerts at night and send them as one message in the morning
+/mute 2h and /unmute – silence for a while; /pause and /resume – until you say
 /stop – forget this chat
 
 In a group, only its admins change what it follows: /subscribe@{bot} kosovo"""

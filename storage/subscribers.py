@@ -74,6 +74,21 @@ def set_paused(db: sqlite_utils.Database, chat_id: int, paused: bool) -> bool:
     return cursor.rowcount == 1
 
 
+SETTINGS = frozenset({"muted_until", "timezone", "digest", "digest_time", "quiet_start", "quiet_end"})
+
+
+def update_settings(db: sqlite_utils.Database, chat_id: int, **values: Any) -> dict[str, Any] | None:
+    """Set delivery settings (``SETTINGS`` columns only; values already validated); returns the updated row."""
+    unknown = set(values) - SETTINGS
+    if unknown:
+        raise ValueError(f"not a subscriber setting: {', '.join(sorted(unknown))}")
+    if values:
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        with db.conn:
+            db.execute(f"UPDATE subscribers SET {assignments} WHERE chat_id = ?", [*values.values(), chat_id])
+    return get_subscriber(db, chat_id)
+
+
 def forget_subscriber(db: sqlite_utils.Database, chat_id: int) -> list[int]:
     """Delete a chat and its subscriptions (``/stop``); returns the removed subscription ids for the matcher.
 
@@ -88,12 +103,12 @@ def forget_subscriber(db: sqlite_utils.Database, chat_id: int) -> list[int]:
     return ids
 
 
-def latest_alert(db: sqlite_utils.Database, chat_id: int) -> dict[str, Any] | None:
-    """The chat's most recently sent alert (its outbox row): what ``/why`` without a reply is about."""
-    rows = list(
-        db.query(
-            "SELECT * FROM deliveries WHERE chat_id = ? AND state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT 1",
-            [chat_id],
-        )
-    )
-    return rows[0] if rows else None
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Subscribers by state and the number of subscriptions, for the operator's ``/stats``."""
+    row = db.execute(
+        """SELECT count(*), coalesce(sum(active), 0), coalesce(sum(active = 1 AND paused = 1), 0),
+                  (SELECT count(*) FROM subscriptions)
+           FROM subscribers"""
+    ).fetchone()
+    total, active, paused, subs = (int(v) for v in row)
+    return {"active": active, "inactive": total - active, "paused": paused, "subscriptions": subs}

@@ -103,15 +103,22 @@ def test_forget_removes_everything_and_drops_pending(db):
     assert subscribers.forget_subscriber(db, 1) == []
 
 
-def test_latest_alert_is_the_last_sent_one(db):
+def test_update_settings_only_touches_settings(db):
     subscribers.upsert_subscriber(db, 1)
-    assert subscribers.latest_alert(db, 1) is None
-    rows = [(1, 1, "sent", 10.0), (2, 2, "sent", 20.0), (3, 3, "pending", None)]
-    for story, article, state, sent_at in rows:
-        db.execute(
-            "INSERT INTO deliveries (chat_id, story_id, article_id, state, sent_at, created_at) VALUES (1, ?, ?, ?, ?, 0)",
-            [story, article, state, sent_at],
-        )
-    db.conn.commit()
-    assert subscribers.latest_alert(db, 1)["story_id"] == 2
-    assert subscribers.latest_alert(db, 2) is None
+    row = subscribers.update_settings(db, 1, timezone="Europe/Kyiv", digest="daily", digest_time="08:00")
+    assert (row["timezone"], row["digest"], row["digest_time"]) == ("Europe/Kyiv", "daily", "08:00")
+    assert subscribers.update_settings(db, 1, quiet_start=None, quiet_end=None)["quiet_start"] is None
+    with pytest.raises(ValueError, match="active"):
+        subscribers.update_settings(db, 1, active=0)
+    assert subscribers.update_settings(db, 2, timezone="UTC") is None
+
+
+def test_counts(db):
+    assert subscribers.counts(db) == {"active": 0, "inactive": 0, "paused": 0, "subscriptions": 0}
+    for chat in (1, 2, 3):
+        subscribers.upsert_subscriber(db, chat)
+        subscriptions.add_subscription(db, chat, "a", "a", max_subscriptions=5)
+    subscriptions.add_subscription(db, 1, "b", "b", max_subscriptions=5)
+    subscribers.set_active(db, 2, False)
+    subscribers.set_paused(db, 3, True)
+    assert subscribers.counts(db) == {"active": 2, "inactive": 1, "paused": 1, "subscriptions": 4}

@@ -1,0 +1,259 @@
+"""When alerts arrive: ``/digest``, ``/timezone``, ``/quiet``, ``/mute`` and ``/unmute``, and the alert's Mute button.
+
+The rules themselves (digest instants across DST, quiet hours, durations) live in :mod:`bot.timing`; these handlers
+parse what the user typed with it, store the setting, and answer with the setting as it now stands, in the user's
+own time zone, so there is no doubt about what will happen.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import timing
+from bot.messages import alert_buttons, bold, escape, format_time
+from handlers.context import command_argument, is_group, may_change, services
+from storage import outbox, subscribers, subscriptions
+
+_MUTE_CHOICES = (("2 h", 2), ("8 h", 8), ("24 h", 24))
+
+
+def _ensure_tx(
+    db: Any, chat_id: int, chat_type: str, title: str | None, values: dict[str, Any]
+) -> dict[str, Any]:
+    subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
+    row = subscribers.update_settings(db, chat_id, **values)
+    assert row is not None
+    return row
+
+
+async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, **values: Any) -> dict[str, Any]:
+    chat = update.effective_chat
+    assert chat is not None
+    title = chat.title if is_group(chat) else None
+    return await services(context).db.run(_ensure_tx, chat.id, chat.type, title, values)
+
+
+def describe_delivery(row: dict[str, Any]) -> str:
+    """The chat's delivery settings in one short HTML paragraph."""
+    zone = row["timezone"] or "UTC"
+    if row["digest"] == "daily":
+        when = (
+            f"one daily digest at {bold(row['digest_time'] or timing.DEFAULT_DIGEST_TIME)} ({escape(zone)})"
+        )
+    elif row["digest"] == "hourly":
+        when = "one digest an hour"
+    else:
+        when = "each alert as it comes"
+    lines = [f"You get {when}."]
+    if row["quiet_start"] and row["quiet_end"]:
+        lines.append(
+            f"Quiet hours {bold(row['quiet_start'] + '–' + row['quiet_end'])} ({escape(zone)}): what arrives then "
+            "comes as one message when they end."
+        )
+    if row["muted_until"] and row["muted_until"] > time.time():
+        lines.append(f"Muted until {escape(format_time(row['muted_until'], zone))}.")
+    return "\n".join(lines)
+
+
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    words = command_argument(message).split()
+    mode = words[0].lower() if words else ""
+    if mode not in ("off", "hourly", "daily") or (mode != "daily" and len(words) > 1) or len(words) > 2:
+        await message.reply_text(
+            "Use /digest daily 08:00 (one message a day, at that time in your /timezone), /digest hourly, "
+            "or /digest off (each alert as it comes)."
+        )
+        return
+    values: dict[str, Any] = {"digest": mode}
+    if mode == "daily":
+        try:
+            values["digest_time"] = (
+                timing.parse_hhmm(words[1]) if len(words) == 2 else timing.DEFAULT_DIGEST_TIME
+            )
+        except ValueError as error:
+            await message.reply_text(escape(str(error)))
+            return
+    if not await may_change(update, context):
+        return
+    row = await _save(update, context, **values)
+    await message.reply_text(describe_delivery(row))
+
+
+async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    argument = command_argument(message)
+    if not argument:
+        await message.reply_text(
+            "Tell me your time zone, for example /timezone Europe/Kyiv or /timezone New York."
+        )
+        return
+    try:
+        zone = timing.validate_timezone(argument)
+    except ValueError as error:
+        await message.reply_text(escape(str(error)))
+        return
+    if not await may_change(update, context):
+        return
+    row = await _save(update, context, timezone=zone)
+    now = format_time(time.time(), zone)
+    await message.reply_text(
+        f"Time zone set to {bold(zone)} (it is {escape(now)} there).\n{describe_delivery(row)}"
+    )
+
+
+async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    argument = command_argument(message)
+    if not argument:
+        await message.reply_text(
+            "Use /quiet 22:00-07:00 to hold alerts at night (in your /timezone), /quiet off to end."
+        )
+        return
+    if argument.lower() == "off":
+        values: dict[str, Any] = {"quiet_start": None, "quiet_end": None}
+    else:
+        try:
+            start, end = timing.parse_quiet_range(argument)
+        except ValueError as error:
+            await message.reply_text(escape(str(error)))
+            return
+        values = {"quiet_start": start, "quiet_end": end}
+    if not await may_change(update, context):
+        return
+    row = await _save(update, context, **values)
+    await message.reply_text(
+        ("Quiet hours off.\n" if argument.lower() == "off" else "") + describe_delivery(row)
+    )
+
+
+async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    argument = command_argument(message) or "2h"
+    try:
+        duration = timing.parse_duration(argument)
+    except ValueError as error:
+        await message.reply_text(escape(str(error)))
+        return
+    if not await may_change(update, context):
+        return
+    row = await _save(update, context, muted_until=time.time() + duration.total_seconds())
+    await message.reply_text(
+        f"🔕 Muted until {escape(format_time(row['muted_until'], row['timezone']))}. /unmute ends it sooner."
+    )
+
+
+async def unmute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not await may_change(update, context):
+        return
+    await _save(update, context, muted_until=None)
+    await message.reply_text("🔔 Alerts are on again.")
+
+
+def _mute_keyboard(delivery_id: int, query: str | None) -> InlineKeyboardMarkup:
+    row = [
+        InlineKeyboardButton(f"🔕 {label}", callback_data=f"mutefor:{delivery_id}:{hours}")
+        for label, hours in _MUTE_CHOICES
+    ]
+    second = []
+    if query is not None:
+        second.append(
+            InlineKeyboardButton(f"Unsubscribe “{query[:30]}”", callback_data=f"unsubfrom:{delivery_id}")
+        )
+    second.append(InlineKeyboardButton("↩ Back", callback_data=f"muteback:{delivery_id}"))
+    return InlineKeyboardMarkup([row, second])
+
+
+def _alert_keyboard(delivery_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in alert_buttons(delivery_id)
+        ]
+    )
+
+
+def _mute_target_tx(
+    db: Any, chat_id: int, delivery_id: int
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    delivery = outbox.get_delivery(db, delivery_id)
+    if delivery is None or delivery["chat_id"] != chat_id:
+        return None, None
+    sub = (
+        subscriptions.get_subscription(db, delivery["subscription_id"])
+        if delivery["subscription_id"]
+        else None
+    )
+    return delivery, sub if sub is not None and sub["chat_id"] == chat_id else None
+
+
+async def _set_markup(update: Update, markup: InlineKeyboardMarkup) -> None:
+    callback = update.callback_query
+    assert callback is not None
+    try:
+        await callback.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The alert's Mute: swap its buttons for choices (mute the chat for a while, or drop the subscription)."""
+    callback = update.callback_query
+    chat = update.effective_chat
+    if callback is None or chat is None or callback.data is None:
+        return
+    action, _, rest = callback.data.partition(":")
+    delivery_id = int(rest.split(":")[0])
+    if not await may_change(update, context):
+        return
+    svc = services(context)
+    delivery, sub = await svc.db.run(_mute_target_tx, chat.id, delivery_id)
+    if delivery is None:
+        await callback.answer("That alert is no longer stored.", show_alert=True)
+        return
+    if action == "mute":
+        await callback.answer()
+        await _set_markup(update, _mute_keyboard(delivery_id, sub["raw"] if sub else None))
+    elif action == "mutefor":
+        hours = int(rest.split(":")[1])
+        row = await _save(update, context, muted_until=time.time() + hours * 3600)
+        await callback.answer(
+            f"Muted until {format_time(row['muted_until'], row['timezone'])}. /unmute ends it."
+        )
+        await _set_markup(update, _alert_keyboard(delivery_id))
+    elif action == "unsubfrom":
+        removed = await svc.db.run(subscriptions.remove_subscription, chat.id, sub["id"]) if sub else None
+        if removed is not None:
+            svc.matcher.remove(removed["id"])
+            await callback.answer(f"Unsubscribed from “{removed['raw'][:150]}”.")
+        else:
+            await callback.answer("That subscription is already gone.")
+        await _set_markup(update, _alert_keyboard(delivery_id))
+    else:
+        await callback.answer()
+        await _set_markup(update, _alert_keyboard(delivery_id))
+
+
+HANDLERS = [
+    CommandHandler("digest", digest),
+    CommandHandler("timezone", timezone),
+    CommandHandler("quiet", quiet),
+    CommandHandler("mute", mute),
+    CommandHandler("unmute", unmute),
+    CallbackQueryHandler(mute_button, pattern=r"^(mute|muteback|unsubfrom):\d+$|^mutefor:\d+:(2|8|24)$"),
+]
