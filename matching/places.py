@@ -1,0 +1,263 @@
+"""Finding places in an article and deciding which countries (and groups) it is about.
+
+Rules, in the order they apply (after CLIFF/CLAVIN's experience):
+- a name counts only when written as a name: capitalised (or in a script without case), and for names that are
+  also ordinary words ("Nice", "Reading") not at the start of a sentence and not in a Title Case headline;
+- a town name glued to another capitalised word is part of a longer name ("Giorgia Meloni", "Washington Post");
+- Slavic case endings are accepted on names of places in Slavic-speaking countries, from an allowed list and
+  only after a stem of five letters or more (Zvečanu, Leposavići; not "Zvecanac");
+- larger areas win over towns of the same name (Georgia the country over Georgia, Vermont), except in the
+  pattern "City, State", which makes both US places (Atlanta, Georgia);
+- a town name found in several countries follows the countries the article otherwise names, then population;
+- a small town (under 15,000 people), or one whose country stayed uncertain, counts only when the article names
+  something else in the same country: one village name alone is too often a surname or a namesake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matching.document import SENTINEL, Prepared
+from matching.gazetteer import SLAVIC_ENDINGS, Gazetteer, Place
+
+_SENTENCE_END = frozenset('.!?:;"“”«»()[]…|•\n')
+# Capitalised words that may stand before a place name without making it part of a person's or company's name.
+_PREFIX_OK = frozenset(
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "upper",
+        "lower",
+        "greater",
+        "old",
+        "new",
+        "in",
+        "at",
+        "from",
+        "to",
+        "of",
+        "near",
+        "outside",
+        "inside",
+        "across",
+        "around",
+        "into",
+        "by",
+        "for",
+        "and",
+        "or",
+        "but",
+        "the",
+        "a",
+        "an",
+        "on",
+        "with",
+        "via",
+        "saint",
+        "st",
+        "san",
+        "santa",
+        "port",
+        "fort",
+        "mount",
+        "lake",
+        "nord",
+        "sud",
+    ]
+)
+# Country names that are also given names: treated like town names for the adjacency rule ("Jordan Peterson").
+_PERSONISH = frozenset(["jordan", "chad", "georgia", "kenya", "india", "israel", "lebanon"])
+STRONG_POPULATION = 15_000
+DOMINANT_POPULATION = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place name as written in the article, where, and what it was read as."""
+
+    surface: str
+    field: str
+    place: Place
+
+
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """The regions an article is about, with the mentions that put it there."""
+
+    regions: frozenset[str]
+    mentions: tuple[Mention, ...]
+
+    def mentions_for(self, key: str, gaz: Gazetteer) -> list[Mention]:
+        """Mentions that count for region ``key``."""
+        return [m for m in self.mentions if key in gaz.region_keys_of(m.place)]
+
+
+NO_FINDINGS = Findings(frozenset(), ())
+
+
+@dataclass(slots=True)
+class _Occurrence:
+    k: int  # first token
+    n: int  # number of tokens
+    alias: str
+    candidates: list[Place]
+    place: Place | None = None
+    strong: bool = False
+
+
+def _is_initial(prep: Prepared, k: int) -> bool:
+    gap = prep.gaps[k]
+    return k == 0 or prep.tokens[k - 1] == SENTINEL or any(ch in _SENTENCE_END for ch in gap)
+
+
+def _title_is_title_case(prep: Prepared) -> bool:
+    """Whether the title is written In Title Case, where capitals say nothing about names."""
+    words = [t for t in prep.tokens[: prep.field_starts[1] - 1] if len(t) >= 4 and t[0].isalpha()]
+    return len(words) >= 4 and sum(t[0].isupper() for t in words) >= 0.8 * len(words)
+
+
+def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
+    """Places named in ``prep`` and the regions they put the article in."""
+    low = prep.low
+    hits = gaz.automaton.find_matches_as_indexes(low)
+    if not hits:
+        return NO_FINDINGS
+    occurrences: list[_Occurrence] = []
+    title_case: bool | None = None
+    tokens = prep.tokens
+    cased = prep.cased
+    multiword = gaz.pattern_multiword
+    for pat, start, end in hits:
+        # Not written as a name, unless a lowercase word leads a capitalised one ("north Kosovo").
+        if cased[start + 1].islower() and (
+            not multiword[pat] or cased[low.rfind(" ", start + 1, end) + 1].islower()
+        ):
+            continue
+        if low[end] == " ":
+            idxs = gaz.pattern_exact[pat]
+        else:
+            idxs = gaz.pattern_stems[pat]
+            if not idxs:
+                continue
+            stop = low.find(" ", end)
+            if low[end:stop] not in SLAVIC_ENDINGS:
+                continue
+        if not idxs:
+            continue
+        k = prep.token_at(start + 1)
+        first = tokens[k]
+        alias = gaz.pattern_names[pat]
+        n = alias.count(" ") + 1
+        if alias in gaz.abbreviation_aliases:
+            if not all(t.isupper() for t in tokens[k : k + n]):
+                continue
+        elif first.isupper() and 1 < len(first) <= 5 and n == 1 and alias not in gaz.aliases_upper_ok:
+            continue  # an acronym (NATO, KFOR), not a town
+        candidates = [gaz.places[i] for i in idxs]
+        best = min(candidates, key=lambda p: (p.rank, -p.population))
+        initial = _is_initial(prep, k)
+        if title_case is None:
+            title_case = _title_is_title_case(prep)
+        in_title_case = title_case and k < prep.field_starts[1]
+        if alias in gaz.common and (initial or in_title_case):
+            continue
+        if (
+            (best.kind in ("city", "capital") or alias in _PERSONISH)
+            and not in_title_case
+            and _glued(prep, k, n)
+        ):
+            continue
+        occurrences.append(_Occurrence(k, n, alias, candidates))
+    if not occurrences:
+        return NO_FINDINGS
+    _city_state(prep, occurrences)
+    _resolve(occurrences, gaz)
+    return _collect(prep, occurrences, gaz)
+
+
+def _glued(prep: Prepared, k: int, n: int) -> bool:
+    """Whether the name at tokens k..k+n-1 is part of a longer capitalised name ("Giorgia Meloni")."""
+    tokens = prep.tokens
+    if k > 0 and prep.gaps[k].strip() == "":
+        prev = tokens[k - 1]
+        if (
+            prev != SENTINEL
+            and prev[0].isupper()
+            and not _is_initial(prep, k - 1)
+            and prev.lower() not in _PREFIX_OK
+        ):
+            return True
+    nxt = k + n
+    if nxt < len(tokens) and prep.gaps[nxt].strip() == "":
+        following = tokens[nxt]
+        if following != SENTINEL and following[0].isupper() and following.lower() not in _PREFIX_OK:
+            return True
+    return False
+
+
+def _city_state(prep: Prepared, occurrences: list[_Occurrence]) -> None:
+    """ "Atlanta, Georgia": the first name is a US place in that state, the second the US state."""
+    for a, b in zip(occurrences, occurrences[1:], strict=False):
+        if b.k != a.k + a.n or prep.gaps[b.k].strip() != ",":
+            continue
+        states = [p for p in b.candidates if p.kind == "state"]
+        if not states:
+            continue
+        state = states[0]
+        towns = [p for p in a.candidates if p.country == "US" and p.admin1 == state.admin1]
+        if towns:
+            a.candidates = towns
+            b.candidates = [state]
+
+
+def _resolve(occurrences: list[_Occurrence], gaz: Gazetteer) -> None:
+    """Pick one place per occurrence and say whether it is strong enough to count alone."""
+    context: set[str] = set()
+    pending: list[_Occurrence] = []
+    for occ in occurrences:
+        best = min(occ.candidates, key=lambda p: (p.rank, -p.population))
+        countries = {p.country for p in occ.candidates if p.kind in ("city", "capital")}
+        if best.kind not in ("city", "capital") or len(countries) <= 1:
+            occ.place = best
+            occ.strong = best.kind != "city" or (
+                best.population >= STRONG_POPULATION and occ.alias not in gaz.common
+            )
+            if best.kind != "group":
+                context.add(best.country)
+        else:
+            pending.append(occ)
+    for occ in pending:
+        in_context = [p for p in occ.candidates if p.country in context]
+        if in_context:
+            occ.place = max(in_context, key=lambda p: p.population)
+            occ.strong = occ.place.kind == "capital" or occ.place.population >= STRONG_POPULATION
+        else:
+            ranked = sorted(occ.candidates, key=lambda p: -p.population)
+            occ.place = ranked[0]
+            rival = next((p.population for p in ranked if p.country != ranked[0].country), 0)
+            occ.strong = ranked[0].population >= DOMINANT_POPULATION and ranked[0].population >= 5 * rival
+
+
+def _collect(prep: Prepared, occurrences: list[_Occurrence], gaz: Gazetteer) -> Findings:
+    aliases_by_country: dict[str, set[str]] = {}
+    for occ in occurrences:
+        assert occ.place is not None
+        aliases_by_country.setdefault(occ.place.country or occ.place.admin1, set()).add(occ.alias)
+    regions: set[str] = set()
+    mentions: list[Mention] = []
+    for occ in occurrences:
+        place = occ.place
+        assert place is not None
+        if not occ.strong and len(aliases_by_country[place.country or place.admin1]) < 2:
+            continue
+        regions.update(gaz.region_keys_of(place))
+        surface = " ".join(prep.tokens[occ.k : occ.k + occ.n])
+        mentions.append(Mention(surface, prep.field_of_token(occ.k), place))
+    return Findings(frozenset(regions), tuple(mentions))
