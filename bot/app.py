@@ -76,18 +76,19 @@ class Pipeline:
         self._poll_task = asyncio.current_task()
         try:
             result = await self._poll_feeds()
-            created = await asyncio.to_thread(
-                fan_out_pending,
-                self.poll_db,
-                self.matcher,
-                max_age_hours=self.config.alerts.max_age_hours,
-                max_per_hour=self.config.alerts.max_per_hour,
-            )
         except asyncio.CancelledError:
             # Shutdown: what each feed finished is already stored, and unmatched articles are matched next start.
             return
         finally:
             self._poll_task = None
+        # Not cancellable from here on: the fan-out thread works on poll_db, which shutdown closes after us.
+        created = await asyncio.to_thread(
+            fan_out_pending,
+            self.poll_db,
+            self.matcher,
+            max_age_hours=self.config.alerts.max_age_hours,
+            max_per_hour=self.config.alerts.max_per_hour,
+        )
         if any(created.values()) and self.deliver_job is not None and self.deliver_job.job is not None:
             self.deliver_job.job.modify(next_run_time=datetime.now(UTC))
         await self._tell_admins(context, result)

@@ -15,7 +15,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html.parser import HTMLParser
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -102,6 +102,7 @@ class TerminalBotApi(BaseRequest):
         self._button_numbers = itertools.count(1)
         self._messages: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._polls = 0
 
     @property
     def read_timeout(self) -> float | None:
@@ -179,8 +180,20 @@ class TerminalBotApi(BaseRequest):
             ).encode()
         return _ok(handler(params))
 
+    async def settle(self, update_queue: asyncio.Queue[object]) -> None:
+        """Wait until every typed line has been fetched by the bot and answered (input ended: time to quit)."""
+        assert self._updates is not None
+        while not self._updates.empty():
+            await asyncio.sleep(0.01)
+        # The poll after the one that took the last line proves that line reached PTB's queue.
+        polls = self._polls
+        while self._polls <= polls + 1:
+            await asyncio.sleep(0.01)
+        await update_queue.join()
+
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         assert self._updates is not None
+        self._polls += 1
         timeout = float(params.get("timeout") or 0)
         batch: list[dict[str, Any]] = []
         try:
@@ -277,13 +290,16 @@ def _ok(result: Any) -> tuple[int, bytes]:
 
 
 def read_lines(
-    loop: asyncio.AbstractEventLoop, api: TerminalBotApi, on_eof: Callable[[], None], stream: TextIO
+    loop: asyncio.AbstractEventLoop,
+    api: TerminalBotApi,
+    on_eof: Callable[[], Awaitable[None]],
+    stream: TextIO,
 ) -> None:
-    """Feed ``stream`` (stdin) to the bot line by line from a daemon thread; ``on_eof`` runs on the loop at EOF."""
+    """Feed ``stream`` (stdin) to the bot line by line from a daemon thread; at EOF run ``on_eof()`` on the loop."""
 
     def pump() -> None:
         for line in stream:
             loop.call_soon_threadsafe(api.type_line, line)
-        loop.call_soon_threadsafe(on_eof)
+        asyncio.run_coroutine_threadsafe(on_eof(), loop)
 
     threading.Thread(target=pump, name="terminal-input", daemon=True).start()

@@ -45,9 +45,11 @@ def setup_logging(level: int, token: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Per-request and per-job lines would drown what matters (and httpx's carry the token in the URL).
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    # Per-request and per-job lines would drown what matters (and httpx's carry the token in the URL). APScheduler
+    # warns each time a tick finds the previous run still going, which with max_instances=1 is the design.
+    for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -95,10 +97,15 @@ def chat_command(args: argparse.Namespace) -> int:
     app = build_application(config, _CHAT_TOKEN, request=api)
     started = app.post_init
 
+    async def finish() -> None:
+        """Input ended (Ctrl-D, or a pipe ran dry): answer what was typed, then quit."""
+        await api.settle(app.update_queue)
+        app.stop_running()
+
     async def start_terminal(application: object) -> None:
         if started is not None:
             await started(app)
-        read_lines(asyncio.get_running_loop(), api, app.stop_running, sys.stdin)
+        read_lines(asyncio.get_running_loop(), api, finish, sys.stdin)
 
     app.post_init = start_terminal
     sys.stdout.write(

@@ -42,10 +42,12 @@ def _subscribe_tx(
 
 
 def understood(query: Query, raw: str) -> str:
-    """How the bot read a query, as HTML: the description, plus how to force a keyword for a region."""
+    """How the bot read a query, as HTML: the description, and for a region how to force a keyword (unless the
+    description already says)."""
     lines = [f"Understood as: {escape(query.description)}"]
-    if query.is_region:
-        lines.append(f"Only the word itself? Send <code>/subscribe keyword:{escape(raw)}</code>")
+    if query.is_region and "keyword:" not in query.description:
+        forced = raw if " " not in raw.strip() else f'"{raw.strip()}"'
+        lines.append(f"Only the word itself? Send <code>/subscribe keyword:{escape(forced)}</code>")
     return "\n".join(lines)
 
 
