@@ -374,7 +374,10 @@ def install_token_redaction(token: str | None) -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: logging reports it when the record is emitted
+            return record
         cleaned = redact(message, token)
         if cleaned != message:
             record.msg, record.args = cleaned, ()

@@ -169,7 +169,9 @@ def split_message(source: str, limit: int = MAX_MESSAGE) -> list[str]:
             raise ValueError("limit too small to hold the open tags")
         after = best_stack[key]
         closing = "".join(f"</{name}>" for name, _ in reversed(after))
-        parts.append(prefix + "".join(tokens[start : cut + 1]) + closing)
+        # A newline or space at the cut is dropped: it would only trail one part or lead the next.
+        end = cut if key in ("newline", "space") else cut + 1
+        parts.append(prefix + "".join(tokens[start:end]) + closing)
         stack = after
         start = cut + 1
     return [part for part in parts if _visible(part)]
@@ -237,9 +239,9 @@ def source_name(feed: Mapping[str, Any] | None, url: str | None = None) -> str:
     """The name readers know a source by: the configured name, the feed's title, else the site's host."""
     feed = feed or {}
     for key in ("name", "title"):
-        value = clean(feed.get(key) or "").strip()
+        value = _one_line(feed.get(key) or "")
         if value:
-            return _SPACES.sub(" ", value)[:_MAX_SOURCE]
+            return value[:_MAX_SOURCE]
     for candidate in (feed.get("site_url"), url, feed.get("url")):
         host = urlsplit(clean(candidate or "")).hostname if candidate else None
         if host:

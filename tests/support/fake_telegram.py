@@ -231,6 +231,7 @@ class FakeTelegram:
         self._chats: dict[int, _ChatState] = {}
         self._messages: dict[int, list[SentMessage]] = defaultdict(list)
         self._calls: list[Call] = []
+        self._arrivals: dict[str, int] = defaultdict(int)  # requests received, before they are answered
         self._updates: list[dict] = []
         self._next_update_id = 1
         self._confirmed_offset = 0
@@ -610,9 +611,9 @@ class FakeTelegram:
         return self.stats.sent
 
     def wait_for_call(self, method: str, n: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Wait until ``method`` was called at least ``n`` times (answered or not)."""
+        """Wait until ``method`` was called at least ``n`` times (received: it may still be waiting to answer)."""
         method = method.lower()
-        self.wait_for(lambda: sum(1 for c in self._calls if c.method == method) >= n, timeout)
+        self.wait_for(lambda: self._arrivals[method] >= n, timeout)
         return self.calls(method)
 
     def wait_for_callback_answer(self, query_id: str, timeout: float = 5.0) -> dict:
@@ -686,6 +687,9 @@ class FakeTelegram:
     def handle(self, method: str, token: str, params: dict[str, Any]) -> tuple[int, dict]:
         """Answer one API call: (HTTP status, JSON body). Raises :class:`_Drop` to reset the connection."""
         method = method.lower()
+        with self._cond:
+            self._arrivals[method] += 1
+            self._cond.notify_all()
         if self._clock() < self._down_until:
             with self._lock:
                 self.stats.resets += 1
