@@ -287,13 +287,10 @@ def latest_sent(db: sqlite_utils.Database, chat_id: int) -> dict[str, Any] | Non
 
 def queue_depth(db: sqlite_utils.Database, *, mode: str | None = INSTANT) -> int:
     """Rows waiting or in flight (instant ones by default; ``mode=None`` counts digests too)."""
-    if mode is None:
-        sql, args = "SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')", ()
-    else:
-        sql, args = (
-            "SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending') AND mode = ?",
-            (mode,),
-        )
+    sql = "SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')"
+    args: tuple[str, ...] = ()
+    if mode is not None:
+        sql, args = sql + " AND mode = ?", (mode,)
     return int(db.conn.execute(sql, args).fetchone()[0])
 
 

@@ -307,3 +307,17 @@ async def test_the_token_never_reaches_logs_or_the_database(fake, app, db, caplo
     stored = " ".join(str(r) for r in db.execute("SELECT last_error FROM deliveries").fetchall())
     assert secret not in stored
     assert redact(f"x{fake.token}y", fake.token) == "x<redacted-token>y"
+
+
+def test_redaction_covers_tracebacks_and_format_arguments(caplog):
+    token = "4242:SecretPartOfTheTokenXYZ"
+    install_token_redaction(token)
+    log = logging.getLogger("newsalert.test")
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{token}/getMe failed")
+    except RuntimeError:
+        log.exception("request to %s failed", f"/bot{token}/getMe")
+    [record] = [r for r in caplog.records if r.name == "newsalert.test"]
+    formatted = logging.Formatter().format(record)
+    assert "SecretPartOfTheTokenXYZ" not in formatted
+    assert "request to /bot<redacted-token>/getMe failed" in formatted and "RuntimeError" in formatted

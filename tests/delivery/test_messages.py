@@ -137,3 +137,22 @@ def test_callbacks_and_small_helpers():
     assert source_name({"name": "", "title": " Reuters\n World "}) == "Reuters World"
     assert source_name({}, "https://www.bbc.co.uk/news/1") == "bbc.co.uk"
     assert html_to_plain("<b>a &amp; b</b> &lt;c&gt;") == "a & b <c>"
+
+
+_TAGS = ("b", "i", "u", "s", "code", "tg-spoiler")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    lines=st.lists(st.tuples(st.sampled_from(_TAGS + ("",)), st.text(max_size=400)), max_size=60),
+    limit=st.integers(min_value=200, max_value=MAX_MESSAGE),
+)
+def test_split_message_parts_always_parse_and_fit(lines, limit):
+    source = "\n".join(f"<{tag}>{escape(text)}</{tag}>" if tag else escape(text) for tag, text in lines)
+    parts = split_message(source, limit=limit)
+    for part in parts:
+        assert text_length(part) <= limit
+        parse_html(part)
+    # Only whitespace at the cuts may go: every other character arrives, in order.
+    original = "".join(parse_html(source).text.split())
+    assert "".join("".join(parse_html(p).text for p in parts).split()) == original
