@@ -15,6 +15,13 @@ from storage.db import connect
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401 - the fixture
 
 
+@pytest.fixture(autouse=True)
+def _loopback_without_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx would send 127.0.0.1 traffic to an HTTP(S)_PROXY from the environment."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
 @pytest.fixture
 def fake(fake_telegram: FakeTelegram) -> FakeTelegram:  # noqa: F811 - the imported fixture
     return fake_telegram

@@ -100,23 +100,30 @@ def test_blocked_missing_and_migrated_chats(fake):
     assert call(fake, "sendMessage", chat_id=5, text="x")[0] == 200
 
 
-def test_overall_rate_limit_answers_429_with_retry_after(fake):
-    fake.rate = 5.0
-    fake._reset_state()
-    answers = [call(fake, "sendMessage", chat_id=100 + i, text="x") for i in range(12)]
-    limited = [body for status, body in answers if status == 429]
-    assert 5 <= sum(1 for status, _ in answers if status == 200) <= 7
-    assert limited and all(body["parameters"]["retry_after"] >= 1 for body in limited)
-    assert limited[0]["description"].startswith("Too Many Requests: retry after ")
-    assert fake.stats.too_many == len(limited) and fake.stats.sent == 12 - len(limited)
+def test_overall_rate_limit_answers_429_with_retry_after():
+    now = [1000.0]
+    with FakeTelegram(rate=5.0, clock=lambda: now[0]) as fake:
+        answers = [call(fake, "sendMessage", chat_id=100 + i, text="x") for i in range(8)]
+        assert [status for status, _ in answers] == [200] * 5 + [429] * 3
+        limited = [body for status, body in answers if status == 429]
+        assert all(body["parameters"]["retry_after"] == 1 for body in limited)
+        assert limited[0]["description"] == "Too Many Requests: retry after 1"
+        now[0] += 0.2  # one message's worth of budget comes back
+        assert [call(fake, "sendMessage", chat_id=200 + i, text="x")[0] for i in range(2)] == [200, 429]
+        assert fake.stats.too_many == 4 and fake.stats.sent == 6
 
 
-def test_bursts_to_one_chat_and_groups_are_limited(fake):
-    fake.chat_burst = 3
-    private = [call(fake, "sendMessage", chat_id=9, text="x")[0] for _ in range(5)]
-    assert private[:3] == [200, 200, 200] and 429 in private[3:]
-    group = [call(fake, "sendMessage", chat_id=-99, text="x")[0] for _ in range(22)]
-    assert group.count(200) == 20 and group[-1] == 429
+def test_bursts_to_one_chat_and_groups_are_limited():
+    now = [1000.0]
+    with FakeTelegram(chat_burst=3, clock=lambda: now[0]) as fake:
+        assert [call(fake, "sendMessage", chat_id=9, text="x")[0] for _ in range(5)] == [200] * 3 + [429] * 2
+        assert call(fake, "sendMessage", chat_id=10, text="x")[0] == 200  # other chats are not affected
+        now[0] += 1.0
+        assert call(fake, "sendMessage", chat_id=9, text="x")[0] == 200
+        group = [call(fake, "sendMessage", chat_id=-99, text="x")[0] for _ in range(21)]
+        assert group == [200] * 20 + [429]
+        _, body = call(fake, "sendMessage", chat_id=-99, text="x")
+        assert body["parameters"]["retry_after"] == 3  # 20 a minute: one every 3 s
 
 
 def test_edit_message_text_and_markup(fake):
@@ -296,3 +303,20 @@ async def test_ptb_raises_the_right_exceptions(fake):
         fake.fail_next(1, status=500)
         with pytest.raises(NetworkError):
             await app.bot.send_message(3, "x")
+
+
+async def test_chat_members_for_group_admin_checks(fake):
+    fake.set_chat_member(-500, 77, "administrator")
+    fake.set_chat_member(-500, 78, "creator")
+    app = build_app(fake)
+    async with app:
+        assert (await app.bot.get_chat_member(-500, 77)).status == "administrator"
+        assert (await app.bot.get_chat_member(-500, 78)).status == "creator"
+        assert (await app.bot.get_chat_member(-500, 79)).status == "member"
+        admins = await app.bot.get_chat_administrators(-500)
+        assert sorted(a.user.id for a in admins) == [77, 78]
+        chat = await app.bot.get_chat(-500)
+        assert chat.type == "group" and chat.title == "Group -500"
+        fake.forget_chat(-501)
+        with pytest.raises(BadRequest, match="(?i)chat not found"):
+            await app.bot.get_chat_member(-501, 77)

@@ -238,6 +238,7 @@ class FakeTelegram:
         self._callback_ids = itertools.count(1)
         self._callback_answers: dict[str, dict] = {}
         self._commands: dict[str, list[dict]] = {}
+        self._members: dict[tuple[int, int], str] = {}
         self._faults: list[_Fault] = []
         self._overall = _Bucket(self.rate, max(self.rate, 1.0), now) if self.rate else None
         self._chat_buckets: dict[int, _Bucket] = {}
@@ -441,36 +442,48 @@ class FakeTelegram:
             )
             return query_id
 
-    def _member_update(self, chat_id: int, old: str, new: str) -> dict:
-        def member(status: str) -> dict:
-            body: dict[str, Any] = {"status": status, "user": dict(self.bot_user)}
-            if status == "kicked":
-                body["until_date"] = 0
-            if status == "administrator":
-                body.update(
-                    can_be_edited=False,
-                    is_anonymous=False,
-                    can_manage_chat=True,
-                    can_delete_messages=False,
-                    can_manage_video_chats=False,
-                    can_restrict_members=False,
-                    can_promote_members=False,
-                    can_change_info=False,
-                    can_invite_users=False,
-                    can_post_stories=False,
-                    can_edit_stories=False,
-                    can_delete_stories=False,
-                )
-            return body
+    @staticmethod
+    def _member_json(user: dict, status: str) -> dict:
+        """A ChatMember object as Telegram sends it for ``status`` (each status has its own required fields)."""
+        body: dict[str, Any] = {"status": status, "user": user}
+        if status == "kicked":
+            body["until_date"] = 0
+        elif status == "creator":
+            body["is_anonymous"] = False
+        elif status == "administrator":
+            body.update(
+                can_be_edited=False,
+                is_anonymous=False,
+                can_manage_chat=True,
+                can_delete_messages=False,
+                can_manage_video_chats=False,
+                can_restrict_members=False,
+                can_promote_members=False,
+                can_change_info=True,
+                can_invite_users=True,
+                can_post_stories=False,
+                can_edit_stories=False,
+                can_delete_stories=False,
+            )
+        return body
 
+    def _member_update(self, chat_id: int, old: str, new: str) -> dict:
         user_id = chat_id if chat_id > 0 else 4242
         return {
             "chat": self._chat_json(chat_id),
             "from": self._user_json(user_id),
             "date": int(time.time()),
-            "old_chat_member": member(old),
-            "new_chat_member": member(new),
+            "old_chat_member": self._member_json(dict(self.bot_user), old),
+            "new_chat_member": self._member_json(dict(self.bot_user), new),
         }
+
+    def set_chat_member(self, chat_id: int, user_id: int, status: str = "administrator") -> None:
+        """Set what getChatMember answers for ``user_id`` in ``chat_id``: creator, administrator, member, left,
+        kicked. Unset users are "member" (in a private chat, the user themself is "member" too)."""
+        if status not in ("creator", "administrator", "member", "left", "kicked"):
+            raise ValueError(f"unsupported chat member status {status!r}")
+        with self._lock:
+            self._members[(chat_id, user_id)] = status
 
     def inject_member_update(self, chat_id: int, old: str, new: str) -> dict:
         """A ``my_chat_member`` update (the bot's status in the chat changed, e.g. "member" -> "left")."""
@@ -944,6 +957,32 @@ class FakeTelegram:
             self._messages[chat_id].remove(message)
             return True
 
+    def _m_get_chat(self, params: dict) -> dict:
+        with self._lock:
+            chat_id, _ = self._target_chat(params)
+            return dict(self._chat_json(chat_id), accent_color_id=0, max_reaction_count=11)
+
+    def _m_get_chat_member(self, params: dict) -> dict:
+        with self._lock:
+            chat_id, _ = self._target_chat(params)
+            try:
+                user_id = int(params.get("user_id"))  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise _Reply(400, "Bad Request: invalid user_id specified") from None
+            if user_id == self.bot_user["id"]:
+                return self._member_json(dict(self.bot_user), "member")
+            status = self._members.get((chat_id, user_id), "member")
+            return self._member_json(self._user_json(user_id), status)
+
+    def _m_get_chat_administrators(self, params: dict) -> list[dict]:
+        with self._lock:
+            chat_id, _ = self._target_chat(params)
+            return [
+                self._member_json(self._user_json(user_id), status)
+                for (chat, user_id), status in self._members.items()
+                if chat == chat_id and status in ("creator", "administrator")
+            ]
+
     def _m_get_updates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
@@ -986,6 +1025,9 @@ _METHODS: dict[str, Callable[[FakeTelegram, dict], Any]] = {
     "getmycommands": FakeTelegram._m_get_my_commands,
     "deletemycommands": FakeTelegram._m_delete_my_commands,
     "deletemessage": FakeTelegram._m_delete_message,
+    "getchat": FakeTelegram._m_get_chat,
+    "getchatmember": FakeTelegram._m_get_chat_member,
+    "getchatadministrators": FakeTelegram._m_get_chat_administrators,
     "deletewebhook": FakeTelegram._m_true,
     "sendchataction": FakeTelegram._m_true,
     "close": FakeTelegram._m_true,
