@@ -8,6 +8,7 @@ GeoNames data, CC BY 4.0). Besides lookups it owns one Aho-Corasick automaton ov
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -59,9 +60,20 @@ SLAVIC_ENDINGS = frozenset(
     ]
 )
 MIN_STEM = 5  # letters of a name before an ending may be added: "Zvecan|u" yes, "Nis|u" no
-_VOWELS = frozenset("aeiouyаеиоуыэюяіє")
+VOWELS = frozenset("aeiouyаеиоуыэюяіє")
+
+# Pattern flags (precomputed by scripts/build_gazetteer.py).
+FLAG_COMMON = 1  # also an ordinary word: believed only mid-sentence and outside Title Case headlines
+FLAG_UPPER_OK = 2  # may be written in capitals (a country, not an acronym that happens to be a town)
+FLAG_ABBREVIATION = 4  # US, UK, UAE: only in capitals
 
 KIND_RANK = {"group": 0, "country": 1, "area": 2, "state": 2, "capital": 3, "city": 4}
+
+
+def groups_signature() -> str:
+    """Fingerprint of the region groups the data file was built with (groups are code, places are data)."""
+    text = "|".join(f"{g.key}:{','.join(g.aliases)}" for g in GROUPS)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,38 +101,21 @@ class Region:
 
 
 class Gazetteer:
-    """Places, aliases and region names, with the place-name automaton."""
+    """Places, their names as automaton patterns, and region names."""
 
     def __init__(self, data: dict) -> None:
+        if data.get("version") != 2 or data.get("groups") != groups_signature():
+            raise RuntimeError(f"{DATA_FILE.name} is out of date: run scripts/build_gazetteer.py")
         self.attribution: str = data["attribution"]
         self.places: list[Place] = [Place(*row) for row in data["places"]]
-        aliases: dict[str, list[int]] = {k: list(v) for k, v in data["aliases"].items()}
-        self.common: frozenset[str] = frozenset(data["common"])
-        self.abbreviations: dict[str, int] = dict(data["abbreviations"])
+        self.pattern_names: list[str] = data["patterns"]
+        self.pattern_exact: list[list[int]] = data["exact"]
+        self.pattern_stems: list[list[int]] = data["stems"]
+        self.pattern_flags: list[int] = data["flags"]
         self.country_index: dict[str, int] = {
             p.country: i for i, p in enumerate(self.places) if p.kind == "country"
         }
         self.groups: dict[str, Group] = {g.key: g for g in GROUPS}
-        for g in GROUPS:
-            idx = len(self.places)
-            self.places.append(Place(g.title, "", 0, "group", g.key))
-            for name in (g.key, *g.aliases):
-                aliases.setdefault(normalize(name), []).insert(0, idx)
-        for name, cc in COUNTRY_NAMES.items():
-            if len(name) > 3:
-                lst = aliases.setdefault(name, [])
-                if self.country_index[cc] not in lst:
-                    lst.insert(0, self.country_index[cc])
-        self.abbreviation_aliases = frozenset(self.abbreviations)
-        for abbr, idx in self.abbreviations.items():
-            aliases.setdefault(abbr, []).insert(0, idx)
-        self.aliases: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in aliases.items()}
-        # Names that may be written in capitals without being read as an acronym: countries, areas, groups.
-        self.aliases_upper_ok = frozenset(
-            a
-            for a, idxs in self.aliases.items()
-            if any(self.places[i].kind not in ("city", "capital") for i in idxs)
-        )
         self.groups_of: dict[str, tuple[str, ...]] = {}
         for g in GROUPS:
             for cc in g.countries:
@@ -135,14 +130,18 @@ class Gazetteer:
         self.region_names: dict[str, str] = {}
         self.explicit_only_names: dict[str, str] = {}
         self._index_regions()
-        self._build_automaton()
+        self.automaton = ahocorasick_rs.AhoCorasick(
+            self.pattern_names,
+            matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
+        )
 
     def _index_regions(self) -> None:
         for cc, idx in self.country_index.items():
             p = self.places[idx]
             self.regions[cc] = Region(cc, p.name, "country")
             self.region_names.setdefault(normalize(p.name), cc)
-            self.region_names.setdefault(cc.lower(), cc)
+            self.explicit_only_names.setdefault(cc.lower(), cc)  # region:xk, but a bare "ai" is a keyword
         for name, cc in COUNTRY_NAMES.items():
             self.region_names.setdefault(name, cc)
         for g in GROUPS:
@@ -156,32 +155,6 @@ class Gazetteer:
                 self.explicit_only_names[normalize(p.name)] = key
                 self.explicit_only_names[key.lower().replace("-", " ")] = key
 
-    def _build_automaton(self) -> None:
-        """One pattern per alias, " " + alias, plus stems of Slavic names that end in a vowel ("kosov")."""
-        patterns: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        for alias, idxs in self.aliases.items():
-            exact, stems = patterns.get(alias, ((), ()))
-            patterns[alias] = (idxs, stems)
-            slavic = tuple(i for i in idxs if self.places[i].country in SLAVIC_COUNTRIES)
-            if slavic and " " not in alias and len(alias) > MIN_STEM and alias[-1] in _VOWELS:
-                stem = alias[:-1]
-                ex, st = patterns.get(stem, ((), ()))
-                patterns[stem] = (ex, st + slavic)
-        self.pattern_names: list[str] = list(patterns)
-        self.pattern_exact: list[tuple[int, ...]] = [patterns[k][0] for k in self.pattern_names]
-        self.pattern_stems: list[tuple[int, ...]] = [
-            patterns[k][1] + tuple(i for i in patterns[k][0] if self.places[i].country in SLAVIC_COUNTRIES)
-            if " " not in k and len(k) >= MIN_STEM and k[-1] not in _VOWELS
-            else patterns[k][1]
-            for k in self.pattern_names
-        ]
-        self.pattern_multiword: list[bool] = [" " in k for k in self.pattern_names]
-        self.automaton = ahocorasick_rs.AhoCorasick(
-            [" " + k for k in self.pattern_names],
-            matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
-            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
-        )
-
     # -- lookups -------------------------------------------------------------------------------------------
 
     def region_for(self, name: str, *, explicit: bool) -> Region | None:
@@ -190,21 +163,24 @@ class Gazetteer:
         key = self.region_names.get(norm)
         if key is None and explicit:
             key = self.explicit_only_names.get(norm)
-            if key is None and len(norm) == 2:
-                key = self.region_names.get(norm)
         return self.regions.get(key) if key else None
 
     def region_choices(self) -> list[str]:
-        """Every name a ``region:`` accepts, for suggestions."""
-        return sorted({*self.region_names, *self.explicit_only_names})
+        """Every name a ``region:`` accepts, for suggestions (not the two-letter codes)."""
+        return sorted(
+            n
+            for n in {*self.region_names, *self.explicit_only_names}
+            if len(n) > 2 and not n.startswith("us ")
+        )
 
     def canonical_region_name(self, key: str) -> str:
-        """The name a canonical query uses for a region: normalised English name ("kosovo", "western balkans")."""
+        """The name a canonical query uses for a region: the normalised English name ("kosovo", "western
+        balkans"), or the code for US states ("us-ga")."""
         region = self.regions[key]
         if region.kind == "group":
             return key
         if region.kind == "state":
-            return normalize(region.title.removesuffix(" (US state)"))
+            return key.lower()  # "us-ga": "georgia" is the country
         return normalize(region.title)
 
     def places_in(self, key: str) -> list[Place]:

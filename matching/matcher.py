@@ -7,21 +7,23 @@ Structure (see the "Matching and places" field notes for the measurements behind
   number == phrase id, so a hit needs no lookup;
 - places are found by the gazetteer's own automaton (:mod:`matching.places`) and turned into region keys
   ("XK", "balkans", "US-GA");
-- phrase ids and region keys of the article form one set of *keys*. Subscriptions with a single clause and no
-  exclusion (most of them: ``kosovo``, ``"tear gas"``, ``kfor OR unmik``) are posted under each of their keys
-  and match on sight. Others are posted under the keys of one clause (the most specific) and are evaluated,
-  with set operations, only when that clause is hit. Nothing loops over all subscriptions.
+- phrase ids and region keys of the article form one set of *keys*;
+- subscriptions with the same canonical query share one compiled *entry* (a million users, far fewer distinct
+  queries: ``region:europe`` is compiled once). Entries with a single clause and no exclusion (most of them:
+  ``kosovo``, ``"tear gas"``, ``kfor OR unmik``) are posted under each of their keys and match on sight. Others
+  are posted under the keys of one clause (the most specific) and are evaluated, with set operations, only when
+  that clause is hit. Nothing loops over all subscriptions.
 
 Updates: a new subscription's phrases that the main automaton lacks go to a small side automaton rebuilt on
 each add (milliseconds), so it is live at once; when the side grows past ``side_limit`` phrases a background
-thread rebuilds the main automaton and the side empties. Removal deletes the subscription from the live table,
-which every posting is checked against, so it stops at once; stale postings are dropped by :meth:`rebuild`.
+thread rebuilds the main automaton and the side empties. Removal takes the subscription out of its entry, so it
+stops at once; entries left empty are dropped by the next full :meth:`Matcher.rebuild`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import ahocorasick_rs
@@ -35,36 +37,38 @@ from matching.query import Query, QueryError, Term, parse_query
 Key = int | str  # phrase id or region key
 
 
-class _Sub:
-    """A compiled subscription. Direct ones (one clause, no exclusion) keep their ``keys`` and match on any of
-    them; checked ones keep ``clauses`` (all must be hit) and ``excluded`` (none may be)."""
+class _Entry:
+    """One distinct query, compiled, and the subscriptions that have it. Direct entries (one clause, no
+    exclusion) keep their ``keys`` and match on any of them; checked ones keep ``clauses`` (all must be hit)
+    and ``excluded`` (none may be)."""
 
-    __slots__ = ("sub_id", "canonical", "keys", "clauses", "excluded")
+    __slots__ = ("canonical", "sub_ids", "keys", "clauses", "excluded")
 
     def __init__(
         self,
-        sub_id: int,
         canonical: str,
         keys: tuple[Key, ...] | None,
         clauses: tuple[frozenset[Key], ...] | None = None,
         excluded: frozenset[Key] | None = None,
     ) -> None:
-        self.sub_id = sub_id
         self.canonical = canonical
+        self.sub_ids: list[int] = []
         self.keys = keys
         self.clauses = clauses
         self.excluded = excluded
 
 
 class _Index:
-    """Phrases, automata and postings. Swapped whole by a rebuild; otherwise only appended to."""
+    """Phrases, automata, entries and postings. Swapped whole by a full rebuild; otherwise only grows."""
 
     def __init__(self) -> None:
         self.phrase_ids: dict[str, int] = {}
         self.phrases: list[str] = []
-        self.live: dict[int, _Sub] = {}
-        self.direct: dict[Key, list[_Sub]] = {}
-        self.checked: dict[Key, list[_Sub]] = {}
+        self.entries: dict[str, _Entry] = {}
+        self.live: dict[int, _Entry] = {}
+        self.emptied = 0  # entries left without subscriptions since this index was built (still posted)
+        self.direct: dict[Key, list[_Entry]] = {}
+        self.checked: dict[Key, list[_Entry]] = {}
         # (main automaton, number of phrases it covers, side automaton over the phrases after those)
         self.automata: tuple[ahocorasick_rs.AhoCorasick | None, int, ahocorasick_rs.AhoCorasick | None] = (
             None,
@@ -84,38 +88,66 @@ class _Index:
             return frozenset((term.value,))
         return frozenset(self.phrase_id(p) for p in term.phrases())
 
-    def insert(self, sub_id: int, query: Query) -> None:
+    def add(self, sub_id: int, entry: _Entry) -> None:
+        old = self.live.get(sub_id)
+        if old is entry:
+            return
+        if old is not None:
+            self.remove(sub_id)
+        entry.sub_ids.append(sub_id)
+        self.live[sub_id] = entry
+
+    def remove(self, sub_id: int) -> bool:
+        entry = self.live.pop(sub_id, None)
+        if entry is None:
+            return False
+        entry.sub_ids.remove(sub_id)
+        if not entry.sub_ids:
+            del self.entries[entry.canonical]
+            self.emptied += 1
+        return True
+
+    def entry_for(self, query: Query) -> _Entry:
+        """The compiled entry of ``query``, compiling and posting it if new."""
+        entry = self.entries.get(query.canonical)
+        if entry is not None:
+            return entry
         clauses = tuple(frozenset().union(*(self.term_keys(t) for t in clause)) for clause in query.clauses)
         excluded = frozenset().union(*(self.term_keys(t) for t in query.excluded)) if query.excluded else None
         anchor = _anchor(query) if len(clauses) > 1 or excluded is not None else 0
-        self._post(_Sub(sub_id, query.canonical, None, clauses, excluded), clauses, anchor)
+        return self._post(_Entry(query.canonical, None, clauses, excluded), anchor)
 
-    def insert_remapped(self, sub: _Sub, old_phrases: list[str]) -> None:
-        """Re-insert a subscription compiled against another index (used by a rebuild: no re-parsing)."""
+    def copy_entry(self, old: _Entry, old_phrases: list[str]) -> _Entry:
+        """Re-post an entry compiled against another index (a rebuild: no re-parsing)."""
 
         def remap(keys: Iterable[Key]) -> frozenset[Key]:
             return frozenset(self.phrase_id(old_phrases[k]) if isinstance(k, int) else k for k in keys)
 
-        if sub.keys is not None:
-            keys = remap(sub.keys)
-            self._post(_Sub(sub.sub_id, sub.canonical, None, (keys,), None), (keys,), 0)
-            return
-        assert sub.clauses is not None
-        clauses = tuple(remap(c) for c in sub.clauses)
-        excluded = remap(sub.excluded) if sub.excluded is not None else None
-        anchor = max(range(len(clauses)), key=lambda i: _clause_rarity(clauses[i], self.phrases))
-        self._post(_Sub(sub.sub_id, sub.canonical, None, clauses, excluded), clauses, anchor)
+        if old.keys is not None:
+            entry = self._post(_Entry(old.canonical, None, (remap(old.keys),)), 0)
+        else:
+            assert old.clauses is not None
+            clauses = tuple(remap(c) for c in old.clauses)
+            excluded = remap(old.excluded) if old.excluded is not None else None
+            anchor = max(range(len(clauses)), key=lambda i: _clause_rarity(clauses[i], self.phrases))
+            entry = self._post(_Entry(old.canonical, None, clauses, excluded), anchor)
+        for sub_id in old.sub_ids:
+            self.add(sub_id, entry)
+        return entry
 
-    def _post(self, sub: _Sub, clauses: tuple[frozenset[Key], ...], anchor: int) -> None:
-        if len(clauses) == 1 and sub.excluded is None:
-            sub.keys = tuple(clauses[0])
-            sub.clauses = None
-            for key in sub.keys:
-                self.direct.setdefault(key, []).append(sub)
+    def _post(self, entry: _Entry, anchor: int) -> _Entry:
+        clauses = entry.clauses
+        assert clauses is not None
+        if len(clauses) == 1 and entry.excluded is None:
+            entry.keys = tuple(clauses[0])
+            entry.clauses = None
+            for key in entry.keys:
+                self.direct.setdefault(key, []).append(entry)
         else:
             for key in clauses[anchor]:
-                self.checked.setdefault(key, []).append(sub)
-        self.live[sub.sub_id] = sub
+                self.checked.setdefault(key, []).append(entry)
+        self.entries[entry.canonical] = entry
+        return entry
 
     def refresh_side(self) -> None:
         main, covered, _ = self.automata
@@ -149,12 +181,11 @@ class _Context:
 
 
 class Match:
-    """One subscription matched by one article."""
+    """A query matched by one article (shared by every subscription with that query)."""
 
-    __slots__ = ("sub_id", "canonical", "_ctx")
+    __slots__ = ("canonical", "_ctx")
 
-    def __init__(self, sub_id: int, canonical: str, ctx: _Context) -> None:
-        self.sub_id = sub_id
+    def __init__(self, canonical: str, ctx: _Context) -> None:
         self.canonical = canonical
         self._ctx = ctx
 
@@ -167,7 +198,7 @@ class Match:
         return explain(self.query, self._ctx.prep, self._ctx.findings, self._ctx.gazetteer)
 
     def __repr__(self) -> str:
-        return f"Match({self.sub_id}, {self.canonical!r})"
+        return f"Match({self.canonical!r})"
 
 
 def _automaton(patterns: list[str]) -> ahocorasick_rs.AhoCorasick | None:
@@ -210,71 +241,67 @@ class Matcher:
         with self._lock:
             index = self._index
             before = len(index.phrases)
-            index.insert(sub_id, query)
+            index.add(sub_id, index.entry_for(query))
             if len(index.phrases) > before:
                 index.refresh_side()
             if self._log is not None:
                 self._log.append((sub_id, query))
             side_size = len(index.phrases) - index.automata[1]
-            start = side_size > self._side_limit and self._background is None
-            if start:
-                self._background = threading.Thread(
-                    target=self._rebuild_quietly, name="matcher-rebuild", daemon=True
-                )
+            start = self._start_background(side_size > self._side_limit, self._build_main, index)
         if start:
-            self._background.start()  # type: ignore[union-attr]
+            start.start()
 
     def add_many(self, pairs: Iterable[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
-        """Bulk load (canonical strings accepted), then one rebuild. Returns the pairs refused, with why."""
+        """Bulk load (canonical strings accepted), then one automaton build. Returns the pairs refused, with why.
+
+        Work is done in chunks, each under the lock for a moment, so ``add``/``remove``/``match`` from other
+        threads keep going; a query already known by its canonical text is not parsed again.
+        """
         refused: list[tuple[int, QueryError]] = []
-        parsed: dict[str, Query] = {}
-        queries: list[tuple[int, Query]] = []
-        for sub_id, q in pairs:
-            if isinstance(q, Query):
-                queries.append((sub_id, q))
-                continue
-            query = parsed.get(q)
-            if query is None:
-                try:
-                    query = parsed[q] = parse_query(q, self._gaz)
-                except QueryError as exc:
-                    refused.append((sub_id, exc))
-                    continue
-            queries.append((sub_id, query))
-        with self._lock:
-            index = self._index
-            for sub_id, query in queries:
-                index.insert(sub_id, query)
-                if self._log is not None:
-                    self._log.append((sub_id, query))
-        self.rebuild()
+        chunk: list[tuple[int, Query | str]] = []
+        for pair in pairs:
+            chunk.append(pair)
+            if len(chunk) >= 10_000:
+                refused += self._add_chunk(chunk)
+                chunk = []
+        refused += self._add_chunk(chunk)
+        self._build_main(self._index)
         return refused
 
     def remove(self, sub_id: int) -> bool:
-        """Stop matching ``sub_id`` at once. True if it was there."""
+        """Stop matching ``sub_id`` at once. True if it was there. Emptied entries are dropped by a background
+        rebuild once they reach a fifth of the live ones."""
         with self._lock:
             if self._log is not None:
                 self._log.append((sub_id, None))
-            return self._index.live.pop(sub_id, None) is not None
+            index = self._index
+            found = index.remove(sub_id)
+            many = index.emptied > max(1000, len(index.entries) // 5)
+            start = self._start_background(many, self.rebuild)
+        if start:
+            start.start()
+        return found
 
     def rebuild(self) -> None:
-        """Rebuild the main automaton over the phrases in use and drop stale postings."""
+        """Rebuild everything over the queries in use (drops phrases and entries no subscription needs)."""
         with self._lock:
             old = self._index
-            snapshot = list(old.live.values())
+            snapshot = [(e, list(e.sub_ids)) for e in old.entries.values()]
             old_phrases = list(old.phrases)
             self._log = []
         try:
             new = _Index()
-            for sub in snapshot:
-                new.insert_remapped(sub, old_phrases)
+            for entry, sub_ids in snapshot:
+                copy = _Entry(entry.canonical, entry.keys, entry.clauses, entry.excluded)
+                copy.sub_ids = sub_ids
+                new.copy_entry(copy, old_phrases)
             new.automata = (_automaton([f" {p} " for p in new.phrases]), len(new.phrases), None)
             with self._lock:
                 for sub_id, query in self._log:
                     if query is None:
-                        new.live.pop(sub_id, None)
+                        new.remove(sub_id)
                     else:
-                        new.insert(sub_id, query)
+                        new.add(sub_id, new.entry_for(query))
                 if len(new.phrases) > new.automata[1]:
                     new.refresh_side()
                 self._index = new
@@ -303,34 +330,77 @@ class Matcher:
             keys.update([covered + h[0] for h in side.find_matches_as_indexes(low, overlapping=True)])
         findings = find_places(prep, self._gaz) if prep.tokens else NO_FINDINGS
         keys.update(findings.regions)
-        live = index.live
-        hits: dict[int, _Sub] = {}
-        candidates: list[_Sub] = []
+        matched: set[_Entry] = set()
+        candidates: list[_Entry] = []
         direct, checked = index.direct, index.checked
         for key in keys:
-            subs = direct.get(key)
-            if subs is not None:
-                for sub in subs:
-                    if live.get(sub.sub_id) is sub:
-                        hits[sub.sub_id] = sub
-            subs = checked.get(key)
-            if subs is not None:
-                candidates += subs
-        for sub in candidates:
-            if sub.sub_id in hits or live.get(sub.sub_id) is not sub:
-                continue
-            assert sub.clauses is not None
-            if all(not keys.isdisjoint(c) for c in sub.clauses) and (
-                sub.excluded is None or keys.isdisjoint(sub.excluded)
+            entries = direct.get(key)
+            if entries is not None:
+                matched.update(entries)
+            entries = checked.get(key)
+            if entries is not None:
+                candidates += entries
+        for entry in candidates:
+            clauses = entry.clauses
+            assert clauses is not None
+            if all(not keys.isdisjoint(c) for c in clauses) and (
+                entry.excluded is None or keys.isdisjoint(entry.excluded)
             ):
-                hits[sub.sub_id] = sub
-        if not hits:
-            return {}
-        ctx = _Context(prep, findings, self._gaz)
-        return {sid: Match(sid, sub.canonical, ctx) for sid, sub in hits.items()}
+                matched.add(entry)
+        result: dict[int, Match] = {}
+        if matched:
+            ctx = _Context(prep, findings, self._gaz)
+            for entry in matched:
+                if entry.sub_ids:
+                    result.update(dict.fromkeys(entry.sub_ids, Match(entry.canonical, ctx)))
+        return result
 
-    def _rebuild_quietly(self) -> None:
+    # -- internals ----------------------------------------------------------------------------------------------
+
+    def _add_chunk(self, chunk: list[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
+        refused: list[tuple[int, QueryError]] = []
+        with self._lock:
+            index = self._index
+            for sub_id, q in chunk:
+                if isinstance(q, str) and q in index.entries:
+                    entry = index.entries[q]
+                    query: Query | None = None
+                else:
+                    try:
+                        query = q if isinstance(q, Query) else parse_query(q, self._gaz)
+                    except QueryError as exc:
+                        refused.append((sub_id, exc))
+                        continue
+                    entry = index.entry_for(query)
+                index.add(sub_id, entry)
+                if self._log is not None:
+                    self._log.append((sub_id, query or parse_query(entry.canonical, self._gaz)))
+        return refused
+
+    def _start_background(
+        self, wanted: bool, func: Callable[..., None], *args: object
+    ) -> threading.Thread | None:
+        """A rebuild thread to start once the lock is released, if wanted and none is running."""
+        if not wanted or self._background is not None:
+            return None
+        self._background = threading.Thread(
+            target=self._in_background, args=(func, *args), name="matcher-rebuild", daemon=True
+        )
+        return self._background
+
+    def _build_main(self, index: _Index) -> None:
+        """Fold the side automaton into a new main one (built outside the lock; adds go on meanwhile)."""
+        with self._lock:
+            covered = len(index.phrases)
+            patterns = [f" {p} " for p in index.phrases]
+        automaton = _automaton(patterns)
+        with self._lock:
+            index.automata = (automaton, covered, None)
+            if len(index.phrases) > covered:
+                index.refresh_side()
+
+    def _in_background(self, func: Callable[..., None], *args: object) -> None:
         try:
-            self.rebuild()
+            func(*args)
         finally:
             self._background = None

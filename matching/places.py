@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matching.document import SENTINEL, Prepared
-from matching.gazetteer import SLAVIC_ENDINGS, Gazetteer, Place
+from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_UPPER_OK, SLAVIC_ENDINGS, Gazetteer, Place
 
 _SENTENCE_END = frozenset('.!?:;"“”«»()[]…|•\n')
 # Capitalised words that may stand before a place name without making it part of a person's or company's name.
@@ -108,6 +108,7 @@ class _Occurrence:
     n: int  # number of tokens
     alias: str
     candidates: list[Place]
+    common: bool
     place: Place | None = None
     strong: bool = False
 
@@ -125,61 +126,66 @@ def _title_is_title_case(prep: Prepared) -> bool:
 
 def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
     """Places named in ``prep`` and the regions they put the article in."""
-    low = prep.low
+    # Words two spaces apart: a whole-word pattern " name " uses one, the next name can start on the other.
+    low = prep.low.replace(" ", "  ")
     hits = gaz.automaton.find_matches_as_indexes(low)
     if not hits:
         return NO_FINDINGS
+    cased = prep.cased.replace(" ", "  ")
+    tokens = prep.tokens
+    names, flags_of = gaz.pattern_names, gaz.pattern_flags
     occurrences: list[_Occurrence] = []
     title_case: bool | None = None
-    tokens = prep.tokens
-    cased = prep.cased
-    multiword = gaz.pattern_multiword
     for pat, start, end in hits:
-        # Not written as a name, unless a lowercase word leads a capitalised one ("north Kosovo").
-        if cased[start + 1].islower() and (
-            not multiword[pat] or cased[low.rfind(" ", start + 1, end) + 1].islower()
-        ):
-            continue
-        if low[end] == " ":
+        pattern = names[pat]
+        first = start + 1
+        # Written as a name, unless a lowercase word leads a capitalised one ("north Kosovo").
+        if cased[first].islower():
+            last = low.rfind("  ", start, end - 1)
+            if last <= start or cased[last + 2].islower():
+                continue
+        if pattern[-1] == " ":
             idxs = gaz.pattern_exact[pat]
         else:
-            idxs = gaz.pattern_stems[pat]
-            if not idxs:
-                continue
             stop = low.find(" ", end)
             if low[end:stop] not in SLAVIC_ENDINGS:
                 continue
+            idxs = gaz.pattern_stems[pat]
         if not idxs:
             continue
-        k = prep.token_at(start + 1)
-        first = tokens[k]
-        alias = gaz.pattern_names[pat]
-        n = alias.count(" ") + 1
-        if alias in gaz.abbreviation_aliases:
+        k = low.count(" ", 0, first) // 2 - 1
+        n = pattern.strip().count("  ") + 1
+        flags = flags_of[pat]
+        head = tokens[k]
+        if flags & FLAG_ABBREVIATION:
             if not all(t.isupper() for t in tokens[k : k + n]):
                 continue
-        elif first.isupper() and 1 < len(first) <= 5 and n == 1 and alias not in gaz.aliases_upper_ok:
+        elif head.isupper() and 1 < len(head) <= 5 and n == 1 and not flags & FLAG_UPPER_OK:
             continue  # an acronym (NATO, KFOR), not a town
-        candidates = [gaz.places[i] for i in idxs]
-        best = min(candidates, key=lambda p: (p.rank, -p.population))
-        initial = _is_initial(prep, k)
         if title_case is None:
             title_case = _title_is_title_case(prep)
         in_title_case = title_case and k < prep.field_starts[1]
-        if alias in gaz.common and (initial or in_title_case):
+        if flags & FLAG_COMMON and (in_title_case or _is_initial(prep, k)):
             continue
+        candidates = [gaz.places[i] for i in idxs]
+        best = min(candidates, key=_rank)
+        alias = pattern.strip().replace("  ", " ")
         if (
             (best.kind in ("city", "capital") or alias in _PERSONISH)
             and not in_title_case
             and _glued(prep, k, n)
         ):
             continue
-        occurrences.append(_Occurrence(k, n, alias, candidates))
+        occurrences.append(_Occurrence(k, n, alias, candidates, common=bool(flags & FLAG_COMMON)))
     if not occurrences:
         return NO_FINDINGS
     _city_state(prep, occurrences)
-    _resolve(occurrences, gaz)
+    _resolve(occurrences)
     return _collect(prep, occurrences, gaz)
+
+
+def _rank(place: Place) -> tuple[int, int]:
+    return (place.rank, -place.population)
 
 
 def _glued(prep: Prepared, k: int, n: int) -> bool:
@@ -217,18 +223,16 @@ def _city_state(prep: Prepared, occurrences: list[_Occurrence]) -> None:
             b.candidates = [state]
 
 
-def _resolve(occurrences: list[_Occurrence], gaz: Gazetteer) -> None:
+def _resolve(occurrences: list[_Occurrence]) -> None:
     """Pick one place per occurrence and say whether it is strong enough to count alone."""
     context: set[str] = set()
     pending: list[_Occurrence] = []
     for occ in occurrences:
-        best = min(occ.candidates, key=lambda p: (p.rank, -p.population))
+        best = min(occ.candidates, key=_rank)
         countries = {p.country for p in occ.candidates if p.kind in ("city", "capital")}
         if best.kind not in ("city", "capital") or len(countries) <= 1:
             occ.place = best
-            occ.strong = best.kind != "city" or (
-                best.population >= STRONG_POPULATION and occ.alias not in gaz.common
-            )
+            occ.strong = best.kind != "city" or (best.population >= STRONG_POPULATION and not occ.common)
             if best.kind != "group":
                 context.add(best.country)
         else:

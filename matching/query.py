@@ -15,6 +15,7 @@ which is what storage keeps and compares ("/subscribe Kosovo" twice is one subsc
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,6 +29,8 @@ MAX_REGION_WORDS = 4
 _OPEN_QUOTES = '"“”„«»'
 _CLOSE_QUOTES = {'"': '"“”', "“": "”“\"", "”": "”\"", "„": "“”\"", "«": "»\"", "»": "«\""}  # fmt: skip
 _OR_WORDS = frozenset({"OR", "|", "||"})
+# Already canonical single keywords: one lowercase ASCII word, or a quoted phrase of such words.
+_SIMPLE = re.compile(r'[a-z0-9]+|"[a-z0-9]+(?: [a-z0-9]+)*"')
 
 
 class QueryError(ValueError):
@@ -93,6 +96,12 @@ def parse_query(text: str, gazetteer: Gazetteer | None = None) -> Query:
         raise QueryError('The query is empty: send a word, a "quoted phrase" or region:NAME.')
     if len(text) > MAX_CHARS:
         raise QueryError(f"The query is too long ({len(text)} characters; at most {MAX_CHARS}).")
+    simple = _SIMPLE.fullmatch(text)
+    if simple:  # the common case, and every stored single keyword: skip the general parser
+        quoted = text[0] == '"'
+        value = text[1:-1] if quoted else text
+        if quoted or (value != "or" and gaz.region_for(value, explicit=False) is None):
+            return Query(((Term("keyword", value, exact=quoted),),), (), text, False, gaz)
     lexemes = _lex(text)
     terms = _to_terms(lexemes, gaz)
     return _group(terms, gaz)

@@ -33,7 +33,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from matching.gazetteer import (  # noqa: E402
+    FLAG_ABBREVIATION,
+    FLAG_COMMON,
+    FLAG_UPPER_OK,
+    MIN_STEM,
+    SLAVIC_COUNTRIES,
+    VOWELS,
+    groups_signature,
+)
 from matching.normalize import normalize  # noqa: E402
+from matching.regions import COUNTRY_NAMES, GROUPS  # noqa: E402
 
 OUT = REPO / "matching" / "data" / "gazetteer.json.gz"
 ATTRIBUTION = (
@@ -43,506 +53,50 @@ ATTRIBUTION = (
 MIN_POPULATION = 1000
 ALL_NAMES_POPULATION = 100_000
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Function words and other junk that appear among GeoNames alternate names; never a place alias.
-STOP = set(
-    [
-        "a",
-        "an",
-        "and",
-        "the",
-        "for",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "by",
-        "or",
-        "is",
-        "it",
-        "as",
-        "be",
-        "we",
-        "he",
-        "she",
-        "they",
-        "you",
-        "i",
-        "me",
-        "my",
-        "our",
-        "us",
-        "no",
-        "not",
-        "but",
-        "with",
-        "from",
-        "this",
-        "that",
-        "these",
-        "those",
-        "was",
-        "were",
-        "are",
-        "has",
-        "have",
-        "had",
-        "do",
-        "does",
-        "did",
-        "so",
-        "if",
-        "then",
-        "than",
-        "there",
-        "here",
-        "his",
-        "her",
-        "its",
-        "their",
-        "them",
-        "new",
-        "old",
-        "north",
-        "south",
-        "east",
-        "west",
-        "upper",
-        "lower",
-        "centre",
-        "center",
-        "city",
-        "town",
-        "village",
-        "st",
-        "saint",
-        "san",
-        "santa",
-        "la",
-        "le",
-        "el",
-        "les",
-        "los",
-        "las",
-        "de",
-        "del",
-        "da",
-        "di",
-        "do",
-        "du",
-        "des",
-        "den",
-        "der",
-        "die",
-        "das",
-        "und",
-        "von",
-        "van",
-        "am",
-        "im",
-        "ab",
-        "al",
-        "el",
-        "bin",
-        "man",
-        "men",
-        "one",
-        "two",
-        "all",
-        "any",
-        "can",
-        "may",
-        "will",
-        "him",
-        "who",
-        "how",
-        "why",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "also",
-        "just",
-        "more",
-        "most",
-        "much",
-        "many",
-        "some",
-        "such",
-        "only",
-        "own",
-        "same",
-        "very",
-        "each",
-        "both",
-        "few",
-        "other",
-        "into",
-        "over",
-        "out",
-        "up",
-        "down",
-        "off",
-        "again",
-        "further",
-        "once",
-        "about",
-        "after",
-        "before",
-        "between",
-        "under",
-        "above",
-        "below",
-        "during",
-        "through",
-        "until",
-        "against",
-        "among",
-        "per",
-        "via",
-        "yes",
-    ]
+STOP = _words(
+    """
+    a ab about above after again against al all also am among an and any are as at be before below
+    between bin both but by can center centre city da das de del den der des di did die do does down du
+    during each east el few for from further had has have he her here him his how i if im in into is it
+    its just la las le les los lower man many may me men more most much my new no north not of off old
+    on once one only or other our out over own per saint same san santa she so some south st such than
+    that the their them then there these they this those through to town two und under until up upper us
+    van very via village von was we were west what when where which while who why will with yes you
+    """
 )
 
 # Ordinary words (English and a few common in the other feed languages) that are also place names somewhere.
 # Kept as aliases, but believed only when capitalised in the middle of a sentence.
-COMMON = set(
-    [
-        "nice",
-        "reading",
-        "bath",
-        "split",
-        "mobile",
-        "police",
-        "victoria",
-        "union",
-        "independence",
-        "liberty",
-        "hope",
-        "paradise",
-        "eagle",
-        "globe",
-        "university",
-        "college",
-        "hospital",
-        "station",
-        "airport",
-        "market",
-        "bridge",
-        "park",
-        "lake",
-        "river",
-        "beach",
-        "harbour",
-        "harbor",
-        "port",
-        "bay",
-        "mountain",
-        "valley",
-        "spring",
-        "springs",
-        "falls",
-        "rock",
-        "stone",
-        "hill",
-        "hills",
-        "green",
-        "brown",
-        "white",
-        "black",
-        "gold",
-        "silver",
-        "orange",
-        "lincoln",
-        "jackson",
-        "washington",
-        "franklin",
-        "madison",
-        "clinton",
-        "marion",
-        "grant",
-        "hamilton",
-        "warren",
-        "kent",
-        "sale",
-        "deal",
-        "dover",
-        "bristol",
-        "chester",
-        "norwich",
-        "wells",
-        "worth",
-        "fort",
-        "camp",
-        "mission",
-        "temple",
-        "church",
-        "chapel",
-        "cross",
-        "crossing",
-        "junction",
-        "corner",
-        "ferry",
-        "mills",
-        "mill",
-        "lodge",
-        "farm",
-        "farms",
-        "ranch",
-        "plains",
-        "prairie",
-        "ocean",
-        "sea",
-        "island",
-        "islands",
-        "isle",
-        "point",
-        "cape",
-        "coast",
-        "delta",
-        "gulf",
-        "buffalo",
-        "phoenix",
-        "aurora",
-        "regina",
-        "florence",
-        "august",
-        "march",
-        "may",
-        "june",
-        "july",
-        "homer",
-        "troy",
-        "sparta",
-        "athens",
-        "carthage",
-        "eden",
-        "bethlehem",
-        "goshen",
-        "zion",
-        "opportunity",
-        "enterprise",
-        "commerce",
-        "industry",
-        "progress",
-        "providence",
-        "concord",
-        "harmony",
-        "unity",
-        "friendship",
-        "garden",
-        "gardens",
-        "grove",
-        "grove",
-        "forest",
-        "wood",
-        "woods",
-        "woodland",
-        "field",
-        "fields",
-        "meadow",
-        "meadows",
-        "view",
-        "vista",
-        "centre",
-        "central",
-        "federal",
-        "national",
-        "capital",
-        "royal",
-        "grand",
-        "little",
-        "big",
-        "long",
-        "short",
-        "high",
-        "low",
-        "deep",
-        "bar",
-        "bad",
-        "best",
-        "ban",
-        "bay",
-        "bel",
-        "bell",
-        "bow",
-        "box",
-        "boy",
-        "boys",
-        "cabinet",
-        "case",
-        "chase",
-        "cliff",
-        "club",
-        "coal",
-        "corn",
-        "cove",
-        "crown",
-        "darling",
-        "diamond",
-        "drain",
-        "dunn",
-        "early",
-        "easy",
-        "echo",
-        "elk",
-        "energy",
-        "fairview",
-        "fame",
-        "fate",
-        "fire",
-        "flat",
-        "fountain",
-        "fox",
-        "free",
-        "gap",
-        "gas",
-        "guard",
-        "hall",
-        "haven",
-        "heart",
-        "home",
-        "hope",
-        "horse",
-        "house",
-        "hurricane",
-        "iron",
-        "jasper",
-        "joy",
-        "key",
-        "keys",
-        "king",
-        "kings",
-        "lamb",
-        "land",
-        "lane",
-        "leader",
-        "legal",
-        "light",
-        "lime",
-        "lone",
-        "love",
-        "lucky",
-        "mace",
-        "marble",
-        "mars",
-        "mercy",
-        "metro",
-        "mine",
-        "model",
-        "moon",
-        "nation",
-        "needles",
-        "news",
-        "oak",
-        "oaks",
-        "ore",
-        "pace",
-        "palm",
-        "palms",
-        "paris",
-        "peace",
-        "pearl",
-        "pine",
-        "pines",
-        "plain",
-        "plenty",
-        "pole",
-        "power",
-        "prince",
-        "queen",
-        "race",
-        "rain",
-        "range",
-        "rapid",
-        "rapids",
-        "rich",
-        "ridge",
-        "rising",
-        "rose",
-        "ruby",
-        "rush",
-        "salt",
-        "sand",
-        "scale",
-        "school",
-        "second",
-        "shell",
-        "short",
-        "silk",
-        "smith",
-        "snow",
-        "star",
-        "stars",
-        "state",
-        "states",
-        "summit",
-        "sun",
-        "sunrise",
-        "sunset",
-        "sweet",
-        "table",
-        "tower",
-        "trade",
-        "trail",
-        "tree",
-        "trinity",
-        "truth",
-        "turkey",
-        "union",
-        "valley",
-        "venus",
-        "vice",
-        "voice",
-        "wall",
-        "water",
-        "wave",
-        "welcome",
-        "winner",
-        "winter",
-        "york",
-        "zero",
-        "front",
-        "side",
-        "press",
-        "nato",
-        "army",
-        "tank",
-        "target",
-        "ende",
-        "pour",
-        "avec",
-        "dans",
-        "sur",
-        "sans",
-        "mais",
-        "plus",
-        "tout",
-        "bien",
-        "gare",
-        "porto",
-        "porta",
-        "casa",
-        "nova",
-        "novo",
-        "nove",
-        "vale",
-        "mar",
-        "lago",
-        "rio",
-        "monte",
-        "campo",
-        "villa",
-        "vila",
-        "sul",
-        "sur",
-        "nord",
-        "est",
-        "ouest",
-        "ost",
-        "west",
-    ]
+COMMON = _words(
+    """
+    airport army athens august aurora avec bad ban bar bath bay beach bel bell best bethlehem bien big
+    black bow box boy boys bridge bristol brown buffalo cabinet camp campo cape capital carthage casa
+    case central centre chapel chase chester church cliff clinton club coal coast college commerce
+    concord corn corner cove cross crossing crown dans darling deal deep delta diamond dover drain dunn
+    eagle early easy echo eden elk ende energy enterprise est fairview falls fame farm farms fate
+    federal ferry field fields fire flat florence forest fort fountain fox franklin free friendship
+    front gap garden gardens gare gas globe gold goshen grand grant green grove guard gulf hall hamilton
+    harbor harbour harmony haven heart high hill hills home homer hope horse hospital house hurricane
+    independence industry iron island islands isle jackson jasper joy july junction june kent key keys
+    king kings lago lake lamb land lane leader legal liberty light lime lincoln little lodge lone long
+    love low lucky mace madison mais mar marble march marion market mars may meadow meadows mercy metro
+    mill mills mine mission mobile model monte moon mountain nation national nato needles news nice nord
+    norwich nova nove novo oak oaks ocean opportunity orange ore ost ouest pace palm palms paradise
+    paris park peace pearl phoenix pine pines plain plains plenty plus point pole police port porta
+    porto pour power prairie press prince progress providence queen race rain ranch range rapid rapids
+    reading regina rich ridge rio rising river rock rose royal ruby rush sale salt sand sans scale
+    school sea second shell short side silk silver smith snow sparta split spring springs star stars
+    state states station stone sul summit sun sunrise sunset sur sweet table tank target temple tout
+    tower trade trail tree trinity troy truth turkey union unity university vale valley venus vice
+    victoria view vila villa vista voice wall warren washington water wave welcome wells west white
+    winner winter wood woodland woods worth york zero zion
+    """
 )
 
 # Well-known areas inside countries that news names on their own. (name, country code, aliases)
@@ -792,6 +346,9 @@ def build() -> dict:
             continue
         name_norm = normalize(c["name"])
         is_capital = (cc, name_norm) in capitals
+        capitals.discard(
+            (cc, name_norm)
+        )  # the most populous place of that name is the capital, not namesakes
         idx = len(places)
         kind = "capital" if is_capital else "city"
         admin1 = c["admin1code"] if cc == "US" else ""
@@ -807,14 +364,59 @@ def build() -> dict:
                 continue
             add(norm, idx)
 
-    common = sorted(a for a in aliases if a in COMMON or a.split(" ")[0] in COMMON and " " not in a)
+    # Names people use for groups of countries and for countries, which win over any town of the same name.
+    for group in GROUPS:
+        idx = len(places)
+        places.append([group.title, "", 0, "group", group.key])
+        for name in (group.key, *group.aliases):
+            aliases[normalize(name)].insert(0, idx)
+    for name, cc in COUNTRY_NAMES.items():
+        if len(name) > 3 and country_idx[cc] not in aliases[name]:
+            aliases[name].insert(0, country_idx[cc])
+    for abbr, idx in abbreviations.items():
+        aliases[abbr].insert(0, idx)
     return {
         "attribution": ATTRIBUTION,
-        "version": 1,
+        "version": 2,
+        "groups": groups_signature(),
         "places": places,
-        "aliases": dict(sorted(aliases.items())),
-        "abbreviations": abbreviations,
-        "common": common,
+        **pattern_table(aliases, places, set(abbreviations)),
+    }
+
+
+def pattern_table(aliases: dict[str, list[int]], places: list[list], abbreviations: set[str]) -> dict:
+    """The place-name automaton's patterns, precomputed so that loading is quick.
+
+    A name is " name " with words separated by two spaces, matched against text whose words are separated by
+    two spaces: a whole-word hit consumes only one of them, so adjacent names are all found in one
+    non-overlapping pass. Names of places in Slavic-speaking countries also get a stem pattern without the
+    closing space (" zvecan", " kosov" for Kosovo), which the matcher accepts only before an allowed ending.
+    """
+    table: dict[str, tuple[list[int], list[int]]] = {}
+    for alias, idxs in aliases.items():
+        words = alias.split(" ")
+        table[" " + "  ".join(words) + " "] = (idxs, [])
+        slavic = [i for i in idxs if places[i][1] in SLAVIC_COUNTRIES]
+        if slavic and len(words) == 1:
+            stem = alias[:-1] if alias[-1] in VOWELS else alias
+            if len(stem) >= MIN_STEM:
+                table.setdefault(" " + stem, ([], []))[1].extend(slavic)
+    patterns = sorted(table)
+    flags = []
+    for pattern in patterns:
+        alias = pattern.strip().replace("  ", " ")
+        exact = table[pattern][0]
+        flag = FLAG_COMMON if alias in COMMON or (" " not in alias and alias in COMMON) else 0
+        if any(places[i][3] not in ("city", "capital") for i in exact):
+            flag |= FLAG_UPPER_OK
+        if alias in abbreviations:
+            flag |= FLAG_ABBREVIATION
+        flags.append(flag)
+    return {
+        "patterns": patterns,
+        "exact": [table[p][0] for p in patterns],
+        "stems": [sorted(set(table[p][1])) for p in patterns],
+        "flags": flags,
     }
 
 
@@ -825,7 +427,7 @@ def main() -> int:
     with gzip.GzipFile(OUT, "wb", compresslevel=9, mtime=0) as fh:
         fh.write(raw)
     print(
-        f"{OUT.relative_to(REPO)}: {len(data['places'])} places, {len(data['aliases'])} aliases, "
+        f"{OUT.relative_to(REPO)}: {len(data['places'])} places, {len(data['patterns'])} name patterns, "
         f"{OUT.stat().st_size / 1e6:.1f} MB"
     )
     return 0
