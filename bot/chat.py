@@ -187,7 +187,7 @@ class TerminalBotApi(BaseRequest):
             await asyncio.sleep(0.01)
         # The poll after the one that took the last line proves that line reached PTB's queue.
         polls = self._polls
-        while self._polls <= polls + 1:
+        while self._polls <= polls:
             await asyncio.sleep(0.01)
         await update_queue.join()
 

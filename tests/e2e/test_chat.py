@@ -1,0 +1,33 @@
+"""``newsalert chat`` as a process: typed lines in, readable answers out, exit 0 when input ends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_chat_answers_piped_lines_then_exits(tmp_path: Path):
+    (tmp_path / "config.toml").write_text('[storage]\npath = "bot.db"\n')
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=tmp_path,
+        env=env,
+        input="/start\n/subscribe kosovo\n/list\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    out = result.stdout
+    assert "Hi! I watch the news" in out
+    assert "Subscribed to kosovo" in out and "Kosovo" in out
+    assert "1. kosovo" in out and "[1] ✖ 1" in out
+    assert out.index("Subscribed to kosovo") < out.index("1. kosovo")
+    assert (tmp_path / "bot.chat.db").exists() and not (tmp_path / "bot.db").exists(), "chat keeps its own db"
