@@ -102,7 +102,9 @@ class TerminalBotApi(BaseRequest):
         self._button_numbers = itertools.count(1)
         self._messages: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._polls = 0
+        self._typed = 0  # updates made from typed lines and presses
+        self._handed = 0  # updates getUpdates has returned
+        self._confirmed = 0  # updates handed out before the latest getUpdates began (so PTB has queued them)
 
     @property
     def read_timeout(self) -> float | None:
@@ -151,6 +153,7 @@ class TerminalBotApi(BaseRequest):
 
     def _push(self, kind: str, payload: dict[str, Any]) -> None:
         assert self._updates is not None, "initialize() first"
+        self._typed += 1
         self._updates.put_nowait({"update_id": next(self._update_ids), kind: payload})
 
     # ---------------------------------------------------------------- the Bot API
@@ -182,18 +185,14 @@ class TerminalBotApi(BaseRequest):
 
     async def settle(self, update_queue: asyncio.Queue[object]) -> None:
         """Wait until every typed line has been fetched by the bot and answered (input ended: time to quit)."""
-        assert self._updates is not None
-        while not self._updates.empty():
-            await asyncio.sleep(0.01)
-        # The poll after the one that took the last line proves that line reached PTB's queue.
-        polls = self._polls
-        while self._polls <= polls:
+        # PTB queues what one getUpdates returned before it asks again, so a later call confirms the earlier ones.
+        while self._confirmed < self._typed:
             await asyncio.sleep(0.01)
         await update_queue.join()
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         assert self._updates is not None
-        self._polls += 1
+        self._confirmed = self._handed
         timeout = float(params.get("timeout") or 0)
         batch: list[dict[str, Any]] = []
         try:
@@ -206,6 +205,7 @@ class TerminalBotApi(BaseRequest):
             return []
         while not self._updates.empty():
             batch.append(self._updates.get_nowait())
+        self._handed += len(batch)
         return batch
 
     def _api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
