@@ -202,10 +202,23 @@ async def test_group_commands_need_an_admin(start_bot, fake):
     assert "Only this group's admins" in reply.text
     assert subscription_ids(bot, group) == []
     [reply] = await bot.send(group, "/list@newsalert_test_bot", user_id=77)
-    assert "No subscriptions yet" in reply.text
+    assert "No subscriptions yet" in reply.text, "anyone may look"
     await bot.send(group, "/subscribe@other_bot kosovo", user_id=77, replies=0)
     await bot.send(group, "/frobnicate@other_bot", user_id=77, replies=0)
-    assert len(fake.messages(group)) == 2
+    assert len(fake.messages(group)) == 2, "commands for another bot are not ours"
+
+    fake.set_chat_member(group, 78, "administrator")
+    [reply] = await bot.send(group, "/subscribe@newsalert_test_bot kosovo", user_id=78)
+    assert "Subscribed to kosovo" in reply.text
+    [sub_id] = subscription_ids(bot, group)
+    row = bot.row("SELECT chat_type, title FROM subscribers WHERE chat_id = ?", [group])
+    assert row == {"chat_type": "group", "title": f"Group {group}"}
+    [listing] = await bot.send(group, "/list", user_id=77)
+    answer = await bot.press(group, listing, f"unsub:{sub_id}", user_id=77)
+    assert answer.get("show_alert") in (True, "true") and "admins" in answer["text"]
+    assert subscription_ids(bot, group) == [sub_id]
+    await bot.press(group, listing, f"unsub:{sub_id}", user_id=78)
+    await bot.until(lambda: subscription_ids(bot, group) == [])
 
 
 async def test_bot_added_to_group_says_hello_and_migration_moves_subscriptions(start_bot, fake):
