@@ -237,6 +237,15 @@ def evaluate_end_to_end() -> None:
     stories = len(set(grouped.values()))
     print(f"end to end, real feeds ({len(items)} items -> {stories} stories), cross-feed pairs: {cross}")
 
+    # Every real item and its machine rewrite in one database: does the rewrite find its source's story?
+    rng = random.Random(11)
+    rewrites = {
+        item.id: rewrite(item, rng)[0] for item in items if len(item.fingerprint.tokens) >= similar.MIN_WORDS
+    }
+    grouped = _group(items + list(rewrites.values()))
+    joined = sum(1 for source, copy in rewrites.items() if grouped[source] == grouped[copy.id])
+    print(f"end to end, machine rewrites joined their source's story: {joined}/{len(rewrites)}")
+
 
 SUFFIXES = (" - Reuters", " | AP News", " (AFP)", " – BBC News", " - The Guardian")
 

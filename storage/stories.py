@@ -20,6 +20,7 @@ Both hold only the last 48 hours (pruned on every call) and can be rebuilt from 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -28,9 +29,9 @@ import sqlite_utils
 from matching.similar import Fingerprint, band_keys, fingerprint, same_story, similarity, url_key
 
 WINDOW_SECONDS = 48 * 3600
-# An article is compared exactly with at most this many recent candidates (newest first); a band shared by more
-# reports than this is boilerplate, not a story.
-MAX_CANDIDATES = 200
+# An article is compared exactly with at most this many candidates: those sharing the most bands, newest first.
+MAX_CANDIDATES = 50
+PER_BAND = 100
 _CHUNK = 500
 
 _SCHEMA = """
@@ -43,6 +44,9 @@ CREATE TABLE IF NOT EXISTS story_keys (
 CREATE INDEX IF NOT EXISTS story_keys_seen ON story_keys(seen);
 CREATE TABLE IF NOT EXISTS story_prints (
     article_id INTEGER PRIMARY KEY,
+    story_id INTEGER NOT NULL,     -- copies of the article's columns, so candidates are read from this small
+    feed_id INTEGER NOT NULL,      -- table alone, never from the wide articles rows
+    published REAL,
     seen REAL NOT NULL,
     title_words TEXT NOT NULL,     -- matching.similar.Fingerprint.words_text
     lead_words TEXT NOT NULL
@@ -97,14 +101,24 @@ def _fingerprint(article: dict[str, Any]) -> Fingerprint:
     return fingerprint(article["title"] or "", article["text"] or article["summary"] or "")
 
 
-def _index(db: sqlite_utils.Database, article: dict[str, Any], fp: Fingerprint, keys: Iterable[int]) -> None:
+def _index(
+    db: sqlite_utils.Database, article: dict[str, Any], story_id: int, fp: Fingerprint, keys: Iterable[int]
+) -> None:
     db.conn.executemany(
         "INSERT OR IGNORE INTO story_keys (key, article_id, seen) VALUES (?, ?, ?)",
         [(key, article["id"], article["first_seen"]) for key in keys],
     )
     db.execute(
-        "INSERT OR REPLACE INTO story_prints (article_id, seen, title_words, lead_words) VALUES (?, ?, ?, ?)",
-        [article["id"], article["first_seen"], *fp.words_text()],
+        """INSERT OR REPLACE INTO story_prints
+           (article_id, story_id, feed_id, published, seen, title_words, lead_words) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        [
+            article["id"],
+            story_id,
+            article["feed_id"],
+            article["published"],
+            article["first_seen"],
+            *fp.words_text(),
+        ],
     )
 
 
@@ -133,28 +147,43 @@ class _Grouper:
                 [article["first_seen"], story_id],
             )
         self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article["id"]])
-        _index(self.db, article, fp, [k for k in [ukey, *bands] if k is not None])
+        _index(self.db, article, story_id, fp, [k for k in [ukey, *bands] if k is not None])
 
     def _story_by_url(self, key: int) -> int | None:
         row = self.db.execute(
-            """SELECT a.story_id FROM story_keys k JOIN articles a ON a.id = k.article_id
-               WHERE k.key = ? AND k.seen >= ? AND a.story_id IS NOT NULL
-               ORDER BY a.id LIMIT 1""",
+            """SELECT p.story_id FROM story_keys k JOIN story_prints p ON p.article_id = k.article_id
+               WHERE k.key = ? AND k.seen >= ? ORDER BY p.article_id LIMIT 1""",
             [key, self.cutoff],
         ).fetchone()
-        return row[0] if row else None
+        return self._existing(row[0]) if row else None
+
+    def _existing(self, story_id: int) -> int | None:
+        """``story_id`` if that story still exists (a retention job may have removed it), else None."""
+        row = self.db.execute("SELECT 1 FROM stories WHERE id = ?", [story_id]).fetchone()
+        return story_id if row else None
 
     def _candidates(self, bands: list[int]) -> list[dict[str, Any]]:
-        marks = ",".join("?" * len(bands))
+        """Recent grouped articles sharing a band, most shared bands first (near-duplicates share several; chance
+        collisions one), at most ``MAX_CANDIDATES`` of them. Each band contributes at most ``PER_BAND`` of its
+        newest articles, so a band shared by thousands of reports of a crowded topic cannot make grouping slow."""
+        per_band = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT article_id FROM story_keys WHERE key = ? AND seen >= ? "
+            f"ORDER BY article_id DESC LIMIT {PER_BAND})"
+            for _ in bands
+        )
+        hits = Counter(
+            row[0] for row in self.db.execute(per_band, [v for key in bands for v in (key, self.cutoff)])
+        )
+        ids = sorted(hits, key=lambda article_id: (hits[article_id], article_id), reverse=True)[
+            :MAX_CANDIDATES
+        ]
+        if not ids:
+            return []
         return _rows(
             self.db,
-            f"""SELECT a.id, a.feed_id, a.story_id, a.published, p.title_words, p.lead_words
-                FROM story_prints p JOIN articles a ON a.id = p.article_id
-                WHERE p.article_id IN (
-                    SELECT DISTINCT article_id FROM story_keys WHERE key IN ({marks}) AND seen >= ?
-                    ORDER BY article_id DESC LIMIT {MAX_CANDIDATES})
-                  AND a.story_id IS NOT NULL""",
-            [*bands, self.cutoff],
+            f"""SELECT article_id AS id, story_id, feed_id, published, title_words, lead_words
+                FROM story_prints WHERE article_id IN ({",".join("?" * len(ids))})""",
+            ids,
         )
 
     def _story_by_text(self, article: dict[str, Any], fp: Fingerprint, bands: list[int]) -> int | None:
@@ -171,7 +200,7 @@ class _Grouper:
             ranked = (similarity(fp, other), -candidate["story_id"])
             if best is None or ranked > best:
                 best = ranked
-        return -best[1] if best else None
+        return self._existing(-best[1]) if best else None
 
     def _create_story(self, article: dict[str, Any]) -> int:
         cursor = self.db.execute(
@@ -242,7 +271,7 @@ def rebuild_story_index(db: sqlite_utils.Database, now: float | None = None) -> 
         for article in _load_articles(db, ids):
             fp = _fingerprint(article)
             ukey, bands = _keys(article, fp)
-            _index(db, article, fp, [k for k in [ukey, *bands] if k is not None])
+            _index(db, article, article["story_id"], fp, [k for k in [ukey, *bands] if k is not None])
     return len(ids)
 
 

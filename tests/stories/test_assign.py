@@ -143,3 +143,30 @@ def test_far_apart_publication_times_keep_reports_apart(db: sqlite_utils.Databas
     b = add(db, 2, "Annual budget vote passes parliament", LEAD, "https://b.test/1", published=NOW)
     assign_stories(db, [a, b], now=NOW)
     assert story_of(db, a) != story_of(db, b)
+
+
+def test_items_that_all_link_to_the_front_page_are_not_one_story(db: sqlite_utils.Database) -> None:
+    a = add(db, 1, "Parliament passes the annual budget after a long night", url="https://news.test/")
+    b = add(db, 2, "Storm closes schools across the northern region", url="https://news.test/")
+    assign_stories(db, [a, b], now=NOW)
+    assert story_of(db, a) != story_of(db, b)
+
+
+def test_a_report_without_lead_joins_by_its_title_alone_only_when_titles_agree(
+    db: sqlite_utils.Database,
+) -> None:
+    full = add(db, 1, "Russia and Ukraine agree prisoner swap at Istanbul talks", LEAD, "https://a.test/1")
+    bare = add(db, 2, "Russia, Ukraine agree prisoner swap at Istanbul talks - AFP", "", "https://b.test/1")
+    meet = add(
+        db,
+        1,
+        "US and Iran to meet for second round of nuclear talks",
+        "Representatives for the U.S. and Iran will meet in Geneva Tuesday for a second round of nuclear talks as "
+        "the U.S. builds up military forces in the region.",
+        "https://a.test/2",
+    )
+    wrap = add(db, 3, "U.S. and Iran wrap up second round of nuclear talks", "", "https://c.test/1")
+    assign_stories(db, [full, bare, meet, wrap], now=NOW)
+    assert story_of(db, bare) == story_of(db, full)
+    # Titles of different stories on one topic differ by a word or two: with no lead to compare, they stay apart.
+    assert story_of(db, wrap) != story_of(db, meet)
