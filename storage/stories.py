@@ -14,7 +14,8 @@ recent story:
   reloading and re-normalising its text.
 
 Both hold only the last 48 hours (pruned on every call) and can be rebuilt from ``articles`` at any time
-(``rebuild_story_index``); they are created on first use (``ensure_story_index``).
+(``rebuild_story_index``); they are created, or rebuilt after a layout change, on first use
+(``ensure_story_index``).
 """
 
 from __future__ import annotations
@@ -35,14 +36,14 @@ PER_BAND = 100
 _CHUNK = 500
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS story_keys (
+CREATE TABLE story_keys (
     key INTEGER NOT NULL,          -- matching.similar.url_key / band_keys of the article
     article_id INTEGER NOT NULL,
     seen REAL NOT NULL,            -- the article's first_seen: the 48-hour window and pruning
     PRIMARY KEY (key, article_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS story_keys_seen ON story_keys(seen);
-CREATE TABLE IF NOT EXISTS story_prints (
+CREATE INDEX story_keys_seen ON story_keys(seen);
+CREATE TABLE story_prints (
     article_id INTEGER PRIMARY KEY,
     story_id INTEGER NOT NULL,     -- copies of the article's columns, so candidates are read from this small
     feed_id INTEGER NOT NULL,      -- table alone, never from the wide articles rows
@@ -51,21 +52,29 @@ CREATE TABLE IF NOT EXISTS story_prints (
     title_words TEXT NOT NULL,     -- matching.similar.Fingerprint.words_text
     lead_words TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS story_prints_seen ON story_prints(seen);
+CREATE INDEX story_prints_seen ON story_prints(seen);
 """
 
 
-def ensure_story_index(db: sqlite_utils.Database) -> None:
-    """Create the candidate index tables if this database does not have them yet (idempotent, cheap).
+_DROP = "DROP TABLE IF EXISTS story_keys; DROP TABLE IF EXISTS story_prints;"
+_LAYOUT = {
+    "story_keys": ["key", "article_id", "seen"],
+    "story_prints": ["article_id", "story_id", "feed_id", "published", "seen", "title_words", "lead_words"],
+}
 
-    Checked before creating so a caller's open transaction is not committed by ``executescript`` on every call.
+
+def ensure_story_index(db: sqlite_utils.Database, now: float | None = None) -> None:
+    """Make sure the candidate index tables exist with this version's layout, (re)building them if not.
+
+    They are derived data, so a database without them, or with an older layout, simply gets them rebuilt from the
+    articles of the window. Checked first so a caller's open transaction is not committed by ``executescript`` on
+    every call.
     """
-    have = {
-        row[0]
-        for row in db.execute("SELECT name FROM sqlite_master WHERE name IN ('story_keys', 'story_prints')")
+    layout = {
+        table: [row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()] for table in _LAYOUT
     }
-    if have != {"story_keys", "story_prints"}:
-        db.conn.executescript(_SCHEMA)
+    if layout != _LAYOUT:
+        rebuild_story_index(db, now)
 
 
 def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]:
@@ -231,7 +240,7 @@ def assign_stories(db: sqlite_utils.Database, article_ids: Iterable[int], now: f
     """
     now = time.time() if now is None else now
     ids = sorted(set(article_ids))
-    ensure_story_index(db)
+    ensure_story_index(db, now)
     grouper = _Grouper(db, now)
     with db.conn:
         _prune(db, grouper.cutoff)
@@ -255,17 +264,15 @@ def assign_pending_stories(db: sqlite_utils.Database, now: float | None = None, 
 
 
 def rebuild_story_index(db: sqlite_utils.Database, now: float | None = None) -> int:
-    """Rebuild the candidate index from the grouped articles of the last 48 h (e.g. after restoring a backup)."""
+    """Recreate the candidate index from the grouped articles of the last 48 h; returns how many it indexed."""
     now = time.time() if now is None else now
-    cutoff = now - WINDOW_SECONDS
-    ensure_story_index(db)
+    db.conn.executescript(_DROP + _SCHEMA)
     with db.conn:
-        db.execute("DELETE FROM story_keys")
-        db.execute("DELETE FROM story_prints")
         ids = [
             row[0]
             for row in db.execute(
-                "SELECT id FROM articles WHERE first_seen >= ? AND story_id IS NOT NULL ORDER BY id", [cutoff]
+                "SELECT id FROM articles WHERE first_seen >= ? AND story_id IS NOT NULL ORDER BY id",
+                [now - WINDOW_SECONDS],
             )
         ]
         for article in _load_articles(db, ids):
