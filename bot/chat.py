@@ -15,7 +15,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from html.parser import HTMLParser
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -224,8 +224,9 @@ class TerminalBotApi(BaseRequest):
         return {"status": "creator", "user": USER, "is_anonymous": False}
 
     def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        message = {
-            "message_id": next(self._message_ids),
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": int(params["chat_id"]), "type": "private", "first_name": "You"},
             "from": BOT_USER,
@@ -233,8 +234,8 @@ class TerminalBotApi(BaseRequest):
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
-        self._messages[message["message_id"]] = message
-        self._print(params, message["message_id"], edited=False)
+        self._messages[message_id] = message
+        self._print(params, message_id, edited=False)
         return message
 
     def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +293,7 @@ def _ok(result: Any) -> tuple[int, bytes]:
 def read_lines(
     loop: asyncio.AbstractEventLoop,
     api: TerminalBotApi,
-    on_eof: Callable[[], Awaitable[None]],
+    on_eof: Callable[[], Coroutine[Any, Any, None]],
     stream: TextIO,
 ) -> None:
     """Feed ``stream`` (stdin) to the bot line by line from a daemon thread; at EOF run ``on_eof()`` on the loop."""

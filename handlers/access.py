@@ -26,10 +26,11 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if update.edited_message is not None or user is None or user.is_bot:
         raise ApplicationHandlerStop
-    if message is not None and not message.text:
+    text = message.text if message is not None else None
+    if message is not None and not text:
         # Photos, stickers, joins...: nothing to answer, and not worth a rate-limit slot.
         raise ApplicationHandlerStop
-    if message is not None and message.chat.type != "private" and not message.text.startswith("/"):
+    if message is not None and text and message.chat.type != "private" and not text.startswith("/"):
         # Group chatter (when privacy mode is off) is not for us.
         raise ApplicationHandlerStop
     if not guard.is_allowed(user.id):
