@@ -58,6 +58,7 @@ log = logging.getLogger("newsalert.delivery")
 DEFAULT_RATE = 29.0
 _BACKOFF_BASE = 1.0
 _BACKOFF_CAP = 300.0
+_CLAIM_CHUNK = 10
 
 
 def rate_limiter(overall_max_rate: float = DEFAULT_RATE, max_retries: int = 3) -> AIORateLimiter:
@@ -157,8 +158,8 @@ class Deliverer:
     ) -> DeliveryStats:
         """Send until nothing is due, keeping up to ``limit`` sends in flight so the rate limiter never idles.
 
-        New rows are claimed whenever half the window has drained, so a steady stream flows at the limiter's
-        rate instead of batch by batch. ``max_seconds`` bounds one call (a scheduler job) and ``stop`` ends it
+        New rows are claimed a few at a time as sends finish, so a steady stream flows at the limiter's rate
+        instead of batch by batch, and the event loop never runs a whole window's start-up in one go. ``max_seconds`` bounds one call (a scheduler job) and ``stop`` ends it
         early (shutdown); either way the sends already started are finished and recorded. Rows not due yet
         (backoff, 429) are left for a later call.
         """
@@ -172,12 +173,18 @@ class Deliverer:
             )
             # An empty claim is not repeated at every completion: that would run the query 30 times a second.
             may_claim = time.monotonic() - last_empty_claim >= min(0.25, self.per_chat_interval)
-            if not stopping and may_claim and len(in_flight) <= limit // 2:
-                rows = self._claim(limit - len(in_flight))
+            chunk = min(_CLAIM_CHUNK, limit)
+            if not stopping and may_claim and len(in_flight) <= limit - chunk:
+                rows = self._claim(chunk)
                 total.claimed += len(rows)
                 if not rows:
                     last_empty_claim = time.monotonic()
-                in_flight.update(asyncio.create_task(self._deliver_safely(row)) for row in rows)
+                else:
+                    in_flight.update(asyncio.create_task(self._deliver_safely(row)) for row in rows)
+                    # Let these start (each renders and queues its request) before claiming more, so the loop
+                    # is never held for a whole window's worth of work at once.
+                    await asyncio.sleep(0)
+                    continue
             if not in_flight:
                 wait = None if stopping else self._pacing_wait()
                 if wait is None:
