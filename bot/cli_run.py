@@ -37,11 +37,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chat.set_defaults(func=chat_command)
 
 
+class _NetworkErrorsInOneLine(logging.Filter):
+    """A network failure or a refused token is an operating condition, not a bug: one line, no traceback.
+
+    PTB's retry loops log those with the traceback attached (possibly already formatted, and redacted, by
+    :func:`bot.delivery.install_token_redaction`); keep the message and the exception's last line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        network = isinstance(error, NetworkError | InvalidToken)
+        if network or (record.name.startswith("telegram.ext") and "Network Retry Loop" in record.getMessage()):
+            last = str(error) if error is not None else (record.exc_text or "").strip().splitlines()[-1:]
+            detail = last if isinstance(last, str) else "".join(last)
+            record.msg = f"{record.getMessage()} ({detail})" if detail else record.getMessage()
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def setup_logging(level: int, token: str | None = None) -> None:
     """One handler on stderr; every record is scrubbed of the token (:func:`bot.delivery.install_token_redaction`)."""
     install_token_redaction(token)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_NetworkErrorsInOneLine())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -232,3 +232,27 @@ def test_missing_token_is_one_line(tmp_path: Path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "TELEGRAM_BOT_TOKEN" in result.stderr and "newsalert chat" in result.stderr
+
+
+def test_refused_token_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with FakeTelegram() as fake:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[telegram]\nbase_url = "{fake.base_url}"\n[storage]\npath = "{tmp_path / "b.db"}"\n'
+        )
+        wrong = "42:AAWrongTokenWrongTokenWrongToken"
+        env = dict(os.environ, TELEGRAM_BOT_TOKEN=wrong, NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(REPO))
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--config", str(config)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "AAWrongToken" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "newsalert: Telegram refused the bot token in TELEGRAM_BOT_TOKEN; check it with @BotFather"
+    )
