@@ -12,8 +12,9 @@ What each Telegram answer does to a row:
 * 429 → ``pending`` again after ``retry_after``; the attempt is not counted;
 * timeout, connection error, 5xx → ``pending`` again after an exponential backoff (1 s … 5 min, with jitter);
   after ``max_attempts`` such failures → ``failed``;
-* 403 (blocked, deactivated, kicked) or 400 "chat not found" → the subscriber becomes inactive and every row
-  still waiting for that chat is dropped, at this first answer;
+* 403 (blocked, deactivated, kicked), 400 "chat not found" or "not enough rights to send" (a group that muted
+  the bot) → the subscriber becomes inactive and every row still waiting for that chat is dropped, at this
+  first answer (``/start`` there reactivates it);
 * 400 with ``migrate_to_chat_id`` → the subscriber, its subscriptions and rows move to the new id; resent there;
 * 400 "can't parse entities" → resent at once as plain text (same buttons);
 * any other 400 → ``failed`` (sending it again would get the same answer).
@@ -99,9 +100,21 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
+# 400 answers that mean no alert can reach this chat any more (until someone there acts): like a block.
+_GONE = (
+    "chat not found",
+    "user not found",
+    "peer_id_invalid",
+    "have no rights to send",
+    "not enough rights to send",
+    "chat_write_forbidden",
+    "chat_restricted",
+)
+
+
 def _is_chat_gone(exc: BadRequest) -> bool:
     text = exc.message.lower()
-    return "chat not found" in text or "user not found" in text or "peer_id_invalid" in text
+    return any(reason in text for reason in _GONE)
 
 
 class Deliverer:

@@ -321,3 +321,18 @@ def test_redaction_covers_tracebacks_and_format_arguments(caplog):
     formatted = logging.Formatter().format(record)
     assert "SecretPartOfTheTokenXYZ" not in formatted
     assert "request to /bot<redacted-token>/getMe failed" in formatted and "RuntimeError" in formatted
+
+
+async def test_group_that_muted_the_bot_counts_as_gone(fake, app, db):
+    seed(db, [-5201])
+    seed(db, [-5201])
+    fake.fail_next(
+        1,
+        status=400,
+        description="Bad Request: not enough rights to send text messages to the chat",
+        methods=["sendMessage"],
+    )
+    stats = await drain(sender(app, db), db)
+    assert stats.deactivated_chats == 1 and stats.dropped == 2
+    assert db.execute("SELECT active FROM subscribers WHERE chat_id = -5201").fetchone()[0] == 0
+    assert len(fake.calls("sendMessage")) == 1
