@@ -12,8 +12,13 @@ migration). It behaves like Telegram at the edges:
 * 400 "Bad Request: message is too long" past 4,096 characters after entity parsing, "message text is empty",
   and "can't parse entities: ..." by Telegram's HTML rules (:mod:`tests.support.telegram_html`).
 
-Faults for the fault suites: fail the next N calls with a status, delay answers past the client's timeout, reset
-connections, go away (connection refused) for T seconds, 429 with a growing retry_after.
+Methods: getMe, getUpdates (long polling, offsets confirm), sendMessage, editMessageText, editMessageReplyMarkup,
+deleteMessage, answerCallbackQuery, setMyCommands/getMyCommands/deleteMyCommands, getChat, getChatMember,
+getChatAdministrators (statuses set with :meth:`FakeTelegram.set_chat_member`), sendChatAction, deleteWebhook,
+close, logOut. Anything else is 404, as Telegram answers an unknown method.
+
+Faults for the fault suites: fail the next N calls with a status (and any description), delay answers past the
+client's timeout, reset connections, go away (connection refused) for T seconds, 429 with a growing retry_after.
 
 Use in tests::
 
