@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import re
+import ssl
 import time
 import zlib
 from dataclasses import dataclass
@@ -28,8 +29,12 @@ from feeds.netguard import BlockedAddressError, check_host
 USER_AGENT = "newsalert/0.1 (Telegram news alert bot; +https://github.com/newsalert/newsalert)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 MAX_REDIRECTS = 5
+LANE_SIZE = 4
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DECODE_STEP = 256 * 1024
+# Bodies of redirects, 304s and errors are read (up to this much) so the connection can be reused; a longer one
+# closes the connection instead.
+_DRAIN_LIMIT = 64 * 1024
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
@@ -147,10 +152,39 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+class _Lane:
+    """One httpx client and the slots it may use."""
+
+    def __init__(self, client: httpx.AsyncClient, slots: int) -> None:
+        self.client = client
+        self.slots = asyncio.Semaphore(slots)
+
+
+_ssl_context: ssl.SSLContext | None = None
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """One verifying SSL context per process: loading the CA bundle costs ~60 ms, every poll cycle would pay it."""
+    global _ssl_context
+    if _ssl_context is None:
+        _ssl_context = httpx.create_ssl_context()
+    return _ssl_context
+
+
+async def _drain(response: httpx.Response) -> None:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) <= _DRAIN_LIMIT:
+        await response.aread()
+
+
 class Fetcher:
-    """One shared HTTP client for a poll cycle (connection reuse) with a global concurrency limit.
+    """HTTP clients shared by a poll cycle (connection reuse) with a global concurrency limit.
 
     Use as ``async with Fetcher(...) as fetcher: await fetcher.fetch(url, ...)``.
+
+    The concurrency is split over several clients ("lanes") of at most :data:`LANE_SIZE` connections each:
+    httpcore's pool re-scans every connection for every waiting request, so one client with 50 busy connections
+    spent most of a poll cycle's CPU in that scan (measured on loopback: 1.5 ms of CPU a 304 in lanes of 10, 1.0 ms in lanes of 5 or fewer).
     """
 
     def __init__(
@@ -160,19 +194,28 @@ class Fetcher:
         max_body_bytes: int = 5_000_000,
         max_concurrency: int = 50,
         user_agent: str = USER_AGENT,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.timeout = float(timeout)
         self.max_body_bytes = int(max_body_bytes)
-        self.semaphore = asyncio.Semaphore(max_concurrency)
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self.timeout),
-            follow_redirects=False,
-            headers={"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency),
-            transport=transport,
-            trust_env=True,
-        )
+        lanes = max(1, -(-max_concurrency // LANE_SIZE))
+        per_lane = [
+            max_concurrency // lanes + (1 if i < max_concurrency % lanes else 0) for i in range(lanes)
+        ]
+        self._lanes = [
+            _Lane(
+                httpx.AsyncClient(
+                    timeout=httpx.Timeout(self.timeout),
+                    follow_redirects=False,
+                    headers={"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
+                    limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots),
+                    verify=_shared_ssl_context(),
+                    trust_env=True,
+                ),
+                slots,
+            )
+            for slots in per_lane
+        ]
+        self._next_lane = 0
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -181,7 +224,20 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        for lane in self._lanes:
+            await lane.client.aclose()
+
+    def _lane(self) -> _Lane:
+        """A lane with a free slot if there is one (round robin), else the next in turn to wait on."""
+        count = len(self._lanes)
+        for step in range(count):
+            lane = self._lanes[(self._next_lane + step) % count]
+            if not lane.slots.locked():
+                self._next_lane = (self._next_lane + step + 1) % count
+                return lane
+        lane = self._lanes[self._next_lane]
+        self._next_lane = (self._next_lane + 1) % count
+        return lane
 
     async def fetch(
         self,
@@ -192,12 +248,13 @@ class Fetcher:
         allow_private: bool = True,
     ) -> FetchResult:
         """Fetch ``url`` once (waiting for a concurrency slot first); the deadline starts when the slot is ours."""
-        async with self.semaphore:
+        lane = self._lane()
+        async with lane.slots:
             started = time.monotonic()
             result = FetchResult(url=url)
             try:
                 async with asyncio.timeout(self.timeout):
-                    await self._fetch(result, url, etag, last_modified, allow_private)
+                    await self._fetch(lane.client, result, url, etag, last_modified, allow_private)
             except TimeoutError:
                 result.error = f"timed out after {self.timeout:g} s"
                 result.body = None
@@ -213,7 +270,13 @@ class Fetcher:
             return result
 
     async def _fetch(
-        self, result: FetchResult, url: str, etag: str | None, last_modified: str | None, allow_private: bool
+        self,
+        client: httpx.AsyncClient,
+        result: FetchResult,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        allow_private: bool,
     ) -> None:
         headers: dict[str, str] = {}
         if etag:
@@ -227,13 +290,14 @@ class Fetcher:
                 return
             if not allow_private:
                 await check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-            request = self.client.build_request("GET", url, headers=headers)
-            response = await self.client.send(request, stream=True)
+            request = client.build_request("GET", url, headers=headers)
+            response = await client.send(request, stream=True)
             try:
                 result.url = url
                 result.status = response.status_code
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECT_CODES and location:
+                    await _drain(response)
                     url = urljoin(url, location.strip())
                     continue
                 await self._read(result, response)
@@ -248,10 +312,12 @@ class Fetcher:
         result.retry_after = _retry_after(response.headers.get("retry-after"), now)
         result.max_age = _max_age(response.headers.get("cache-control"))
         if status == 304:
+            await _drain(response)
             return
         if status != 200:
             reason = response.reason_phrase or ""
             result.error = f"HTTP {status} {reason}".strip()
+            await _drain(response)
             return
         declared = response.headers.get("content-length", "")
         encoding = response.headers.get("content-encoding", "")

@@ -9,9 +9,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feeds.parse import NotAFeedError, dedup_key, parse_feed, strip_doctype
+from feeds.parse import NotAFeedError, dedup_key, parse_feed, strip_doctype, trim_seen_items
 from tests.feeds.conftest import real_feed_files, rss
-from tests.support.feed_server import entity_bomb
+from tests.support.feed_server import add_items, entity_bomb
 
 # Feeds feedparser alone gets nothing from (junk before a broken XML declaration, undeclared rss: prefixes);
 # our repair pass recovers their items. Counts checked by reading the files.
@@ -108,3 +108,43 @@ def test_utf16_feed_with_doctype() -> None:
     ).encode("utf-16")
     parsed = parse_feed(body)
     assert [item.title for item in parsed.items] == ["Hello"]
+
+
+@pytest.mark.parametrize("path", real_feed_files(), ids=lambda p: p.name)
+def test_skipping_seen_items_gives_the_same_result(path: Path) -> None:
+    """Items whose bytes were parsed last time are dropped before parsing; what comes out must not change."""
+    body = path.read_bytes()
+    first = parse_feed(body)
+    known = frozenset(item.guid_hash for item in first.items)
+    grown = add_items(body, 1)
+    whole = parse_feed(grown, known=known)
+    trimmed = parse_feed(grown, known=known, seen_chunks=first.chunk_hashes)
+    assert trimmed.items == whole.items
+    assert len(trimmed.items) == 2
+    assert (trimmed.title, trimmed.site_url, trimmed.ttl_seconds) == (
+        whole.title,
+        whole.site_url,
+        whole.ttl_seconds,
+    )
+
+
+def test_trimming_drops_only_seen_items_and_distrusts_odd_markup() -> None:
+    body = rss(("a", "Alpha"), ("b", "Beta"))
+    first = parse_feed(body)
+    grown = rss(("c", "Gamma"), ("a", "Alpha"), ("b", "Beta"))
+    trimmed, hashes = trim_seen_items(grown, first.chunk_hashes)
+    assert b"Gamma" in trimmed and b"Alpha" not in trimmed and b"Beta" not in trimmed
+    assert len(hashes) == 3
+    tricky = grown.replace(b"<title>Gamma</title>", b"<title><![CDATA[ends with </item> oops]]></title>")
+    untouched, _ = trim_seen_items(tricky, first.chunk_hashes)
+    assert untouched == tricky
+
+
+def test_edited_item_is_parsed_but_not_new() -> None:
+    body = rss(("a", "Alpha"))
+    first = parse_feed(body)
+    edited = body.replace(b"Officials confirmed", b"Officials later confirmed")
+    again = parse_feed(
+        edited, known=frozenset(i.guid_hash for i in first.items), seen_chunks=first.chunk_hashes
+    )
+    assert again.items == [] and again.entries_seen == 1

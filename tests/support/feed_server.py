@@ -44,7 +44,7 @@ class Route:
 
     body: bytes = b""
     status: int = 200
-    content_type: str = "application/rss+xml; charset=utf-8"
+    content_type: str = "application/rss+xml"
     headers: dict[str, str] = field(default_factory=dict)
     etag: str | None = None
     last_modified: str | None = None
@@ -324,7 +324,7 @@ class FeedServer:
         path: str,
         body: bytes | str,
         *,
-        content_type: str = "application/rss+xml; charset=utf-8",
+        content_type: str = "application/rss+xml",
         status: int = 200,
         headers: dict[str, str] | None = None,
         etag: bool = True,
