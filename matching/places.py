@@ -9,8 +9,9 @@ Rules, in the order they apply (after CLIFF/CLAVIN's experience):
 - larger areas win over towns of the same name (Georgia the country over Georgia, Vermont), except in the
   pattern "City, State", which makes both US places (Atlanta, Georgia);
 - a town name found in several countries follows the countries the article otherwise names, then population;
-- a small town (under 15,000 people), or one whose country stayed uncertain, counts only when the article names
-  something else in the same country: one village name alone is too often a surname or a namesake.
+- a town counts on its own when it has 100,000 people, or 15,000 and is written after "in", "near", "u", "в"...;
+  a smaller town, or one whose country stayed uncertain, counts only when the article names something else in
+  the same country: one village name alone is too often a surname or a namesake ("Obama", "Douglas").
 """
 
 from __future__ import annotations
@@ -19,62 +20,30 @@ from dataclasses import dataclass
 
 from matching.document import SENTINEL, Prepared
 from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_UPPER_OK, SLAVIC_ENDINGS, Gazetteer, Place
+from matching.normalize import normalize
+
+
+def _words(text: str) -> frozenset[str]:
+    """A set of words, folded like the tokens they are compared with."""
+    return frozenset(normalize(text).split())
+
 
 _SENTENCE_END = frozenset('.!?:;"“”«»()[]…|•\n')
 # Capitalised words that may stand before a place name without making it part of a person's or company's name.
-_PREFIX_OK = frozenset(
-    [
-        "north",
-        "south",
-        "east",
-        "west",
-        "northern",
-        "southern",
-        "eastern",
-        "western",
-        "central",
-        "upper",
-        "lower",
-        "greater",
-        "old",
-        "new",
-        "in",
-        "at",
-        "from",
-        "to",
-        "of",
-        "near",
-        "outside",
-        "inside",
-        "across",
-        "around",
-        "into",
-        "by",
-        "for",
-        "and",
-        "or",
-        "but",
-        "the",
-        "a",
-        "an",
-        "on",
-        "with",
-        "via",
-        "saint",
-        "st",
-        "san",
-        "santa",
-        "port",
-        "fort",
-        "mount",
-        "lake",
-        "nord",
-        "sud",
-    ]
+_PREFIX_OK = _words(
+    """north south east west northern southern eastern western central upper lower greater old new in at from to of near outside
+    inside across around into by for and or but the a an on with via saint st san santa port fort mount lake nord sud"""
 )
 # Country names that are also given names: treated like town names for the adjacency rule ("Jordan Peterson").
-_PERSONISH = frozenset(["jordan", "chad", "georgia", "kenya", "india", "israel", "lebanon"])
-STRONG_POPULATION = 15_000
+_PERSONISH = _words("jordan chad georgia kenya india israel lebanon")
+# Words after which a capitalised name is a place ("in Zvecan", "u Zvečanu", "в Киеве", "près de Nice").
+_LOCATIVE = _words(
+    """in near at from outside into around across toward towards between inside nearby
+    u na v w iz kod pored во в у на из под около
+    en dans près à a aus bei nach nahe nel nella vicino desde cerca"""
+)
+STRONG_POPULATION = 100_000  # a town this big counts on its own
+LOCATIVE_POPULATION = 15_000  # this big: on its own after "in", "near"...
 DOMINANT_POPULATION = 100_000
 
 
@@ -111,6 +80,8 @@ class _Occurrence:
     common: bool
     place: Place | None = None
     strong: bool = False
+    locative: bool = False  # after "in", "near", "u", "в"...: a place, not a person
+    weak_only: bool = False  # if not strong, it cannot be backed up either
 
 
 def _is_initial(prep: Prepared, k: int) -> bool:
@@ -170,13 +141,21 @@ def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
         candidates = [gaz.places[i] for i in idxs]
         best = min(candidates, key=_rank)
         alias = pattern.strip().replace("  ", " ")
-        if (
-            (best.kind in ("city", "capital") or alias in _PERSONISH)
-            and not in_title_case
-            and _glued(prep, k, n)
-        ):
+        namelike = best.kind in ("city", "capital") or alias in _PERSONISH or bool(flags & FLAG_COMMON)
+        # Town names, given names and ordinary words glued to a capitalised word are part of a longer name
+        # ("Giorgia Meloni", "Jesse Jackson", "Elcho Island"); so are other names of countries after one
+        # ("Vikram Misri"), but not the countries' own names ("Kosovo Police"). In a Title Case headline only
+        # towns smaller than a city are held to the word after them ("Ali Bello").
+        glue_before = namelike or alias not in gaz.region_names
+        glue_after = namelike and (not in_title_case or best.population < STRONG_POPULATION)
+        if _glued(prep, k, n, before=glue_before, after=glue_after):
             continue
-        occurrences.append(_Occurrence(k, n, alias, candidates, common=bool(flags & FLAG_COMMON)))
+        occ = _Occurrence(k, n, alias, candidates, common=bool(flags & FLAG_COMMON))
+        initial = _is_initial(prep, k)
+        occ.locative = k > 0 and tokens[k - 1].lower() in _LOCATIVE and not initial
+        # Never enough, even with company: ordinary words, sentence starts, short names ("Eine", "Mal").
+        occ.weak_only = occ.common or initial or len(alias) < 5
+        occurrences.append(occ)
     if not occurrences:
         return NO_FINDINGS
     _city_state(prep, occurrences)
@@ -188,10 +167,10 @@ def _rank(place: Place) -> tuple[int, int]:
     return (place.rank, -place.population)
 
 
-def _glued(prep: Prepared, k: int, n: int) -> bool:
-    """Whether the name at tokens k..k+n-1 is part of a longer capitalised name ("Giorgia Meloni")."""
+def _glued(prep: Prepared, k: int, n: int, *, before: bool, after: bool) -> bool:
+    """Whether the name at tokens k..k+n-1 follows (``before``) or precedes (``after``) a capitalised word."""
     tokens = prep.tokens
-    if k > 0 and prep.gaps[k].strip() == "":
+    if before and k > 0 and prep.gaps[k].strip() == "":
         prev = tokens[k - 1]
         if (
             prev != SENTINEL
@@ -201,7 +180,7 @@ def _glued(prep: Prepared, k: int, n: int) -> bool:
         ):
             return True
     nxt = k + n
-    if nxt < len(tokens) and prep.gaps[nxt].strip() == "":
+    if after and nxt < len(tokens) and prep.gaps[nxt].strip() == "":
         following = tokens[nxt]
         if following != SENTINEL and following[0].isupper() and following.lower() not in _PREFIX_OK:
             return True
@@ -232,7 +211,7 @@ def _resolve(occurrences: list[_Occurrence]) -> None:
         countries = {p.country for p in occ.candidates if p.kind in ("city", "capital")}
         if best.kind not in ("city", "capital") or len(countries) <= 1:
             occ.place = best
-            occ.strong = best.kind != "city" or (best.population >= STRONG_POPULATION and not occ.common)
+            occ.strong = best.kind != "city" or (not occ.common and _big_enough(best, occ))
             if best.kind != "group":
                 context.add(best.country)
         else:
@@ -241,7 +220,7 @@ def _resolve(occurrences: list[_Occurrence]) -> None:
         in_context = [p for p in occ.candidates if p.country in context]
         if in_context:
             occ.place = max(in_context, key=lambda p: p.population)
-            occ.strong = occ.place.kind == "capital" or occ.place.population >= STRONG_POPULATION
+            occ.strong = occ.place.kind == "capital" or _big_enough(occ.place, occ)
         else:
             ranked = sorted(occ.candidates, key=lambda p: -p.population)
             occ.place = ranked[0]
@@ -249,17 +228,23 @@ def _resolve(occurrences: list[_Occurrence]) -> None:
             occ.strong = ranked[0].population >= DOMINANT_POPULATION and ranked[0].population >= 5 * rival
 
 
+def _big_enough(place: Place, occ: _Occurrence) -> bool:
+    return place.population >= STRONG_POPULATION or occ.locative and place.population >= LOCATIVE_POPULATION
+
+
 def _collect(prep: Prepared, occurrences: list[_Occurrence], gaz: Gazetteer) -> Findings:
-    aliases_by_country: dict[str, set[str]] = {}
+    """Keep strong mentions, and weak ones that another town or area of the same country backs up."""
+    local: dict[str, set[str]] = {}  # country -> aliases of towns and areas named in it
     for occ in occurrences:
         assert occ.place is not None
-        aliases_by_country.setdefault(occ.place.country or occ.place.admin1, set()).add(occ.alias)
+        if occ.place.kind in ("city", "capital", "area", "state"):
+            local.setdefault(occ.place.country, set()).add(occ.alias)
     regions: set[str] = set()
     mentions: list[Mention] = []
     for occ in occurrences:
         place = occ.place
         assert place is not None
-        if not occ.strong and len(aliases_by_country[place.country or place.admin1]) < 2:
+        if not occ.strong and (occ.weak_only or len(local.get(place.country, ())) < 2):
             continue
         regions.update(gaz.region_keys_of(place))
         surface = " ".join(prep.tokens[occ.k : occ.k + occ.n])

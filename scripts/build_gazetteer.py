@@ -11,10 +11,10 @@ What goes in, and why:
   and scripts plus demonyms (countrynames): Kosovo, Kosova, Косово, Kosovar;
 - a curated list of well-known areas inside countries that news names without the country (Crimea, Gaza Strip,
   Darfur...), and US states (which also anchor the "City, State" rule);
-- every place of GeoNames cities500 with at least 1,000 inhabitants. Large places (100,000+, or capitals) keep their
-  names in Latin, Cyrillic and Greek script; smaller ones keep only spellings close to their own name, because the
-  alternate names of small places include nicknames, surnames and neighbouring villages ("Jankovic" for Hani i
-  Elezit), which would otherwise be read as places.
+- every place of GeoNames cities500 with at least 1,000 inhabitants, under its own name and those alternate names
+  (Latin, Cyrillic or Greek script) that are spellings of it; cities of a million people and capitals also keep
+  other names (Wien, Peking). Alternate names include nicknames, surnames and neighbouring villages ("Jankovic"
+  for Hani i Elezit), which would otherwise be read as places: see ``keep_alternate``.
 - junk aliases are dropped: very short names, and function words GeoNames lists as aliases ("the", "and", "for").
   Aliases that are also ordinary words ("nice", "reading", "split") are kept but flagged: they count only when
   written as a name, not at the start of a sentence.
@@ -51,7 +51,7 @@ ATTRIBUTION = (
     "country names and demonyms from the countrynames package."
 )
 MIN_POPULATION = 1000
-ALL_NAMES_POPULATION = 100_000
+ALL_NAMES_POPULATION = 1_000_000
 
 
 def _words(text: str) -> frozenset[str]:
@@ -75,6 +75,11 @@ STOP = _words(
 # Kept as aliases, but believed only when capitalised in the middle of a sentence.
 COMMON = _words(
     """
+    congress parliament senate assembly council court supreme republic democrat democrats republican
+    government ministry minister president premier governor mayor police justice army navy
+    olympic olympics earth world globe sun moon mars venus jupiter saturn heaven paradise hell
+    bank fall namen mai wie ein ist das der die und mit fur von zum zur beim auch nicht oder aber
+    union liberty freedom victory patriot media
     airport army athens august aurora avec bad ban bar bath bay beach bel bell best bethlehem bien big
     black bow box boy boys bridge bristol brown buffalo cabinet camp campo cape capital carthage casa
     case central centre chapel chase chester church cliff clinton club coal coast college commerce
@@ -279,6 +284,22 @@ def close_spelling(alias: str, name: str) -> bool:
     return SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
+def keep_alternate(norm: str, name: str, big: bool, main_names: set[str]) -> bool:
+    """Whether an alternate name of a town is worth matching.
+
+    GeoNames alternate names mix real spellings (Zvecan, Leposavići, Звечан) with transliterations from other
+    scripts ("ge lun bi ya"), airport codes, abbreviations ("Wie" for Wiesbaden), nicknames ("Terminus" for
+    Atlanta), surnames and even a month's rename ("Google" for Topeka). Kept: spellings close to the name, five
+    letters or more; and for cities of a million people or capitals, other names too (Wien, Peking, Kiev), unless
+    they are another town's own name or have short words in them.
+    """
+    if not usable_alias(norm) or len(norm.replace(" ", "")) < 5:
+        return False
+    if close_spelling(norm, name):
+        return True
+    return big and norm not in main_names and all(len(w) >= 3 for w in norm.split(" "))
+
+
 def usable_alias(norm: str) -> bool:
     """Length and stop-word filter for any alias."""
     return (
@@ -309,6 +330,13 @@ def build() -> dict:
         country_idx[cc] = len(places)
         places.append([c["name"], cc, int(c["population"] or 0), "country", ""])
         country_names[normalize(c["name"])] = cc
+    # countrynames also lists capitals and provinces as names of their country ("Belgrade", "California"):
+    # those are left to the places below, so that they count as what they are.
+    place_names = {
+        normalize(c["name"]) for c in gc.get_cities().values() if int(c["population"] or 0) >= 15_000
+    }
+    place_names |= {normalize(s["name"]) for s in gc.get_us_states().values()}
+    place_names |= {normalize(name) for name, _, _ in AREAS}
     for cc, names in DATA.items():
         if cc not in country_idx:
             continue
@@ -317,6 +345,8 @@ def build() -> dict:
                 continue
             norm = normalize(raw)
             owner = country_names.get(norm)
+            if owner is None and norm in place_names:
+                continue
             if usable_alias(norm) and len(norm) >= 4 and (owner is None or owner == cc):
                 add(norm, country_idx[cc])
     for cc, idx in country_idx.items():
@@ -339,6 +369,7 @@ def build() -> dict:
 
     capitals = {(cc, normalize(c["capital"])) for cc, c in countries.items() if c["capital"]}
     cities = sorted(gc.get_cities().values(), key=lambda c: -int(c["population"] or 0))
+    main_names = {normalize(c["name"]) for c in cities if int(c["population"] or 0) >= 15_000}
     for c in cities:
         pop = int(c["population"] or 0)
         cc = c["countrycode"]
@@ -354,15 +385,12 @@ def build() -> dict:
         admin1 = c["admin1code"] if cc == "US" else ""
         places.append([c["name"], cc, pop, kind, admin1])
         big = is_capital or pop >= ALL_NAMES_POPULATION
-        for raw in [c["name"], *c.get("alternatenames", [])]:
-            if not raw or not script_ok(raw):
-                continue
-            norm = normalize(raw)
-            if not usable_alias(norm):
-                continue
-            if raw != c["name"] and not big and not close_spelling(norm, name_norm):
-                continue
-            add(norm, idx)
+        if usable_alias(name_norm):
+            add(name_norm, idx)
+        for raw in c.get("alternatenames", []):
+            norm = normalize(raw) if raw and script_ok(raw) else ""
+            if norm != name_norm and keep_alternate(norm, name_norm, big, main_names):
+                add(norm, idx)
 
     # Names people use for groups of countries and for countries, which win over any town of the same name.
     for group in GROUPS:

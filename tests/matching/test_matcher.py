@@ -1,0 +1,135 @@
+"""The matcher: many subscriptions at once, live adds and removes, rebuilds, threads."""
+
+from __future__ import annotations
+
+import threading
+
+from matching import Document, Matcher, parse_query
+
+DOC = Document(
+    title="NATO troops hurt in Zvečan", summary="Clashes in northern Kosovo.", text="Tear gas was used."
+)
+
+
+def test_many_subscriptions_share_entries(gaz):
+    m = Matcher(gaz)
+    m.add_many([(i, "kosovo") for i in range(500)] + [(1000 + i, '"tear gas"') for i in range(10)])
+    found = m.match(DOC)
+    assert sorted(found) == [*range(500), *range(1000, 1010)]
+    assert found[0] is found[499]  # one Match per distinct query
+    assert found[0].canonical == "region:kosovo"
+    assert len(m) == 510
+
+
+def test_add_many_accepts_queries_and_reports_bad_strings(gaz):
+    m = Matcher(gaz)
+    refused = m.add_many([(1, parse_query("nato", gaz)), (2, "region:atlantis"), (3, '"tear gas"')])
+    assert [sub_id for sub_id, _ in refused] == [2]
+    assert "atlantis" in str(refused[0][1])
+    assert sorted(m.match(DOC)) == [1, 3]
+
+
+def test_added_subscription_is_live_at_once_and_removal_stops_it(gaz):
+    m = Matcher(gaz)
+    m.add_many([(1, "nato")])
+    m.add(2, '"northern kosovo"')  # a phrase the main automaton has never seen
+    assert sorted(m.match(DOC)) == [1, 2]
+    assert m.remove(2)
+    assert sorted(m.match(DOC)) == [1]
+    assert not m.remove(2)
+    assert 2 not in m
+
+
+def test_replacing_a_subscription_changes_what_it_matches(gaz):
+    m = Matcher(gaz)
+    m.add(1, "nato")
+    m.add(1, "japan")
+    assert m.match(DOC) == {}
+    m.add(1, "kosovo")
+    assert list(m.match(DOC)) == [1]
+
+
+def test_side_index_is_folded_into_the_main_automaton_in_the_background(gaz):
+    m = Matcher(gaz, side_limit=20)
+    for i in range(60):
+        m.add(i, f'"word{i} zvecan"')
+    assert m.wait_idle(timeout=30)
+    m.add(100, "nato")
+    assert m.wait_idle(timeout=30)
+    main, covered, side = m._index.automata
+    assert covered >= 40  # folded at least once
+    doc = Document(title="", text="word7 Zvecan and word59 zvecan, NATO")
+    assert sorted(m.match(doc)) == [7, 59, 100]
+
+
+def test_rebuild_keeps_adds_and_removes_made_meanwhile(gaz):
+    m = Matcher(gaz)
+    m.add_many([(i, f"w{i}") for i in range(3000)])
+    done = threading.Event()
+
+    def rebuild() -> None:
+        m.rebuild()
+        done.set()
+
+    thread = threading.Thread(target=rebuild)
+    thread.start()
+    m.add(5000, "nato")
+    m.remove(7)
+    thread.join(timeout=60)
+    assert done.is_set()
+    found = m.match(Document(title="w7 w8 NATO"))
+    assert sorted(found) == [8, 5000]
+
+
+def test_many_removals_compact_in_the_background(gaz):
+    m = Matcher(gaz)
+    m.add_many([(i, f"w{i}") for i in range(3000)])
+    for i in range(2000):
+        m.remove(i)
+    assert m.wait_idle(timeout=60)
+    assert len(m._index.entries) == 1000
+    assert len(m._index.phrases) < 2 * 3000  # a rebuild dropped phrases (word and plural) of removed ones
+    assert sorted(m.match(Document(title="w1 w2500 w2999"))) == [2500, 2999]
+
+
+def test_matching_while_adding_from_another_thread(gaz):
+    m = Matcher(gaz, side_limit=50)
+    m.add(0, "kosovo")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def adder() -> None:
+        try:
+            for i in range(1, 400):
+                m.add(i, f'"term{i}"')
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    thread = threading.Thread(target=adder)
+    thread.start()
+    while not stop.is_set():
+        assert 0 in m.match(DOC)
+    thread.join()
+    assert m.wait_idle(timeout=30)
+    assert not errors
+    assert sorted(m.match(Document(title="term5 term399 in Kosovo"))) == [0, 5, 399]
+
+
+def test_empty_document_matches_nothing(gaz):
+    m = Matcher(gaz)
+    m.add(1, "kosovo")
+    assert m.match(Document(title="")) == {}
+    assert m.match(Document(title="  ", summary="!!!", text="\n")) == {}
+
+
+def test_explanation_of_mixed_query(gaz):
+    m = Matcher(gaz)
+    m.add(1, "nato kosovo -japan")
+    text = m.match(DOC)[1].explain()
+    assert text.startswith("“nato” in title")
+    assert "“kosovo” (region Kosovo): Zvecan (Zvečan) in title" not in text  # surfaces are shown folded
+    assert "Zvecan in title" in text
+    assert "northern Kosovo (North Kosovo) in summary" in text
+    assert text.endswith("none of -japan")
