@@ -76,7 +76,7 @@ def claim_due(
     a moment ago. Rows of
     inactive, paused or muted subscribers wait. Each returned row has the delivery's columns plus ``title``,
     ``url``, ``summary``, ``text`` (capped), ``published``, ``first_seen``, ``feed_name``, ``feed_title``,
-    ``feed_url``, ``timezone`` and ``story_sources`` (how many articles the story has).
+    ``feed_url``, ``timezone`` and ``story_sources`` (how many feeds carry the story).
     """
     now = _now(now)
     ids = _pick_due(db, now, limit, set(exclude_chats))
@@ -101,7 +101,7 @@ def claim_due(
             SELECT d.*, a.title, a.url, a.summary, substr(a.text, 1, 20000) AS text, a.published, a.first_seen,
                    f.name AS feed_name, f.title AS feed_title, f.url AS feed_url, f.site_url AS feed_site_url,
                    s.timezone,
-                   (SELECT count(*) FROM articles x WHERE x.story_id = d.story_id) AS story_sources
+                   (SELECT count(DISTINCT x.feed_id) FROM articles x WHERE x.story_id = d.story_id) AS story_sources
             FROM deliveries d
             JOIN articles a ON a.id = d.article_id
             JOIN feeds f ON f.id = a.feed_id

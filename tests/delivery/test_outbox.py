@@ -117,3 +117,18 @@ def test_migrate_chat_moves_everything_and_merges(db):
     outbox.migrate_chat(db, new, -6)
     assert db.execute("SELECT count(*) FROM subscriptions WHERE chat_id = -6").fetchone()[0] == 2
     assert db.execute("SELECT count(*) FROM subscribers WHERE chat_id = ?", [new]).fetchone()[0] == 0
+
+
+def test_claimed_rows_count_the_feeds_that_carry_the_story(db):
+    story_id, article_id = add_article(db)
+    first_feed = db.execute("SELECT feed_id FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+    _, other = add_article(db)
+    other_feed = db.execute("SELECT feed_id FROM articles WHERE id = ?", [other]).fetchone()[0]
+    for feed_id, guid in ((other_feed, "same-story-1"), (first_feed, "same-story-2")):
+        db["articles"].insert(
+            {"feed_id": feed_id, "guid_hash": guid, "title": "t", "first_seen": 0, "story_id": story_id}
+        )
+    add_subscriber(db, 1)
+    outbox.enqueue(db, 1, story_id, article_id)
+    [row] = outbox.claim_due(db)
+    assert row["story_sources"] == 2
