@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -53,10 +53,6 @@ def bold(text: object) -> str:
 
 def italic(text: object) -> str:
     return f"<i>{escape(text)}</i>"
-
-
-def code(text: object) -> str:
-    return f"<code>{escape(text)}</code>"
 
 
 def safe_url(url: object) -> str | None:
@@ -181,11 +177,6 @@ def _visible(part: str) -> bool:
     return bool(re.sub(r"<[^>]*>", "", part).strip())
 
 
-def join_lines(lines: Iterable[str]) -> str:
-    """Lines of already-safe HTML, one per line."""
-    return "\n".join(lines)
-
-
 # ----------------------------------------------------------------------------------------------- alerts
 
 
@@ -300,13 +291,3 @@ def render_alert(
         plain=assemble(head_plain, body_plain, link_plain),
         buttons=alert_buttons(delivery_id),
     )
-
-
-def html_to_plain(source: str) -> str:
-    """Telegram HTML as plain text: tags dropped, entities decoded (for a "can't parse entities" retry)."""
-    return html.unescape(re.sub(r"<[^>]*>", "", source))
-
-
-def numbered(items: Sequence[str], start: int = 1) -> str:
-    """Already-safe HTML items as a numbered list, one per line."""
-    return "\n".join(f"{index}. {item}" for index, item in enumerate(items, start))

@@ -12,7 +12,6 @@ from bot.messages import (
     clean,
     escape,
     format_time,
-    html_to_plain,
     link,
     parse_callback,
     render_alert,
@@ -136,7 +135,6 @@ def test_callbacks_and_small_helpers():
     assert format_time(None) == ""
     assert source_name({"name": "", "title": " Reuters\n World "}) == "Reuters World"
     assert source_name({}, "https://www.bbc.co.uk/news/1") == "bbc.co.uk"
-    assert html_to_plain("<b>a &amp; b</b> &lt;c&gt;") == "a & b <c>"
 
 
 _TAGS = ("b", "i", "u", "s", "code", "tg-spoiler")
