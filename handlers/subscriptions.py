@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.messages import MAX_MESSAGE, escape, truncate
+from bot.messages import MAX_MESSAGE, escape, text_length, truncate
 from handlers.context import command_argument, is_group, may_change, services
 from matching import Query, QueryError, parse_query
 from storage import subscribers, subscriptions
@@ -21,6 +21,7 @@ from storage import subscribers, subscriptions
 MAX_QUERY_CHARS = 200
 _LIST_QUERY_CHARS = 80
 _BUTTONS_PER_ROW = 5
+_MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
 _EXAMPLES = '/subscribe kosovo\n/subscribe keyword:nato\n/subscribe "power plant"'
 
 
@@ -178,19 +179,24 @@ def _left(count: int) -> str:
 def render_list(
     rows: list[dict[str, Any]], cap: int, intro: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The numbered list and its remove buttons; queries are clipped so even a full list fits one message."""
+    """The numbered list and its remove buttons, always one message: queries are clipped to share the 4,096
+    characters, and if a very large cap still overflows, the tail is summarised (its numbers still work)."""
     if not rows:
         return "No subscriptions yet. Try /subscribe kosovo, or /help for what queries can do.", None
-    lines = [escape(intro)] if intro else []
-    lines.append(f"<b>Subscriptions</b> ({len(rows)} of {cap}):")
+    head = ([escape(intro)] if intro else []) + [f"<b>Subscriptions</b> ({len(rows)} of {cap}):"]
+    tail = ["Remove one with its ✖ button or /unsubscribe N."]
     per_line = max(20, min(_LIST_QUERY_CHARS, (MAX_MESSAGE - 300) // len(rows) - 12))
-    lines += [f"{n}. {escape(truncate(row['raw'], per_line))}" for n, row in enumerate(rows, start=1)]
-    lines.append("Remove one with its ✖ button or /unsubscribe N.")
+    entries = [f"{n}. {escape(truncate(row['raw'], per_line))}" for n, row in enumerate(rows, start=1)]
+    shown = len(entries)
+    while text_length("\n".join(head + entries[:shown] + ["… and 9999 more"] + tail)) > MAX_MESSAGE:
+        shown -= 1
+    more = [f"… and {len(entries) - shown} more"] if shown < len(entries) else []
     buttons = [
-        InlineKeyboardButton(f"✖ {n}", callback_data=f"unsub:{row['id']}") for n, row in enumerate(rows, 1)
+        InlineKeyboardButton(f"✖ {n}", callback_data=f"unsub:{row['id']}")
+        for n, row in enumerate(rows[: min(shown, _MAX_BUTTONS)], 1)
     ]
     keyboard = [buttons[i : i + _BUTTONS_PER_ROW] for i in range(0, len(buttons), _BUTTONS_PER_ROW)]
-    return "\n".join(lines), InlineKeyboardMarkup(keyboard[:20])
+    return "\n".join(head + entries[:shown] + more + tail), InlineKeyboardMarkup(keyboard)
 
 
 async def send_list(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str | None = None) -> None:
