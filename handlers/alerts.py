@@ -13,7 +13,17 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.messages import MAX_MESSAGE, bold, escape, format_time, italic, link, parse_callback, split_message
+from bot.messages import (
+    MAX_MESSAGE,
+    bold,
+    escape,
+    format_time,
+    italic,
+    link,
+    parse_callback,
+    split_message,
+    truncate,
+)
 from feeds.summary import summarize
 from handlers.context import services
 from storage import articles, outbox, stories, subscribers
@@ -44,11 +54,11 @@ def explain(delivery: dict[str, Any], article: dict[str, Any] | None) -> str:
         stored = {"why": str(stored)}
     lines = ["<b>Why you got this alert</b>"]
     if article is not None:
-        lines.append(italic(article["title"] or "Untitled article"))
+        lines.append(italic(truncate(article["title"] or "Untitled article", 300)))
     if stored.get("subscription"):
-        lines.append(f"Your subscription {bold(stored['subscription'])} matched.")
+        lines.append(f"Your subscription {bold(truncate(str(stored['subscription']), 200))} matched.")
     if stored.get("why"):
-        lines.append(escape(stored["why"]))
+        lines.append(escape(truncate(str(stored["why"]), 3000)))
     if len(lines) == 1 or (article is not None and len(lines) == 2):
         lines.append("The match was not recorded for this alert.")
     return "\n".join(lines)

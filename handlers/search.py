@@ -11,7 +11,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
-from bot.messages import escape, format_time, link, truncate
+from bot.messages import MAX_MESSAGE, escape, format_time, link, split_message, truncate
 from handlers.context import command_argument, services
 from storage import articles, subscribers
 
@@ -49,7 +49,8 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text("Use /latest kosovo to see the newest stored articles about something.")
         return
     rows, zone = await services(context).db.run(_latest_tx, chat.id, truncate(text, 200))
-    await message.reply_text(render_latest(text, rows, zone))
+    for part in split_message(render_latest(text, rows, zone), MAX_MESSAGE):
+        await message.reply_text(part)
 
 
 HANDLERS = [CommandHandler("latest", latest)]

@@ -81,6 +81,10 @@ async def test_more_lists_other_sources(start_bot):
     assert "Other <Paper>: Clashes in Zvecan & Leposavic" in reply.text
     assert "KFOR" in reply.text or "peacekeepers" in reply.text, "the longer summary"
     assert any(e.get("url") == "https://example.net/zvecan-clashes" for e in reply.entities)
+    before = len(bot.fake.messages(CHAT))
+    await bot.press(CHAT, alert, f"more:{delivery_id}")
+    await bot.until(lambda: len(bot.fake.messages(CHAT)) == before + 1)
+    assert "Also reported by (1)" in bot.fake.messages(CHAT)[-1].text
 
 
 async def test_why_about_unknown_alerts(start_bot):
