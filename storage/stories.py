@@ -33,6 +33,7 @@ WINDOW_SECONDS = 48 * 3600
 # An article is compared exactly with at most this many candidates: those sharing the most bands, newest first.
 MAX_CANDIDATES = 50
 PER_BAND = 100
+LEAD_CHARS = 3000  # comfortably more text than LEAD_WORDS content words take
 _CHUNK = 500
 
 _SCHEMA = """
@@ -96,7 +97,9 @@ def _load_articles(db: sqlite_utils.Database, ids: Sequence[int]) -> list[dict[s
         found.extend(
             _rows(
                 db,
-                f"""SELECT id, feed_id, url, title, text, summary, published, first_seen, story_id
+                # The fingerprint reads only the lead (LEAD_WORDS words): no need to load whole articles.
+                f"""SELECT id, feed_id, url, title, substr(text, 1, {LEAD_CHARS}) AS text,
+                           substr(summary, 1, {LEAD_CHARS}) AS summary, published, first_seen, story_id
                     FROM articles WHERE id IN ({marks})""",
                 chunk,
             )

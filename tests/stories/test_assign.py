@@ -195,3 +195,23 @@ def test_candidate_index_is_rebuilt_when_missing_or_of_an_older_layout(db: sqlit
     )
     assign_stories(db, [again], now=NOW + 120)
     assert story_of(db, again) == story_of(db, first)
+
+
+def test_story_articles_names_feeds_by_name_then_title_then_url(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "INSERT INTO feeds (url, title, added_at) VALUES ('https://titled.test/rss', 'Titled Feed', 0)"
+    )
+    db.execute("INSERT INTO feeds (url, added_at) VALUES ('https://bare.test/rss', 0)")
+    db.conn.commit()
+    url = "https://example.com/world/talks"
+    ids = [
+        add(db, 1, "Talks in Istanbul", url=url, first_seen=NOW + 10, published=NOW - 50),
+        add(db, 4, "Talks in Istanbul", url=url, first_seen=NOW),
+        add(db, 5, "Talks in Istanbul", url=url, first_seen=NOW + 20),
+    ]
+    assign_stories(db, ids, now=NOW + 20)
+    listed = story_articles(db, story_of(db, ids[0]))
+    assert [a["feed_name"] for a in listed] == ["Titled Feed", "Reuters", "https://bare.test/rss"]
+    assert [a["id"] for a in listed] == [ids[1], ids[0], ids[2]]
+    assert listed[1]["published"] == NOW - 50
+    assert set(listed[0]) == {"id", "feed_id", "feed_name", "url", "title", "published", "first_seen"}
