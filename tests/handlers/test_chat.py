@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import io
+import time
 from pathlib import Path
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import TerminalBotApi, render_html
-from bot.config import Config, StorageConfig
+from bot.config import Config, FeedConfig, StorageConfig
+from tests.support.feed_server import FeedServer
 
 
 def test_render_html_is_readable():
@@ -55,3 +58,53 @@ async def test_typed_lines_and_button_numbers(tmp_path: Path):
         await app.stop()
         await app.shutdown()
         await app.post_shutdown(app)
+
+
+async def test_alerts_from_a_real_feed_are_printed_with_their_buttons(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    out = io.StringIO()
+    api = TerminalBotApi(out, ansi=False)
+    with FeedServer() as server:
+        items = []
+
+        def publish(title: str, text: str) -> None:
+            items.append(
+                f"<item><title>{title}</title><link>https://news.example/{len(items)}</link><guid>{len(items)}</guid>"
+                f"<pubDate>{email.utils.formatdate(time.time())}</pubDate><description>{text}</description></item>"
+            )
+            server.set(
+                "/feed.xml",
+                f"<rss version='2.0'><channel><title>Wire</title>{''.join(items)}</channel></rss>".encode(),
+            )
+
+        publish("Harbour news", "Nothing about places we follow.")
+        config = Config(
+            storage=StorageConfig(path=str(tmp_path / "chat.db")),
+            feeds=(FeedConfig(url=server.url("/feed.xml"), name="Loopback Wire", interval_seconds=1),),
+        )
+        app = build_application(config, "0:terminal", request=api)
+        await app.initialize()
+        await app.post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+        try:
+            await wait_until_polled(server)
+            api.type_line("/subscribe kosovo")
+            await wait_for(out, "Subscribed to kosovo")
+            publish("Clashes in Zvecan", "Police in Leposavic and Zvecan reported injuries.")
+            printed = await wait_for(out, "Clashes in Zvecan", timeout=15)
+            assert "Loopback Wire" in printed and "[1] More   [2] Why?   [3] Mute" in printed
+            api.type_line("2")
+            await wait_for(out, "Your subscription kosovo matched.")
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+            await app.post_shutdown(app)
+
+
+async def wait_until_polled(server: FeedServer, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not server.requests("/feed.xml"):
+        assert asyncio.get_running_loop().time() < deadline, "the feed was never polled"
+        await asyncio.sleep(0.05)
