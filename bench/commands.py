@@ -1,12 +1,13 @@
 """/subscribe latency with a million stored subscriptions, through the real bot and the fake Bot API.
 
-    /work/venv/bin/python -m bench.commands [--subscriptions 1000000] [--commands 300] [--db PATH]
+    /work/venv/bin/python -m bench.commands [--subscriptions 1000000] [--commands 300] [--db PATH] [--busy]
 
 What is measured: the time from a user's message entering the fake Telegram server to the bot's answer arriving
 there, i.e. long-poll wake-up, PTB dispatch, the access gate, query parsing, the SQLite insert (cap and uniqueness
 checks included) next to 1,000,000 rows, the live matcher ``add`` and the sendMessage round trip. Commands are sent
 one at a time (a latency figure, not throughput), from chats that already have subscriptions and from new ones.
-Also printed: how long the bot took to start (building the matcher from every stored subscription).
+Also printed: how long the bot took to start (building the matcher from every stored subscription). With
+``--busy`` a thread matches real articles against the live matcher the whole time, as a poll cycle's fan-out does.
 
 The database is generated once (queries made of words from the real feeds in ../shared/feeds/real) and reused when
 ``--db`` names an existing file with enough rows.
@@ -21,12 +22,14 @@ import random
 import re
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Config, StorageConfig, TelegramConfig
-from matching import QueryError, parse_query
+from feeds.parse import process_feed
+from matching import Document, Matcher, QueryError, parse_query
 from storage.db import connect
 from tests.support import fake_telegram
 from tests.support.fake_telegram import FakeTelegram
@@ -71,6 +74,13 @@ def populate(path: Path, total: int, rng: random.Random) -> tuple[int, list[str]
     have = db.execute("SELECT count(*) FROM subscriptions").fetchone()[0]
     chats = total // PER_CHAT
     if have >= total:
+        # Reuse the generated rows; forget what earlier runs' commands added, so every run measures real adds.
+        with db.conn:
+            db.execute(
+                "DELETE FROM subscriptions WHERE id > (SELECT id FROM subscriptions ORDER BY id LIMIT 1 OFFSET ?)",
+                [total - 1],
+            )
+            db.execute("DELETE FROM subscribers WHERE chat_id > ?", [chats])
         db.conn.close()
         return chats, words
     print(f"generating {total:,} subscriptions in {path} ...", flush=True)
@@ -115,6 +125,43 @@ def drive(fake: FakeTelegram, chats: int, commands: int, words: list[str], rng: 
     return latencies
 
 
+class FanOutLoad:
+    """What a poll cycle's fan-out does meanwhile: match real articles against the live matcher in a thread,
+    non-stop, so commands compete with it for the GIL as they would during a busy cycle."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.documents = real_documents()
+        self.matched = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fan-out-load", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for document in self.documents:
+                if self._stop.is_set():
+                    return
+                self.matcher.match(document)
+                self.matched += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        print(f"(meanwhile {self.matched:,} real articles were matched in a thread)")
+
+
+def real_documents(limit: int = 500) -> list[Document]:
+    """Articles from the real feeds, parsed and cleaned as the poller would."""
+    documents: list[Document] = []
+    for file in sorted((SHARED / "feeds" / "real").glob("*.xml")):
+        parsed = process_feed(file.read_bytes(), None)
+        if isinstance(parsed, str):
+            continue
+        documents += [Document(title=i.title, summary=i.summary, text=i.text) for i in parsed.items]
+    return documents[:limit]
+
+
 async def main_async(args: argparse.Namespace) -> None:
     # The fake server's stdlib handler writes headers and body separately; without TCP_NODELAY, Nagle's algorithm
     # and the client's delayed ACK add ~40 ms to every answer on loopback, which is the fake, not the bot.
@@ -140,7 +187,12 @@ async def main_async(args: argparse.Namespace) -> None:
             await asyncio.to_thread(
                 drive, fake, chats, 20, words, rng
             )  # warm-up: first-use costs (imports, caches) are not latency
-            latencies = await asyncio.to_thread(drive, fake, chats, args.commands, words, rng)
+            busy = FanOutLoad(app.bot_data["services"].matcher) if args.busy else None
+            try:
+                latencies = await asyncio.to_thread(drive, fake, chats, args.commands, words, rng)
+            finally:
+                if busy is not None:
+                    busy.stop()
         finally:
             await app.updater.stop()
             await app.stop()
@@ -164,6 +216,11 @@ def main() -> int:
     parser.add_argument("--subscriptions", type=int, default=1_000_000)
     parser.add_argument("--commands", type=int, default=300)
     parser.add_argument("--db", default="/tmp/newsalert-bench-commands.db")
+    parser.add_argument(
+        "--busy",
+        action="store_true",
+        help="match real articles in a thread meanwhile (a fan-out in progress)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     asyncio.run(main_async(args))
