@@ -43,6 +43,15 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
@@ -59,11 +68,17 @@ def _children(pid: int) -> list[int]:
 
 
 class PeakRss:
-    """Samples the RSS of this process and its children (minus the feed server) every 100 ms; keeps the peak sum."""
+    """Samples the RSS of this process and its children (minus the feed server) every 100 ms; keeps the peak sum.
+
+    Also counts the CPU seconds those processes used, which (unlike wall time) does not depend on what else the
+    machine is running.
+    """
 
     def __init__(self, exclude: set[int]) -> None:
         self.exclude = exclude
         self.peak_kb = 0
+        self.cpu_start: dict[int, float] = {}
+        self.cpu_seconds = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -74,13 +89,19 @@ class PeakRss:
             self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in pids))
             self._stop.wait(0.1)
 
+    def _pids(self) -> list[int]:
+        me = os.getpid()
+        return [me, *(p for p in _children(me) if p not in self.exclude)]
+
     def __enter__(self) -> PeakRss:
+        self.cpu_start = {pid: _cpu_seconds(pid) for pid in self._pids()}
         self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.cpu_seconds = sum(_cpu_seconds(pid) - self.cpu_start.get(pid, 0.0) for pid in self._pids())
 
 
 def start_server(gzip: bool) -> tuple[subprocess.Popen[str], str]:
@@ -123,11 +144,13 @@ async def run_cycle(label: str, db, config: Config, server_pid: int) -> dict[str
         "unchanged": result.feeds_not_modified,
         "failed": result.feeds_failed,
         "peak_mb": peak.peak_kb / 1024,
+        "cpu": peak.cpu_seconds,
     }
     print(
         f"{label:10} {elapsed:7.1f} s  {result.feeds_polled / elapsed:8.0f} feeds/s  "
         f"{len(result.new_article_ids) / elapsed:8.0f} new items/s  ({len(result.new_article_ids)} new, "
-        f"{result.feeds_not_modified} unchanged, {result.feeds_failed} failed)  peak RSS {peak.peak_kb / 1024:.0f} MB",
+        f"{result.feeds_not_modified} unchanged, {result.feeds_failed} failed)  peak RSS {peak.peak_kb / 1024:.0f} MB"
+        f"  CPU {peak.cpu_seconds:.1f} s",
         flush=True,
     )
     if result.errors:
@@ -165,6 +188,9 @@ async def main_async(args: argparse.Namespace) -> int:
             articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
             size = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
             print(f"stored {articles} articles, database {size:.0f} MB", flush=True)
+            print(
+                f"load average at the end: {os.getloadavg()[0]:.1f} (others' work on this machine slows wall times)"
+            )
     finally:
         shutdown_parse_pool()
         server.terminate()

@@ -127,7 +127,7 @@ class _Cycle:
             pool = self.executor
             try:
                 parsed = await loop.run_in_executor(
-                    pool, process_feed, fetched.body, fetched.content_type, known, seen
+                    pool, process_feed, fetched.body or b"", fetched.content_type, known, seen
                 )
             except BrokenProcessPool:
                 # A worker died (killed for memory, most likely): this feed failed, the others go on in a new pool.

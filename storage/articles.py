@@ -29,11 +29,19 @@ def _field(item: Any, name: str) -> Any:
     return item[name] if isinstance(item, Mapping) else getattr(item, name)
 
 
-def known_guid_hashes(db: sqlite_utils.Database, feed_id: int) -> frozenset[str]:
-    """Dedup keys already stored for a feed, so the parser can skip those items before cleaning them."""
-    return frozenset(
-        row[0] for row in db.execute("SELECT guid_hash FROM articles WHERE feed_id = ?", [feed_id])
+KNOWN_RECENT = 1000
+
+
+def known_guid_hashes(db: sqlite_utils.Database, feed_id: int, limit: int = KNOWN_RECENT) -> frozenset[str]:
+    """Dedup keys of a feed's newest stored articles, so the parser can skip those items before cleaning them.
+
+    Only an optimisation: the UNIQUE (feed_id, guid_hash) constraint is what keeps an item from being stored
+    twice, so a feed with years of history sends the parser its newest keys, not all of them.
+    """
+    rows = db.execute(
+        "SELECT guid_hash FROM articles WHERE feed_id = ? ORDER BY id DESC LIMIT ?", [feed_id, limit]
     )
+    return frozenset(row[0] for row in rows)
 
 
 def insert_articles(

@@ -23,9 +23,16 @@ MAX_ERROR_CHARS = 300
 
 
 class FeedLike(Protocol):
-    url: str
-    name: str | None
-    interval_seconds: int | None
+    """What sync_config_feeds needs of a feed entry (bot.config.FeedConfig has it)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def interval_seconds(self) -> int | None: ...
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:

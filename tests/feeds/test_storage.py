@@ -138,3 +138,10 @@ def test_failure_streak_flags(db: sqlite_utils.Database) -> None:
     assert (
         feed is not None and feed["etag"] == '"x"' and feed["error_count"] == 0 and feed["last_error"] is None
     )
+
+
+def test_known_hashes_are_the_newest_and_the_constraint_still_dedups(db: sqlite_utils.Database) -> None:
+    feed_id = feed_store.add_feed(db, "https://example.org/rss.xml", now=NOW)
+    article_store.insert_articles(db, feed_id, [item(str(i), f"T{i}") for i in range(5)], now=NOW)
+    assert article_store.known_guid_hashes(db, feed_id, limit=2) == frozenset({"3", "4"})
+    assert article_store.insert_articles(db, feed_id, [item("0", "T0")], now=NOW) == []

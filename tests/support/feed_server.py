@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -277,7 +277,7 @@ class FeedServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._lock = threading.Lock()
         self._routes: dict[str, Route] = {}
-        self._route_factories: dict[str, object] = {}
+        self._route_factories: dict[str, tuple[Callable[[], Iterator[bytes]], str | None]] = {}
         self._requests: list[RequestRecord] = []
         self._stopping = threading.Event()
         self._server = _Server((host, port), _Handler)
@@ -313,7 +313,7 @@ class FeedServer:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -404,7 +404,9 @@ class FeedServer:
         self._set_stream_factory(path, body, encoding="gzip")
         return self.url(path)
 
-    def _set_stream_factory(self, path: str, factory: object, encoding: str | None) -> None:
+    def _set_stream_factory(
+        self, path: str, factory: Callable[[], Iterator[bytes]], encoding: str | None
+    ) -> None:
         with self._lock:
             self._route_factories[path] = (factory, encoding)
             self._routes.pop(path, None)
@@ -421,7 +423,7 @@ class FeedServer:
         if route is not None:
             return route
         if factory is not None:
-            make, encoding = factory  # type: ignore[misc]
+            make, encoding = factory
             return Route(stream=make(), stream_encoding=encoding, content_type="application/rss+xml")
         if path.startswith("/mirror/") and self._mirror:
             return self._mirror_route(path)
