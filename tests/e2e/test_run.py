@@ -256,3 +256,13 @@ def test_refused_token_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.stderr.splitlines()[-1] == (
         "newsalert: Telegram refused the bot token in TELEGRAM_BOT_TOKEN; check it with @BotFather"
     )
+
+
+def test_sigint_stops_cleanly(world):
+    fake, _feed, bot, _db_path = world
+    bot.start()
+    fake.wait_for_call("setmycommands", timeout=30)
+    fake.inject_message(USER, "/start")
+    fake.wait_for_messages(USER, 1, timeout=5)
+    assert bot.stop(signal.SIGINT) == 0
+    assert "Traceback" not in bot.log.read_text()

@@ -16,7 +16,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
-from bot.config import Config, PollingConfig, StorageConfig, TelegramConfig
+from bot.config import Config, FeedConfig, PollingConfig, StorageConfig, TelegramConfig
 from handlers.context import Services
 from storage.db import connect
 from tests.support.fake_telegram import FakeTelegram, SentMessage
@@ -77,15 +77,18 @@ class BotUnderTest:
 @pytest.fixture
 async def start_bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Any]:
     """``await start_bot(max_subscriptions=2, ...)`` starts the bot with those ``[telegram]`` settings
-    (and ``polling={...}`` for ``[polling]``)."""
+    (and ``polling={...}`` for ``[polling]``, ``feeds=(FeedConfig(...),)`` for ``[[feeds]]``)."""
     started: list[tuple[Application, BotUnderTest]] = []
 
-    async def start(polling: dict[str, Any] | None = None, **telegram: Any) -> BotUnderTest:
+    async def start(
+        polling: dict[str, Any] | None = None, feeds: tuple[FeedConfig, ...] = (), **telegram: Any
+    ) -> BotUnderTest:
         db_path = tmp_path / "bot.db"
         config = Config(
             telegram=dataclasses.replace(TelegramConfig(), base_url=fake.base_url, **telegram),
             storage=StorageConfig(path=str(db_path)),
             polling=PollingConfig(**(polling or {})),
+            feeds=feeds,
         )
         app = build_application(config, fake.token)
         await app.initialize()
