@@ -381,13 +381,13 @@ def speed(items: list[Item], window: int, new: int) -> None:
         )
 
         new_ids = insert(texts[window:], now, window)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         assign_stories(db, new_ids, now=now)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         stories = db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
         print(
-            f"speed: {new} new articles assigned in {elapsed:.2f} s ({new / elapsed:.0f} articles/s) "
-            f"with {window} articles ({stories} stories) in the window"
+            f"speed: {new} new articles assigned in {elapsed:.2f} s ({new / elapsed:.0f} articles/s; CPU {cpu:.2f} s, "
+            f"{new / cpu:.0f} articles per CPU-second) with {window} articles ({stories} stories) in the window"
         )
 
 
