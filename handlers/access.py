@@ -24,8 +24,13 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
         return
     user = update.effective_user
-    if update.edited_message is not None or user is None or user.is_bot:
+    # An admin posting "as the group" arrives from a bot account (GroupAnonymousBot) with the group as sender_chat.
+    anonymous_admin = (
+        message is not None and message.sender_chat is not None and message.sender_chat.id == message.chat.id
+    )
+    if update.edited_message is not None or user is None or (user.is_bot and not anonymous_admin):
         raise ApplicationHandlerStop
+    sender = message.chat.id if anonymous_admin and message is not None else user.id
     text = message.text if message is not None else None
     if message is not None and not text:
         # Photos, stickers, joins...: nothing to answer, and not worth a rate-limit slot.
@@ -33,13 +38,13 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is not None and text and message.chat.type != "private" and not text.startswith("/"):
         # Group chatter (when privacy mode is off) is not for us.
         raise ApplicationHandlerStop
-    if not guard.is_allowed(user.id):
-        await _refuse(update, context, "This bot is private.", user.id, 60.0)
+    if not guard.is_allowed(sender):
+        await _refuse(update, context, "This bot is private.", sender, 60.0)
         raise ApplicationHandlerStop
-    wait = guard.rate.take(user.id)
+    wait = guard.rate.take(sender)
     if wait is not None:
         await _refuse(
-            update, context, f"Too many commands: wait {max(1, round(wait))} s and try again.", user.id, wait
+            update, context, f"Too many commands: wait {max(1, round(wait))} s and try again.", sender, wait
         )
         raise ApplicationHandlerStop
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from telegram import Update
+
 from matching import Document
 
 USER = 5001
@@ -243,3 +245,31 @@ async def test_bot_added_to_group_says_hello_and_migration_moves_subscriptions(s
     await bot.until(
         lambda: bot.row("SELECT active FROM subscribers WHERE chat_id = ?", [supergroup])["active"] == 0
     )
+
+
+async def test_anonymous_group_admin_may_subscribe(start_bot, fake):
+    """An admin posting as the group: from GroupAnonymousBot, with the group as sender_chat (Telegram's shape)."""
+    bot = await start_bot()
+    group = -4003
+    chat = {"id": group, "type": "supergroup", "title": "Newsroom"}
+    payload = {
+        "update_id": 990001,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": {
+                "id": 1087968824,
+                "is_bot": True,
+                "first_name": "Group",
+                "username": "GroupAnonymousBot",
+            },
+            "sender_chat": chat,
+            "text": "/subscribe@newsalert_test_bot kosovo",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 29}],
+        },
+    }
+    await bot.app.process_update(Update.de_json(payload, bot.app.bot))
+    [reply] = await asyncio.to_thread(fake.wait_for_messages, group, 1)
+    assert "Subscribed to kosovo" in reply.text
+    assert len(subscription_ids(bot, group)) == 1
