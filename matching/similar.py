@@ -7,7 +7,7 @@ change their order, so we compare sets of normalised words of the title and the 
 Finding candidates must not compare a new report with every story of the last 48 hours, so each fingerprint also
 yields a few MinHash band keys (locality-sensitive hashing): two sets with Jaccard similarity J share at least one
 band with probability ``1 - (1 - J**ROWS) ** BANDS``. Only reports that share a band (or a canonical URL) are
-compared exactly. Everything here is pure and deterministic: hashes are keyed BLAKE2b, never Python's ``hash()``.
+compared exactly. Everything here is pure and deterministic: hashes are BLAKE2b with fixed seeds, never Python's salted ``hash()``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,18 @@ BANDS = 12
 TITLE_BANDS = 6
 ROWS = 2
 LEAD_WORDS = 40
+
+# Thresholds, tuned on tests/stories/data (see bench/stories.py for the measured precision and recall).
+SAME_STORY = 0.5
+SAME_FEED_STORY = 0.9
+TITLE_AGREEMENT = 0.5
+MIN_LEAD_WORDS = 5
+LEAD_CONTAINMENT = 0.7
+CONTAINMENT_WEIGHT = 0.9
+MIN_TITLE_WORDS = 3
+TITLE_ONLY_WEIGHT = 0.625  # titles alone must agree at 0.8 to reach SAME_STORY
+MIN_WORDS = 3
+
 _MERSENNE = (1 << 61) - 1
 
 
@@ -175,18 +187,6 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
     if title_agreement >= TITLE_AGREEMENT and _containment(a.lead, b.lead) >= LEAD_CONTAINMENT:
         score = max(score, _containment(a.tokens, b.tokens) * CONTAINMENT_WEIGHT)
     return score
-
-
-# Thresholds, tuned on tests/stories/data (see bench/stories.py for the measured precision and recall).
-SAME_STORY = 0.5
-SAME_FEED_STORY = 0.9
-TITLE_AGREEMENT = 0.5
-MIN_LEAD_WORDS = 5
-LEAD_CONTAINMENT = 0.7
-CONTAINMENT_WEIGHT = 0.9
-MIN_TITLE_WORDS = 3
-TITLE_ONLY_WEIGHT = 0.625  # titles alone must agree at 0.8 to reach SAME_STORY
-MIN_WORDS = 3
 
 
 def same_story(a: Fingerprint, b: Fingerprint, *, same_feed: bool = False) -> bool:
