@@ -63,8 +63,15 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
 
 
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button no handler knows (from an older version, or tampered data): stop the client's spinner politely."""
+    if update.callback_query is not None:
+        await update.callback_query.answer("This button no longer works.")
+
+
 HANDLERS = [
     CallbackQueryHandler(subscribe_button, pattern=r"^sub:"),
+    CallbackQueryHandler(stale_button),
     MessageHandler(
         filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, plain_text
     ),

@@ -273,3 +273,10 @@ async def test_anonymous_group_admin_may_subscribe(start_bot, fake):
     [reply] = await asyncio.to_thread(fake.wait_for_messages, group, 1)
     assert "Subscribed to kosovo" in reply.text
     assert len(subscription_ids(bot, group)) == 1
+
+
+async def test_unknown_buttons_are_answered(start_bot):
+    bot = await start_bot()
+    [reply] = await bot.send(USER, "/help")
+    answer = await bot.press(USER, reply, "frobnicate:1")
+    assert answer["text"] == "This button no longer works."
