@@ -46,10 +46,10 @@ class _NetworkErrorsInOneLine(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        network = isinstance(error, NetworkError | InvalidToken)
-        if network or (record.name.startswith("telegram.ext") and "Network Retry Loop" in record.getMessage()):
-            last = str(error) if error is not None else (record.exc_text or "").strip().splitlines()[-1:]
-            detail = last if isinstance(last, str) else "".join(last)
+        retry_loop = record.name.startswith("telegram.ext") and "Network Retry Loop" in record.getMessage()
+        if isinstance(error, NetworkError | InvalidToken) or (retry_loop and (error or record.exc_text)):
+            lines = (record.exc_text or "").strip().splitlines()
+            detail = str(error) if error is not None else (lines[-1] if lines else "")
             record.msg = f"{record.getMessage()} ({detail})" if detail else record.getMessage()
             record.args = None
             record.exc_info = None
