@@ -42,7 +42,10 @@ def _membership_tx(db: Any, chat_id: int, chat_type: str, title: str | None, rea
     if reachable:
         _, created = subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
         return subscribers.set_active(db, chat_id, True) or created
-    return subscribers.set_active(db, chat_id, False)
+    # As on a 403: inactive, and what was queued is dropped, so a later /start does not bring a backlog.
+    row = subscribers.get_subscriber(db, chat_id)
+    outbox.deactivate_chat(db, chat_id, "the bot was blocked or removed from the chat")
+    return bool(row and row["active"])
 
 
 async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -187,10 +187,17 @@ async def test_allowed_users(start_bot, fake):
 async def test_blocked_and_unblocked_updates(start_bot, fake):
     bot = await start_bot()
     await bot.send(USER, "/start")
+    bot.db.execute("UPDATE subscribers SET paused = 1 WHERE chat_id = ?", [USER])  # hold the queued alert
+    bot.db.execute(
+        "INSERT INTO deliveries (chat_id, story_id, article_id, state, created_at) VALUES (?, 1, 1, 'pending', 0)",
+        [USER],
+    )
+    bot.db.conn.commit()
     fake.block(USER, notify=True)
     await bot.until(
         lambda: bot.row("SELECT active FROM subscribers WHERE chat_id = ?", [USER])["active"] == 0
     )
+    assert bot.row("SELECT state FROM deliveries WHERE chat_id = ?", [USER])["state"] == "dropped"
     fake.unblock(USER, notify=True)
     await bot.until(
         lambda: bot.row("SELECT active FROM subscribers WHERE chat_id = ?", [USER])["active"] == 1
