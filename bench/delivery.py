@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -175,7 +176,10 @@ def main() -> int:
     print(f"lost                    {lost}")
     print(f"duplicates              {fake['chats_with_duplicates']}")
     print(f"outbox states           {db_states}")
-    print(f"worst event-loop stall  {stall * 1000:.1f} ms")
+    print(
+        f"worst event-loop stall  {stall * 1000:.1f} ms   (timer lateness: includes CPU shared with the fake and GC)"
+    )
+    print(f"bot peak RSS            {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     ok = lost == 0 and fake["chats_with_duplicates"] == 0 and sustained >= 28.5
     return 0 if ok else 1
 
