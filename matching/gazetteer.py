@@ -130,6 +130,10 @@ class Gazetteer:
         self.region_names: dict[str, str] = {}
         self.explicit_only_names: dict[str, str] = {}
         self._index_regions()
+        self._canonical_names = {
+            key: key.lower() if r.kind == "state" else key if r.kind == "group" else normalize(r.title)
+            for key, r in self.regions.items()
+        }
         self.automaton = ahocorasick_rs.AhoCorasick(
             self.pattern_names,
             matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
@@ -175,13 +179,8 @@ class Gazetteer:
 
     def canonical_region_name(self, key: str) -> str:
         """The name a canonical query uses for a region: the normalised English name ("kosovo", "western
-        balkans"), or the code for US states ("us-ga")."""
-        region = self.regions[key]
-        if region.kind == "group":
-            return key
-        if region.kind == "state":
-            return key.lower()  # "us-ga": "georgia" is the country
-        return normalize(region.title)
+        balkans"), or the code for US states ("us-ga": "georgia" is the country)."""
+        return self._canonical_names[key]
 
     def places_in(self, key: str) -> list[Place]:
         """Places that count for a country or US state, capital first, then by population."""

@@ -112,6 +112,21 @@ class _Index:
         entry = self.entries.get(query.canonical)
         if entry is not None:
             return entry
+        if len(query.clauses) == 1 and len(query.clauses[0]) == 1 and not query.excluded:  # most queries
+            term = query.clauses[0][0]
+            if term.kind == "region":
+                keys: tuple[Key, ...] = (term.value,)
+            else:
+                keys = tuple({self.phrase_id(p) for p in term.phrases()})
+            entry = self.entries[query.canonical] = _Entry(query.canonical, keys)
+            direct = self.direct
+            for key in keys:
+                lst = direct.get(key)
+                if lst is None:
+                    direct[key] = [entry]
+                else:
+                    lst.append(entry)
+            return entry
         clauses = tuple(frozenset().union(*(self.term_keys(t) for t in clause)) for clause in query.clauses)
         excluded = frozenset().union(*(self.term_keys(t) for t in query.excluded)) if query.excluded else None
         anchor = _anchor(query) if len(clauses) > 1 or excluded is not None else 0
@@ -180,25 +195,34 @@ class _Context:
     gazetteer: Gazetteer
 
 
-class Match:
-    """A query matched by one article (shared by every subscription with that query)."""
+class Match(tuple):
+    """A query matched by one article, shared by every subscription with that query.
 
-    __slots__ = ("canonical", "_ctx")
+    A tuple underneath, because an article can match thousands of subscriptions and this is built for each.
+    """
 
-    def __init__(self, canonical: str, ctx: _Context) -> None:
-        self.canonical = canonical
-        self._ctx = ctx
+    __slots__ = ()
+
+    @property
+    def canonical(self) -> str:
+        """The canonical query that matched."""
+        return self[0]
 
     @property
     def query(self) -> Query:
-        return parse_query(self.canonical, self._ctx.gazetteer)
+        ctx: _Context = self[1]
+        return parse_query(self[0], ctx.gazetteer)
 
     def explain(self) -> str:
         """Plain text: which terms or places matched and where (title, summary, text)."""
-        return explain(self.query, self._ctx.prep, self._ctx.findings, self._ctx.gazetteer)
+        ctx: _Context = self[1]
+        return explain(self.query, ctx.prep, ctx.findings, ctx.gazetteer)
 
     def __repr__(self) -> str:
-        return f"Match({self.canonical!r})"
+        return f"Match({self[0]!r})"
+
+
+_new_match = tuple.__new__
 
 
 def _automaton(patterns: list[str]) -> ahocorasick_rs.AhoCorasick | None:
@@ -331,28 +355,30 @@ class Matcher:
         findings = find_places(prep, self._gaz) if prep.tokens else NO_FINDINGS
         keys.update(findings.regions)
         matched: set[_Entry] = set()
-        candidates: list[_Entry] = []
         direct, checked = index.direct, index.checked
         for key in keys:
             entries = direct.get(key)
             if entries is not None:
                 matched.update(entries)
-            entries = checked.get(key)
-            if entries is not None:
-                candidates += entries
-        for entry in candidates:
-            clauses = entry.clauses
-            assert clauses is not None
-            if all(not keys.isdisjoint(c) for c in clauses) and (
-                entry.excluded is None or keys.isdisjoint(entry.excluded)
-            ):
-                matched.add(entry)
+            candidates = checked.get(key)
+            if candidates is None:
+                continue
+            for entry in candidates:
+                clauses = entry.clauses
+                assert clauses is not None
+                if all(not keys.isdisjoint(c) for c in clauses) and (
+                    entry.excluded is None or keys.isdisjoint(entry.excluded)
+                ):
+                    matched.add(entry)
         result: dict[int, Match] = {}
         if matched:
             ctx = _Context(prep, findings, self._gaz)
             for entry in matched:
-                if entry.sub_ids:
-                    result.update(dict.fromkeys(entry.sub_ids, Match(entry.canonical, ctx)))
+                ids = entry.sub_ids
+                if len(ids) == 1:
+                    result[ids[0]] = _new_match(Match, (entry.canonical, ctx))
+                elif ids:
+                    result.update(dict.fromkeys(ids, _new_match(Match, (entry.canonical, ctx))))
         return result
 
     # -- internals ----------------------------------------------------------------------------------------------

@@ -76,9 +76,6 @@ class Query:
         """How the query was understood, in words."""
         return _describe(self)
 
-    def terms(self) -> list[Term]:
-        return [t for clause in self.clauses for t in clause] + list(self.excluded)
-
 
 @dataclass(slots=True)
 class _Lexeme:
@@ -100,7 +97,7 @@ def parse_query(text: str, gazetteer: Gazetteer | None = None) -> Query:
     if simple:  # the common case, and every stored single keyword: skip the general parser
         quoted = text[0] == '"'
         value = text[1:-1] if quoted else text
-        if quoted or (value != "or" and gaz.region_for(value, explicit=False) is None):
+        if quoted or (value != "or" and value not in gaz.region_names):
             return Query(((Term("keyword", value, exact=quoted),),), (), text, False, gaz)
     lexemes = _lex(text)
     terms = _to_terms(lexemes, gaz)
@@ -278,7 +275,7 @@ def _render(term: Term, gaz: Gazetteer) -> str:
         return f'"{term.value}"'
     if " " in term.value:
         return "keyword:" + term.value.replace(" ", "-")
-    if gaz.region_for(term.value, explicit=False) is not None or term.value == "or":
+    if term.value in gaz.region_names or term.value == "or":
         return "keyword:" + term.value
     return term.value
 
