@@ -19,6 +19,9 @@ What each Telegram answer does to a row:
 * 400 "can't parse entities" → resent at once as plain text (same buttons);
 * any other 400 → ``failed`` (sending it again would get the same answer).
 
+Every answer is read in one place, :meth:`Deliverer.send`, which digests (:mod:`bot.digests`) use too, so an
+alert and a digest meet a 429, a block or a migration the same way.
+
 Crash safety comes from the states (see :mod:`storage.outbox`): call :func:`recover` once at start-up.
 SQLite work is a few short statements per message on the event loop (WAL, synchronous=NORMAL: well under a
 millisecond each), so it never holds the loop for long.
@@ -35,10 +38,11 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from enum import StrEnum
 from typing import Any
 
 import sqlite_utils
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -115,6 +119,30 @@ _GONE = (
 def _is_chat_gone(exc: BadRequest) -> bool:
     text = exc.message.lower()
     return any(reason in text for reason in _GONE)
+
+
+class Outcome(StrEnum):
+    """How Telegram finally answered one message (see :meth:`Deliverer.send`)."""
+
+    SENT = "sent"
+    RATE_LIMITED = "rate_limited"  # 429 outlived the limiter's retries: wait ``retry_after``, not an attempt
+    GONE = "gone"  # blocked, deactivated, kicked, chat not found, no right to write: the chat is inactive now
+    REFUSED = "refused"  # another 400: sending it again would get the same answer
+    TOKEN_REFUSED = "token_refused"  # the operator must fix the token; keep the rows
+    TRANSIENT = "transient"  # timeout, connection error, 5xx: back off and retry
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The outcome of :meth:`Deliverer.send`; ``chat_id`` is where the message went (a migrated group's new id)."""
+
+    outcome: Outcome
+    chat_id: int
+    message_id: int | None = None
+    error: str = ""  # redacted: fit for last_error and logs
+    retry_after: float = 0.0
+    plain_fallback: bool = False
+    migrated: bool = False
 
 
 class Deliverer:
@@ -251,84 +279,116 @@ class Deliverer:
             timezone=row.get("timezone") or "UTC",
         )
 
-    async def _deliver(self, row: dict[str, Any]) -> DeliveryStats:
-        stats = DeliveryStats()
-        delivery_id = row["id"]
-        chat_id = int(row["chat_id"])
-        alert = self._render(row)
-        plain = False
+    async def send(
+        self,
+        chat_id: int,
+        *,
+        html: str,
+        plain: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        label: str = "message",
+    ) -> SendResult:
+        """Send one outbox message (HTML, no link preview) and say how Telegram finally answered.
+
+        The answers that need no decision by the caller are handled here, the same for alerts and digests: a
+        group that became a supergroup has its subscriber and rows moved (:func:`storage.outbox.migrate_chat`)
+        and the message goes to the new id; HTML that Telegram refuses goes again as ``plain``. Every other
+        answer comes back as the result's :class:`Outcome`, for the caller to record on its rows. Never raises
+        for a Telegram answer; ``label`` names the message in logs.
+        """
+        use_plain = False
+        migrated = False
+
+        def result(outcome: Outcome, **values: Any) -> SendResult:
+            return SendResult(outcome, chat_id, plain_fallback=use_plain, migrated=migrated, **values)
+
         for _ in range(4):  # at most: migrate, parse fallback, and one more of either
             self._last_sent[chat_id] = time.monotonic()
             try:
                 message = await self.bot.send_message(
                     chat_id=chat_id,
-                    text=alert.plain if plain else alert.html,
-                    parse_mode=None if plain else ParseMode.HTML,
-                    reply_markup=alert.markup(),
+                    text=plain if use_plain else html,
+                    parse_mode=None if use_plain else ParseMode.HTML,
+                    reply_markup=reply_markup,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             except RetryAfter as exc:
                 wait = _retry_after_seconds(exc)
-                outbox.schedule_retry(
-                    self.db,
-                    delivery_id,
-                    at=self._clock() + wait,
-                    error=f"429 retry after {wait:g}",
-                    count_attempt=False,
-                )
-                stats.rate_limited += 1
-                return stats
+                return result(Outcome.RATE_LIMITED, error=f"429 retry after {wait:g}", retry_after=wait)
             except ChatMigrated as exc:
                 new_chat_id = int(exc.new_chat_id)
                 outbox.migrate_chat(self.db, chat_id, new_chat_id)
                 log.info("chat %s became supergroup %s: subscriptions moved", chat_id, new_chat_id)
-                stats.migrated_chats += 1
+                migrated = True
                 chat_id = new_chat_id
                 continue
             except Forbidden as exc:
-                self._chat_gone(chat_id, delivery_id, exc, stats)
-                return stats
+                return result(Outcome.GONE, error=self.redact(exc.message))
             except BadRequest as exc:
                 text = exc.message.lower()
                 if _is_chat_gone(exc):
-                    self._chat_gone(chat_id, delivery_id, exc, stats)
-                    return stats
-                if not plain and ("can't parse entities" in text or "too long" in text):
-                    log.warning(
-                        "delivery %s: Telegram refused the HTML (%s); sending plain text", delivery_id, exc
-                    )
-                    plain = True
-                    stats.plain_fallbacks += 1
+                    return result(Outcome.GONE, error=self.redact(exc.message))
+                if not use_plain and ("can't parse entities" in text or "too long" in text):
+                    log.warning("%s: Telegram refused the HTML (%s); sending plain text", label, exc)
+                    use_plain = True
                     continue
-                outbox.mark_failed(self.db, delivery_id, self.redact(f"400 {exc.message}"))
-                log.warning(
-                    "delivery %s to chat %s refused: %s", delivery_id, chat_id, self.redact(exc.message)
-                )
-                stats.failed += 1
-                return stats
+                log.warning("%s to chat %s refused: %s", label, chat_id, self.redact(exc.message))
+                return result(Outcome.REFUSED, error=self.redact(f"400 {exc.message}"))
             except InvalidToken as exc:
-                # Every send fails the same way; keep the row and let the operator see one clear line.
-                outbox.schedule_retry(
-                    self.db, delivery_id, at=self._clock() + 60, error="token refused", count_attempt=False
-                )
+                # Every send fails the same way; keep the rows and let the operator see one clear line.
                 log.error("Telegram refused the bot token (%s); alerts wait", type(exc).__name__)
-                stats.retried += 1
-                return stats
+                return result(Outcome.TOKEN_REFUSED, error="token refused")
             except (
                 NetworkError,
                 TelegramError,
             ) as exc:  # TimedOut is a NetworkError; 5xx arrive as NetworkError
-                self._transient(row, delivery_id, exc, stats)
-                return stats
-            outbox.mark_sent(self.db, delivery_id, message.message_id, now=self._clock())
+                return result(Outcome.TRANSIENT, error=self.redact(f"{type(exc).__name__}: {exc.message}"))
+            return result(Outcome.SENT, message_id=message.message_id)
+        return result(Outcome.REFUSED, error="gave up after repeated migrations or fallbacks")
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th transient failure: exponential, capped, with jitter."""
+        return min(_BACKOFF_CAP, self.backoff_base * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)
+
+    async def _deliver(self, row: dict[str, Any]) -> DeliveryStats:
+        delivery_id = row["id"]
+        alert = self._render(row)
+        sent = await self.send(
+            int(row["chat_id"]),
+            html=alert.html,
+            plain=alert.plain,
+            reply_markup=alert.markup(),
+            label=f"delivery {delivery_id}",
+        )
+        stats = DeliveryStats(plain_fallbacks=int(sent.plain_fallback), migrated_chats=int(sent.migrated))
+        if sent.outcome is Outcome.SENT:
+            assert sent.message_id is not None
+            outbox.mark_sent(self.db, delivery_id, sent.message_id, now=self._clock())
             stats.sent += 1
-            return stats
-        outbox.mark_failed(self.db, delivery_id, "gave up after repeated migrations or fallbacks")
-        stats.failed += 1
+        elif sent.outcome is Outcome.RATE_LIMITED:
+            outbox.schedule_retry(
+                self.db,
+                delivery_id,
+                at=self._clock() + sent.retry_after,
+                error=sent.error,
+                count_attempt=False,
+            )
+            stats.rate_limited += 1
+        elif sent.outcome is Outcome.GONE:
+            self._chat_gone(sent.chat_id, delivery_id, sent.error, stats)
+        elif sent.outcome is Outcome.REFUSED:
+            outbox.mark_failed(self.db, delivery_id, sent.error)
+            stats.failed += 1
+        elif sent.outcome is Outcome.TOKEN_REFUSED:
+            outbox.schedule_retry(
+                self.db, delivery_id, at=self._clock() + 60, error=sent.error, count_attempt=False
+            )
+            stats.retried += 1
+        else:
+            self._transient(row, delivery_id, sent.error, stats)
         return stats
 
-    def _chat_gone(self, chat_id: int, delivery_id: int, exc: TelegramError, stats: DeliveryStats) -> None:
-        reason = self.redact(exc.message)
+    def _chat_gone(self, chat_id: int, delivery_id: int, reason: str, stats: DeliveryStats) -> None:
         outbox.mark_dropped(self.db, delivery_id, reason)
         dropped = outbox.deactivate_chat(self.db, chat_id, reason)
         log.info(
@@ -337,17 +397,14 @@ class Deliverer:
         stats.dropped += 1 + dropped
         stats.deactivated_chats += 1
 
-    def _transient(
-        self, row: dict[str, Any], delivery_id: int, exc: TelegramError, stats: DeliveryStats
-    ) -> None:
+    def _transient(self, row: dict[str, Any], delivery_id: int, error: str, stats: DeliveryStats) -> None:
         attempts = int(row["attempts"])  # the claim already counted this one
-        error = self.redact(f"{type(exc).__name__}: {exc.message}")
         if attempts >= self.max_attempts:
             outbox.mark_failed(self.db, delivery_id, f"gave up after {attempts} attempts: {error}")
             log.warning("delivery %s failed for good: %s", delivery_id, error)
             stats.failed += 1
             return
-        delay = min(_BACKOFF_CAP, self.backoff_base * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)
+        delay = self.backoff(attempts)
         outbox.schedule_retry(self.db, delivery_id, at=self._clock() + delay, error=error)
         log.info("delivery %s: %s; retry in %.1f s", delivery_id, error, delay)
         stats.retried += 1
