@@ -336,3 +336,22 @@ async def test_group_that_muted_the_bot_counts_as_gone(fake, app, db):
     assert stats.deactivated_chats == 1 and stats.dropped == 2
     assert db.execute("SELECT active FROM subscribers WHERE chat_id = -5201").fetchone()[0] == 0
     assert len(fake.calls("sendMessage")) == 1
+
+
+async def test_stop_and_time_slice_finish_what_is_in_flight_and_leave_the_rest_pending(fake, db):
+    app = build_app(fake, rate=20)
+    async with app:
+        seed(db, range(9501, 9561))
+        stop = asyncio.Event()
+        deliverer = sender(app, db)
+        task = asyncio.create_task(deliverer.run_until_idle(limit=20, stop=stop))
+        await asyncio.to_thread(fake.wait_for_total, 5)
+        stop.set()
+        stats = await asyncio.wait_for(task, 5)
+        assert 5 <= stats.sent < 60 and stats.sent == stats.claimed
+        assert "sending" not in states(db)
+        # A time slice ends the same way; a later call carries on.
+        sliced = await deliverer.run_until_idle(limit=20, max_seconds=0.3)
+        assert 0 < sliced.sent < 60 - stats.sent and "sending" not in states(db)
+        await drain(deliverer, db)
+    assert_once_each(fake, range(9501, 9561))
