@@ -104,14 +104,14 @@ class Gazetteer:
     """Places, their names as automaton patterns, and region names."""
 
     def __init__(self, data: dict) -> None:
-        if data.get("version") != 2 or data.get("groups") != groups_signature():
+        if data.get("version") != 3 or data.get("groups") != groups_signature():
             raise RuntimeError(f"{DATA_FILE.name} is out of date: run scripts/build_gazetteer.py")
         self.attribution: str = data["attribution"]
-        self.places: list[Place] = [Place(*row) for row in data["places"]]
-        self.pattern_names: list[str] = data["patterns"]
-        self.pattern_exact: list[list[int]] = data["exact"]
-        self.pattern_stems: list[list[int]] = data["stems"]
-        self.pattern_flags: list[int] = data["flags"]
+        self.places: list[Place] = [_place(line) for line in data["places"].split("\n")]
+        self.pattern_names: list[str] = data["patterns"].split("\n")
+        self._exact: list[str] = data["exact"].split("\n")
+        self._stems: list[str] = data["stems"].split("\n")
+        self._flags: str = data["flags"]
         self.country_index: dict[str, int] = {
             p.country: i for i, p in enumerate(self.places) if p.kind == "country"
         }
@@ -159,6 +159,19 @@ class Gazetteer:
                 self.explicit_only_names[normalize(p.name)] = key
                 self.explicit_only_names[key.lower().replace("-", " ")] = key
 
+    def exact_places(self, pattern: int) -> list[int]:
+        """Places a whole-word pattern names (parsed on demand: only capitalised hits get here)."""
+        text = self._exact[pattern]
+        return [int(i) for i in text.split(",")] if text else []
+
+    def stem_places(self, pattern: int) -> list[int]:
+        """Places whose Slavic stem a stem pattern is."""
+        text = self._stems[pattern]
+        return [int(i) for i in text.split(",")] if text else []
+
+    def flags(self, pattern: int) -> int:
+        return ord(self._flags[pattern]) - 48
+
     # -- lookups -------------------------------------------------------------------------------------------
 
     def region_for(self, name: str, *, explicit: bool) -> Region | None:
@@ -198,6 +211,11 @@ class Gazetteer:
         if place.country == "US" and place.admin1:
             keys += (f"US-{place.admin1}",)
         return keys
+
+
+def _place(line: str) -> Place:
+    name, country, population, kind, admin1 = line.split("\t")
+    return Place(name, country, int(population), kind, admin1)
 
 
 @cache

@@ -104,7 +104,7 @@ def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
         return NO_FINDINGS
     cased = prep.cased.replace(" ", "  ")
     tokens = prep.tokens
-    names, flags_of = gaz.pattern_names, gaz.pattern_flags
+    names = gaz.pattern_names
     occurrences: list[_Occurrence] = []
     title_case: bool | None = None
     for pat, start, end in hits:
@@ -116,17 +116,17 @@ def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
             if last <= start or cased[last + 2].islower():
                 continue
         if pattern[-1] == " ":
-            idxs = gaz.pattern_exact[pat]
+            idxs = gaz.exact_places(pat)
         else:
             stop = low.find(" ", end)
             if low[end:stop] not in SLAVIC_ENDINGS:
                 continue
-            idxs = gaz.pattern_stems[pat]
+            idxs = gaz.stem_places(pat)
         if not idxs:
             continue
         k = low.count(" ", 0, first) // 2 - 1
         n = pattern.strip().count("  ") + 1
-        flags = flags_of[pat]
+        flags = gaz.flags(pat)
         head = tokens[k]
         if flags & FLAG_ABBREVIATION:
             if not all(t.isupper() for t in tokens[k : k + n]):
