@@ -320,3 +320,11 @@ async def test_chat_members_for_group_admin_checks(fake):
         fake.forget_chat(-501)
         with pytest.raises(BadRequest, match="(?i)chat not found"):
             await app.bot.get_chat_member(-501, 77)
+
+
+def test_injected_text_is_valid_utf8_as_telegram_would_carry_it(fake):
+    fake.inject_message(12, "/subscribe \ud800x\x00 😀")
+    status, body = call(fake, "getUpdates", offset=0, timeout=0)
+    message = body["result"][0]["message"]
+    assert status == 200 and message["text"] == "/subscribe \ufffdx\x00 😀"
+    assert message["entities"][0]["length"] == len("/subscribe")

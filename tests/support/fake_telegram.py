@@ -387,6 +387,8 @@ class FakeTelegram:
         }
         state.next_message_id += 1
         if text is not None:
+            # Telegram only carries valid UTF-8: a lone surrogate a test generates arrives as U+FFFD.
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
             message["text"] = text
             if text.startswith("/"):
                 command = text.split(maxsplit=1)[0] if text.strip() else text
