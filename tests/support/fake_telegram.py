@@ -45,6 +45,7 @@ import struct
 import sys
 import threading
 import time
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -1123,6 +1124,9 @@ class _Handler(BaseHTTPRequestHandler):
         except _Drop:
             self._reset()
             return
+        except Exception as exc:  # a bug in the fake: say so loudly rather than drop the connection
+            traceback.print_exc(file=sys.stderr)
+            status, body = 500, {"ok": False, "error_code": 500, "description": f"fake server error: {exc!r}"}
         self._send_json(status, body)
 
     def _control(self, action: str, params: dict[str, Any]) -> None:
