@@ -14,9 +14,9 @@ Structure (see the "Matching and places" field notes for the measurements behind
   are posted under the keys of one clause (the most specific) and are evaluated, with set operations, only when
   that clause is hit. Nothing loops over all subscriptions.
 
-Updates: a new subscription's phrases that the main automaton lacks go to a small side automaton rebuilt on
-each add (milliseconds), so it is live at once; when the side grows past ``side_limit`` phrases a background
-thread rebuilds the main automaton and the side empties. Removal takes the subscription out of its entry, so it
+Updates: a new subscription's phrases that the automata lack go to a small side automaton rebuilt on each add
+(milliseconds), so it is live at once; when the side grows past ``side_limit`` phrases a background thread
+folds it into a mid-sized automaton, and only when that one outgrows ``mid_limit`` is the main one rebuilt. Removal takes the subscription out of its entry, so it
 stops at once; entries left empty are dropped by the next full :meth:`Matcher.rebuild`.
 """
 
@@ -35,6 +35,7 @@ from matching.places import NO_FINDINGS, Findings, find_places
 from matching.query import Query, QueryError, Term, parse_query
 
 Key = int | str  # phrase id or region key
+_AC = ahocorasick_rs.AhoCorasick
 
 
 class _Entry:
@@ -69,12 +70,9 @@ class _Index:
         self.emptied = 0  # entries left without subscriptions since this index was built (still posted)
         self.direct: dict[Key, list[_Entry]] = {}
         self.checked: dict[Key, list[_Entry]] = {}
-        # (main automaton, number of phrases it covers, side automaton over the phrases after those)
-        self.automata: tuple[ahocorasick_rs.AhoCorasick | None, int, ahocorasick_rs.AhoCorasick | None] = (
-            None,
-            0,
-            None,
-        )
+        # Three automata over consecutive ranges of phrase ids: main [0, main_end), mid [main_end, mid_end),
+        # side [mid_end, len(phrases)). See Matcher for when each is rebuilt.
+        self.automata: tuple[_AC | None, int, _AC | None, int, _AC | None] = (None, 0, None, 0, None)
 
     def phrase_id(self, phrase: str) -> int:
         pid = self.phrase_ids.get(phrase)
@@ -165,8 +163,8 @@ class _Index:
         return entry
 
     def refresh_side(self) -> None:
-        main, covered, _ = self.automata
-        self.automata = (main, covered, _automaton([f" {p} " for p in self.phrases[covered:]]))
+        main, main_end, mid, mid_end, _ = self.automata
+        self.automata = (main, main_end, mid, mid_end, _automaton(self.phrases[mid_end:]))
 
 
 def _clause_rarity(clause: frozenset[Key], phrases: list[str]) -> tuple[int, int]:
@@ -225,11 +223,12 @@ class Match(tuple):
 _new_match = tuple.__new__
 
 
-def _automaton(patterns: list[str]) -> ahocorasick_rs.AhoCorasick | None:
-    if not patterns:
+def _automaton(phrases: list[str]) -> _AC | None:
+    """An automaton over `` phrase `` (padded: hits are whole words); pattern number = position in ``phrases``."""
+    if not phrases:
         return None
     return ahocorasick_rs.AhoCorasick(
-        patterns,
+        (f" {p} " for p in phrases),
         matchkind=ahocorasick_rs.MatchKind.Standard,
         implementation=ahocorasick_rs.Implementation.ContiguousNFA,
     )
@@ -243,9 +242,12 @@ class Matcher:
     run them in a thread; adds and removes made meanwhile are replayed onto the rebuilt index.
     """
 
-    def __init__(self, gazetteer: Gazetteer | None = None, *, side_limit: int = 5000) -> None:
+    def __init__(
+        self, gazetteer: Gazetteer | None = None, *, side_limit: int = 2000, mid_limit: int = 50_000
+    ) -> None:
         self._gaz = gazetteer or load()
         self._side_limit = side_limit
+        self._mid_limit = mid_limit
         self._lock = threading.RLock()
         self._index = _Index()
         self._log: list[tuple[int, Query | None]] | None = None  # ops during a rebuild; None: no rebuild
@@ -270,8 +272,8 @@ class Matcher:
                 index.refresh_side()
             if self._log is not None:
                 self._log.append((sub_id, query))
-            side_size = len(index.phrases) - index.automata[1]
-            start = self._start_background(side_size > self._side_limit, self._build_main, index)
+            side_size = len(index.phrases) - index.automata[3]
+            start = self._start_background(side_size > self._side_limit, self._fold, index)
         if start:
             start.start()
 
@@ -289,7 +291,7 @@ class Matcher:
                 refused += self._add_chunk(chunk)
                 chunk = []
         refused += self._add_chunk(chunk)
-        self._build_main(self._index)
+        self._fold(self._index, full=True)
         return refused
 
     def remove(self, sub_id: int) -> bool:
@@ -319,14 +321,15 @@ class Matcher:
                 copy = _Entry(entry.canonical, entry.keys, entry.clauses, entry.excluded)
                 copy.sub_ids = sub_ids
                 new.copy_entry(copy, old_phrases)
-            new.automata = (_automaton([f" {p} " for p in new.phrases]), len(new.phrases), None)
+            end = len(new.phrases)
+            new.automata = (_automaton(new.phrases), end, None, end, None)
             with self._lock:
                 for sub_id, query in self._log:
                     if query is None:
                         new.remove(sub_id)
                     else:
                         new.add(sub_id, new.entry_for(query))
-                if len(new.phrases) > new.automata[1]:
+                if len(new.phrases) > end:
                     new.refresh_side()
                 self._index = new
         finally:
@@ -345,13 +348,15 @@ class Matcher:
         """Every live subscription the document matches, with its explanation."""
         index = self._index
         prep = Prepared(doc)
-        main, covered, side = index.automata
+        main, main_end, mid, mid_end, side = index.automata
         low = prep.low
         keys: set[Key] = set()
         if main is not None:
             keys.update([h[0] for h in main.find_matches_as_indexes(low, overlapping=True)])
+        if mid is not None:
+            keys.update([main_end + h[0] for h in mid.find_matches_as_indexes(low, overlapping=True)])
         if side is not None:
-            keys.update([covered + h[0] for h in side.find_matches_as_indexes(low, overlapping=True)])
+            keys.update([mid_end + h[0] for h in side.find_matches_as_indexes(low, overlapping=True)])
         findings = find_places(prep, self._gaz) if prep.tokens else NO_FINDINGS
         keys.update(findings.regions)
         matched: set[_Entry] = set()
@@ -414,15 +419,26 @@ class Matcher:
         )
         return self._background
 
-    def _build_main(self, index: _Index) -> None:
-        """Fold the side automaton into a new main one (built outside the lock; adds go on meanwhile)."""
+    def _fold(self, index: _Index, *, full: bool = False) -> None:
+        """Fold the side automaton into the mid one, or everything into main when mid has grown past
+        ``mid_limit`` (or ``full``). Built outside the lock: adds and matches go on meanwhile.
+
+        The Rust build holds the GIL for most of its run (measured: a 400,000-phrase build stalled the other
+        threads for 3.8 of its 5 seconds), so the big main build happens only at bulk loads, full rebuilds and
+        when mid overflows; folding the side into mid costs a fraction of a second.
+        """
         with self._lock:
-            covered = len(index.phrases)
-            patterns = [f" {p} " for p in index.phrases]
-        automaton = _automaton(patterns)
+            end = len(index.phrases)
+            main, main_end, _, _, _ = index.automata
+            whole = full or main is None or end - main_end > max(self._mid_limit, main_end // 10)
+            phrases = index.phrases[:end] if whole else index.phrases[main_end:end]
+        automaton = _automaton(phrases)
         with self._lock:
-            index.automata = (automaton, covered, None)
-            if len(index.phrases) > covered:
+            if whole:
+                index.automata = (automaton, end, None, end, None)
+            else:
+                index.automata = (main, main_end, automaton, end, None)
+            if len(index.phrases) > end:
                 index.refresh_side()
 
     def _in_background(self, func: Callable[..., None], *args: object) -> None:

@@ -49,15 +49,19 @@ def test_replacing_a_subscription_changes_what_it_matches(gaz):
     assert list(m.match(DOC)) == [1]
 
 
-def test_side_index_is_folded_into_the_main_automaton_in_the_background(gaz):
-    m = Matcher(gaz, side_limit=20)
+def test_side_index_is_folded_in_the_background(gaz):
+    m = Matcher(gaz, side_limit=20, mid_limit=50)
     for i in range(60):
         m.add(i, f'"word{i} zvecan"')
     assert m.wait_idle(timeout=30)
     m.add(100, "nato")
     assert m.wait_idle(timeout=30)
-    main, covered, side = m._index.automata
-    assert covered >= 40  # folded at least once
+    _, main_end, _, mid_end, _ = m._index.automata
+    assert mid_end >= 40  # the side was folded at least once
+    for i in range(200, 300):
+        m.add(i, f"extra{i}")
+        m.wait_idle(timeout=30)
+    assert m._index.automata[1] > 60  # mid outgrew its limit: folded into main
     doc = Document(title="", text="word7 Zvecan and word59 zvecan, NATO")
     assert sorted(m.match(doc)) == [7, 59, 100]
 
