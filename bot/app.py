@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,6 +55,16 @@ def poll_tick(config: Config) -> float:
         f.interval_seconds for f in config.feeds if f.interval_seconds
     ]
     return max(1.0, min(5.0, min(intervals) / 10))
+
+
+def in_flight_limit(config: Config) -> int:
+    """How many alerts delivery keeps queued in the rate limiter at once.
+
+    Command replies share that limiter and queue behind whatever is in it, so this bounds how long a reply waits
+    during a big delivery (about a third of a second at the configured rate), while keeping enough sends in flight
+    to cover Telegram's round trip and send at the full rate.
+    """
+    return max(4, math.ceil(config.telegram.messages_per_second / 3))
 
 
 @dataclass
@@ -109,7 +120,9 @@ class Pipeline:
         return result
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.deliverer.run_until_idle(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
+        await self.deliverer.run_until_idle(
+            limit=in_flight_limit(self.config), max_seconds=_DELIVERY_SLICE, stop=self.stopping
+        )
 
     def stop(self) -> None:
         """Ask the jobs to finish now (before PTB waits for them): delivery ends its batch, a poll is cancelled."""

@@ -103,6 +103,7 @@ async def start_bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Any]:
 
     yield start
     for app, under_test in started:
+        app.bot_data["pipeline"].stop()  # what SIGINT/SIGTERM do first
         assert app.updater is not None
         await app.updater.stop()
         await app.stop()

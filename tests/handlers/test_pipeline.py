@@ -1,9 +1,13 @@
-"""The scheduled poll job of ``bot.app``: which feeds may reach private addresses, and feed-health notes to admins."""
+"""The scheduled jobs of ``bot.app``: private addresses, feed-health notes to admins, replies during delivery."""
 
 from __future__ import annotations
 
+import time
+
 from bot.config import FeedConfig
+from storage import articles, outbox, stories
 from storage import feeds as feed_store
+from storage.subscribers import upsert_subscriber
 from tests.support.feed_server import FeedServer
 
 ADMIN = 9001
@@ -41,3 +45,27 @@ async def test_only_config_feeds_may_be_private_unless_allowed(start_bot):
         assert server.requests("/added.xml") == [], (
             "a feed added from Telegram never reaches a private address"
         )
+
+
+async def test_commands_are_answered_within_a_second_during_a_big_delivery(start_bot, fake):
+    """Replies share the rate limiter with alerts; delivery keeps few in it, so a reply never waits long."""
+    bot = await start_bot()
+    feed_id = feed_store.add_feed(bot.db, "http://127.0.0.1:9/wire.xml", name="Wire")
+    [article_id] = articles.insert_articles(
+        bot.db,
+        feed_id,
+        [{"guid_hash": "g", "url": None, "title": "T", "text": "", "summary": "", "published": None}],
+    )
+    stories.assign_stories(bot.db, [article_id])
+    story_id = articles.get_article(bot.db, article_id)["story_id"]
+    chats = range(20_001, 20_401)
+    for chat in chats:
+        upsert_subscriber(bot.db, chat)
+        outbox.enqueue(bot.db, chat, story_id, article_id, explanation="{}")
+    await bot.until(lambda: fake.stats.sent >= 30, timeout=20)
+    for n in range(3):
+        started = time.monotonic()
+        [reply] = await bot.send(ADMIN + n, "/subscribe keyword:nato")
+        assert time.monotonic() - started < 1.0
+        assert "Subscribed" in reply.text
+    assert fake.stats.sent < len(chats), "the delivery was still going on"
