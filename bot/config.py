@@ -33,7 +33,7 @@ class TelegramConfig:
     allowed_users: tuple[int, ...] = ()
     max_subscriptions: int = 50
     commands_per_minute: int = 30
-    messages_per_second: float = 25.0
+    messages_per_second: float = 29.0
 
 
 @dataclass(frozen=True)
