@@ -37,6 +37,11 @@ PARSE_WORKERS = min(4, max(2, os.cpu_count() or 2))
 # pruning the candidate index) that dominated a cycle of small changes when paid once per feed. Whatever is
 # pending is grouped before poll_once returns, and fan-out groups any article a crash left without a story.
 STORY_BATCH = 500
+# Finished feeds are written in one transaction per batch: a commit per feed made WAL traffic (and checkpoints of
+# a large database) the bottleneck of a cycle over thousands of feeds. A crash loses at most one batch of
+# results, whose feeds are simply fetched again (their validators were not stored either).
+WRITE_BATCH = 64
+WRITE_INTERVAL = 0.5
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -77,6 +82,16 @@ class PollResult:
     errors: dict[int, str] = field(default_factory=dict)
 
 
+@dataclass
+class _Outcome:
+    """One feed's finished poll, waiting to be written with others in one transaction."""
+
+    feed: dict[str, Any]
+    fetched: FetchResult
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+
+
 class _Cycle:
     """State shared by the feeds of one cycle."""
 
@@ -100,6 +115,8 @@ class _Cycle:
         self.slots = asyncio.Semaphore(config.polling.max_concurrency)
         self.result = PollResult()
         self.ungrouped: list[int] = []
+        self.pending: list[_Outcome] = []
+        self.last_flush = time.monotonic()
 
     def now(self) -> float:
         return time.time() if self.fixed_now is None else self.fixed_now
@@ -116,10 +133,10 @@ class _Cycle:
                 allow_private=self.allow_private,
             )
             if fetched.error is not None:
-                self._failed(feed, fetched.error, fetched)
+                self._queue(_Outcome(feed, fetched, error=fetched.error))
                 return
             if fetched.not_modified:
-                self._succeeded(feed, fetched, None)
+                self._queue(_Outcome(feed, fetched))
                 return
             known = article_store.known_guid_hashes(self.db, feed["id"])
             seen = _seen_chunks.get((feed["id"], feed["url"]), frozenset())
@@ -131,13 +148,33 @@ class _Cycle:
                 )
             except BrokenProcessPool:
                 # A worker died (killed for memory, most likely): this feed failed, the others go on in a new pool.
-                self._failed(feed, "internal error: the parser process died", fetched)
+                self._queue(_Outcome(feed, fetched, error="internal error: the parser process died"))
                 self._renew_pool(pool)
                 return
             if isinstance(parsed, str):
-                self._failed(feed, parsed, fetched)
-                return
-            self._store(feed, fetched, parsed)
+                self._queue(_Outcome(feed, fetched, error=parsed))
+            else:
+                self._queue(_Outcome(feed, fetched, parsed=parsed))
+
+    def _queue(self, outcome: _Outcome) -> None:
+        self.pending.append(outcome)
+        if len(self.pending) >= WRITE_BATCH or time.monotonic() - self.last_flush >= WRITE_INTERVAL:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store every finished feed's outcome in one transaction, then group new articles if enough piled up."""
+        self.last_flush = time.monotonic()
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        with self.db.conn:
+            for outcome in batch:
+                self._apply(outcome)
+        for outcome in batch:
+            if outcome.parsed is not None:
+                _seen_chunks[(outcome.feed["id"], outcome.feed["url"])] = outcome.parsed.chunk_hashes
+        if len(self.ungrouped) >= STORY_BATCH:
+            self.group_stories()
 
     def group_stories(self) -> None:
         """Give the articles stored since the last call their stories."""
@@ -150,15 +187,17 @@ class _Cycle:
             shutdown_parse_pool()
             self.executor = parse_pool()
 
-    def _store(self, feed: dict[str, Any], fetched: FetchResult, parsed: ParsedFeed) -> None:
-        now = self.now()
-        new_ids = article_store.insert_articles(self.db, feed["id"], parsed.items, now=now)
-        self.result.new_article_ids.extend(new_ids)
-        self.ungrouped.extend(new_ids)
-        if len(self.ungrouped) >= STORY_BATCH:
-            self.group_stories()
-        self._succeeded(feed, fetched, parsed)
-        _seen_chunks[(feed["id"], feed["url"])] = parsed.chunk_hashes
+    def _apply(self, outcome: _Outcome) -> None:
+        if outcome.error is not None:
+            self._failed(outcome.feed, outcome.error, outcome.fetched)
+            return
+        if outcome.parsed is not None:
+            new_ids = article_store.insert_articles(
+                self.db, outcome.feed["id"], outcome.parsed.items, now=self.now(), commit=False
+            )
+            self.result.new_article_ids.extend(new_ids)
+            self.ungrouped.extend(new_ids)
+        self._succeeded(outcome.feed, outcome.fetched, outcome.parsed)
 
     def _succeeded(self, feed: dict[str, Any], fetched: FetchResult, parsed: ParsedFeed | None) -> None:
         now = self.now()
@@ -182,6 +221,7 @@ class _Cycle:
             title=parsed.title if parsed else None,
             site_url=parsed.site_url if parsed else None,
             not_modified=parsed is None,
+            commit=False,
         )
         if recovered:
             self.result.recovered.append(feed_store.get_feed(self.db, feed["id"]) or feed)
@@ -195,7 +235,9 @@ class _Cycle:
         next_at = next_check_after_failure(
             now, self.interval(feed), feed["error_count"] + 1, feed["id"], retry_after=fetched.retry_after
         )
-        if feed_store.record_failure(self.db, feed["id"], now=now, error=error, next_check_at=next_at):
+        if feed_store.record_failure(
+            self.db, feed["id"], now=now, error=error, next_check_at=next_at, commit=False
+        ):
             self.result.started_failing.append(feed_store.get_feed(self.db, feed["id"]) or feed)
 
 
@@ -243,5 +285,6 @@ async def poll_once(
         try:
             await asyncio.gather(*(one(feed) for feed in todo))
         finally:
+            cycle.flush()
             cycle.group_stories()
     return cycle.result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlite_utils
@@ -17,6 +18,11 @@ import sqlite_utils
 FUTURE_SLACK_SECONDS = 3600
 _CHUNK = 500
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def transaction(db: sqlite_utils.Database, commit: bool) -> AbstractContextManager[Any]:
+    """The connection as a commit-on-exit context, or nothing when the caller runs the transaction."""
+    return db.conn if commit else nullcontext()
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
@@ -45,16 +51,22 @@ def known_guid_hashes(db: sqlite_utils.Database, feed_id: int, limit: int = KNOW
 
 
 def insert_articles(
-    db: sqlite_utils.Database, feed_id: int, items: Iterable[Any], now: float | None = None
+    db: sqlite_utils.Database,
+    feed_id: int,
+    items: Iterable[Any],
+    now: float | None = None,
+    *,
+    commit: bool = True,
 ) -> list[int]:
     """Store the items that are new for this feed; returns the new articles' ids in feed order.
 
     ``items`` are :class:`feeds.parse.ParsedItem` objects or mappings with the same keys (guid_hash, url, title,
     text, summary, published). Callers should then give the new ids to ``storage.stories.assign_stories``.
+    With ``commit=False`` the rows join the caller's transaction (a poll cycle commits many feeds at once).
     """
     now = time.time() if now is None else now
     new_ids: list[int] = []
-    with db.conn:
+    with transaction(db, commit):
         for item in items:
             published = _field(item, "published")
             if published is None or published > now + FUTURE_SLACK_SECONDS:

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from feeds.schedule import first_check_at
 from feeds.urls import normalize_feed_url
+from storage.articles import transaction
 
 DEFAULT_INTERVAL = 300
 FAILING_AFTER = 3
@@ -150,17 +151,19 @@ def record_success(
     title: str | None = None,
     site_url: str | None = None,
     not_modified: bool = False,
+    commit: bool = True,
 ) -> bool:
     """Store a good poll (a 200 or a 304). Returns True if this ended a failing streak admins were told about.
 
     On a 304 the stored validators are kept (servers need not repeat them); on a 200 they are replaced, and a
     server that stopped sending an ETag has its old one forgotten so we do not send a stale one forever.
+    With ``commit=False`` the update joins the caller's transaction.
     """
     row = db.execute("SELECT failing_notified FROM feeds WHERE id = ?", [feed_id]).fetchone()
     if row is None:
         return False
     recovered = bool(row[0])
-    with db.conn:
+    with transaction(db, commit):
         _store_success(db, feed_id, now, next_check_at, etag, last_modified, title, site_url, not_modified)
     return recovered
 
@@ -195,11 +198,20 @@ def _store_success(
 
 
 def record_failure(
-    db: sqlite_utils.Database, feed_id: int, *, now: float, error: str, next_check_at: float
+    db: sqlite_utils.Database,
+    feed_id: int,
+    *,
+    now: float,
+    error: str,
+    next_check_at: float,
+    commit: bool = True,
 ) -> bool:
-    """Store a failed poll. Returns True if this failure makes the feed count as failing (tell admins once)."""
+    """Store a failed poll. Returns True if this failure makes the feed count as failing (tell admins once).
+
+    With ``commit=False`` the update joins the caller's transaction.
+    """
     error = " ".join(error.split())[:MAX_ERROR_CHARS]
-    with db.conn:
+    with transaction(db, commit):
         db.execute(
             """UPDATE feeds SET error_count = error_count + 1, last_error = ?, last_polled = ?, next_check_at = ?
                WHERE id = ?""",
