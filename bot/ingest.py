@@ -2,9 +2,13 @@
 
 Fetching is asyncio (hundreds of feeds wait on the network at once); parsing, cleaning and summarising are
 CPU-bound and run in a process pool so both cores work and the event loop stays free. A pipeline slot is held
-from the start of a fetch until its items are stored, so at most ``polling.max_concurrency`` bodies are in memory
-however fast the network is. Each feed's outcome is stored as soon as it is known, so an interrupted cycle keeps
-what it finished. Database writes happen on the event loop's thread (one SQLite connection, short transactions).
+from the start of a fetch until its body is parsed, so at most ``polling.max_concurrency`` bodies are in memory
+however fast the network is. Finished feeds are written in small batches (at most :data:`WRITE_BATCH` feeds or
+:data:`WRITE_INTERVAL` seconds), so an interrupted cycle keeps nearly all it finished. Database writes happen on
+the event loop's thread (one SQLite connection, short transactions).
+
+Measured on this 2-core machine with ``bench/ingest.py`` (10,000 copies of the real feeds served from loopback):
+see the README for the figures. Most of a changed cycle's CPU outside the parser is story grouping.
 """
 
 from __future__ import annotations

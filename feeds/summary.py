@@ -21,6 +21,20 @@ _STOPWORDS_TEXT = """a an the and or but if of to in on at by for with from as i
     against between during while would could may might must one two new"""
 _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _TERMINATORS = ".!?\u2026\u3002\uff01\uff1f\u0964\u06d4\"'\u201d\u2019\u00bb)"
+_ASIDES = (
+    "photo:",
+    "image:",
+    "video:",
+    "watch:",
+    "listen:",
+    "read more",
+    "click here",
+    "sign up",
+    "subscribe",
+    "advertisement",
+    "related:",
+    "file photo",
+)
 MIN_SENTENCE_CHARS = 25
 MAX_SENTENCES = 3
 LEAD_WINDOW = 12
@@ -37,27 +51,26 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def _is_aside(text: str) -> bool:
+    """A photo credit, call to action or "Related:" link rather than part of the story."""
+    return text.casefold().startswith(_ASIDES)
+
+
 def _usable(sentence: str) -> bool:
-    """A sentence worth showing: long enough, ends like a sentence, is not a photo credit or a call to action."""
-    if len(sentence) < MIN_SENTENCE_CHARS or sentence[-1] not in _TERMINATORS:
-        return False
-    lowered = sentence.casefold()
-    return not lowered.startswith(
-        (
-            "photo:",
-            "image:",
-            "video:",
-            "watch:",
-            "listen:",
-            "read more",
-            "click here",
-            "sign up",
-            "subscribe",
-            "advertisement",
-            "related:",
-            "file photo",
-        )
-    )
+    """A sentence worth showing: long enough, ends like a sentence, is not an aside."""
+    return len(sentence) >= MIN_SENTENCE_CHARS and sentence[-1] in _TERMINATORS and not _is_aside(sentence)
+
+
+def _short_text(text: str) -> str:
+    """A text short enough to be its own summary, on one line: asides dropped, and a standfirst without a full
+    stop ("... showed thinly disguised contempt" then "Donald Trump has ...") ended with one so two paragraphs
+    do not run into one sentence."""
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    kept = [p for p in paragraphs if p and not _is_aside(p)] or [p for p in paragraphs if p]
+    for index, paragraph in enumerate(kept[:-1]):
+        if paragraph[-1] not in _TERMINATORS and paragraph[-1] not in ",;:\u2014\u2013-":
+            kept[index] = paragraph + "."
+    return " ".join(kept)
 
 
 def _shorten(sentence: str, max_chars: int) -> str:
@@ -76,7 +89,7 @@ def summarize(text: str, max_chars: int = 400, *, title: str = "") -> str:
     if not text:
         return ""
     if len(text) <= max_chars:
-        return " ".join(text.split())
+        return _short_text(text)
     sentences = split_sentences(text)[: LEAD_WINDOW * 2]
     candidates = [(i, s) for i, s in enumerate(sentences) if _usable(s)][:LEAD_WINDOW]
     if not candidates:

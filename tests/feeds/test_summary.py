@@ -82,3 +82,14 @@ def test_deterministic_and_empty() -> None:
     assert seed_summary() == seed_summary()
     assert summarize("") == ""
     assert summarize("   \n ") == ""
+
+
+def test_short_text_keeps_paragraphs_apart_and_drops_asides() -> None:
+    text = (
+        "Speech stirred applause while Democrats showed contempt\n\n"
+        "Donald Trump promised a new moment.\n\nRelated: Fact check of the address"
+    )
+    assert (
+        summarize(text)
+        == "Speech stirred applause while Democrats showed contempt. Donald Trump promised a new moment."
+    )
