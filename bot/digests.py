@@ -20,6 +20,7 @@ message in flight can arrive twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import logging
@@ -370,12 +371,12 @@ class DigestSender:
         for index, part in enumerate(parts):
             rest = [i for p in parts[index:] for i in p.delivery_ids]
             if index:
+                await self._pause(stop)
                 if stop is not None and stop.is_set():
                     digest_store.schedule_retry(
                         self.db, rest, at=self._time(now), error="stopped mid-digest", count_attempt=False
                     )
                     return stats
-                await asyncio.sleep(self.part_interval)
             result = await self.deliverer.send(
                 chat_id,
                 html=part.html,
@@ -391,6 +392,14 @@ class DigestSender:
             if not self._record(result, part, rest, attempts, now, stats):
                 return stats
         return stats
+
+    async def _pause(self, stop: asyncio.Event | None) -> None:
+        """The gap between two messages of a digest, cut short by shutdown."""
+        if stop is None:
+            await asyncio.sleep(self.part_interval)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), self.part_interval)
 
     def _record(
         self,
