@@ -55,10 +55,16 @@ def zipf_sampler(n: int, rng: random.Random, s: float = 1.07):
 
 
 def make_subscriptions(
-    n: int, vocab: list[str], towns: list[str], regions: list[str], rng: random.Random, region_share: float
+    n: int,
+    vocab: list[str],
+    towns: list[str],
+    regions: list[str],
+    rng: random.Random,
+    region_share: float,
+    first_rank: int,
 ):
     out: list[str] = []
-    rare = vocab[200:]
+    rare = vocab[first_rank:]
     for _ in range(n):
         r = rng.random()
         if r < region_share:
@@ -137,6 +143,13 @@ def main() -> int:
     ap.add_argument("--naive-sample", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument(
+        "--first-rank",
+        type=int,
+        default=200,
+        help="subscribed words are drawn from vocabulary ranks above this (default 200: the 200 most frequent "
+        "words of the articles are never subscribed to); raise it for rarer subscriptions, fewer matches",
+    )
+    ap.add_argument(
         "--region-share",
         type=float,
         default=0.01,
@@ -154,7 +167,7 @@ def main() -> int:
     regions = [gaz.canonical_region_name(k) for k in gaz.regions if not k.startswith("US-")]
     regions = [f'"{r}"' if " " in r else r for r in regions]
     place_words = [p.name for p in gaz.places if p.kind in ("country", "city") and p.population > 200_000]
-    subs = make_subscriptions(args.subs, vocab, towns, regions, rng, args.region_share)
+    subs = make_subscriptions(args.subs, vocab, towns, regions, rng, args.region_share, args.first_rank)
     docs = make_articles(args.articles, vocab, place_words, subs, rng)
     words = sum(len(d.text.split()) for d in docs) / len(docs)
     print(f"gazetteer load: {load_s:.2f} s")
