@@ -8,16 +8,19 @@ never run twice at once nor caught up in a burst:
 * **deliver**: send what the outbox holds, rate limited, until nothing is due.
 
 Each job and the handlers use their own SQLite connection, so no connection is ever shared between threads, and a
-long poll transaction never makes a command wait on the event loop. The matcher is built once at start (in a thread:
-a million subscriptions take seconds) and then kept live by the handlers' ``add``/``remove``.
+long poll transaction never makes a command wait on the event loop. The matcher is filled once at start, in a thread
+(a million subscriptions take seconds) while commands are already answered, and then kept live by the handlers'
+``add``/``remove``; the poll job starts when it is complete.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import signal
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -30,7 +33,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Config
 from bot.delivery import Deliverer, rate_limiter, recover
-from bot.fanout import fan_out_pending, load_matcher
+from bot.fanout import fan_out_pending
 from bot.guard import Guard
 from bot.ingest import PollResult, poll_once, shutdown_parse_pool
 from bot.messages import truncate
@@ -38,6 +41,7 @@ from handlers import ADMIN_COMMANDS, COMMANDS, register
 from handlers.context import DbWorker, Services
 from matching import Matcher
 from storage import feeds as feed_store
+from storage import subscriptions
 from storage.db import connect
 
 log = logging.getLogger(__name__)
@@ -77,6 +81,7 @@ class Pipeline:
     matcher: Matcher
     trusted_feeds: frozenset[int]
     deliver_job: Job | None = None
+    loader: asyncio.Task | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _poll_task: asyncio.Task | None = None
 
@@ -185,7 +190,7 @@ async def _start(app: Application) -> None:
     deliver_db = await asyncio.to_thread(connect, path)
     # Rows a crash left in 'sending' go back to 'pending': only messages in flight at the crash may repeat.
     await asyncio.to_thread(recover, deliver_db)
-    matcher = await asyncio.to_thread(load_matcher, poll_db)
+    matcher = await asyncio.to_thread(Matcher)  # loads the gazetteer: a few seconds
     pipeline = Pipeline(config, poll_db, Deliverer(app.bot, deliver_db), matcher, frozenset(trusted))
     app.bot_data["pipeline"] = pipeline
     app.bot_data["services"] = Services(
@@ -208,8 +213,8 @@ async def _start(app: Application) -> None:
         name="deliver",
         job_kwargs=dict(job_kwargs, jitter=0.1),
     )
-    app.job_queue.run_repeating(
-        pipeline.poll, interval=tick, first=0.1, name="poll", job_kwargs=dict(job_kwargs, jitter=tick / 5)
+    pipeline.loader = loop.create_task(
+        _load_then_poll(app, pipeline, dict(job_kwargs, jitter=tick / 5), tick)
     )
     log.info("newsalert started: %d feeds in config, poll tick %.1fs", len(config.feeds), tick)
 
@@ -227,6 +232,37 @@ async def _set_commands(app: Application, config: Config) -> None:
             log.info("no operator command menu for %s yet: %s", admin, error)
 
 
+async def _load_then_poll(app: Application, pipeline: Pipeline, job_kwargs: dict, tick: float) -> None:
+    """Fill the matcher from storage in a thread, then start polling feeds.
+
+    Commands work meanwhile (their adds and removes go to the same matcher, which takes them during a bulk load),
+    so a big database does not keep users waiting; but no article may be matched against a half-built matcher,
+    so the poll job starts only when it is complete.
+    """
+    started = time.monotonic()
+    path = pipeline.config.storage.path
+    count = await asyncio.to_thread(_fill_matcher, path, pipeline.matcher, pipeline.stopping)
+    if pipeline.stopping.is_set():
+        return
+    log.info("matcher ready: %d subscriptions in %.1f s", count, time.monotonic() - started)
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(pipeline.poll, interval=tick, first=0.1, name="poll", job_kwargs=job_kwargs)
+
+
+def _fill_matcher(path: str, matcher: Matcher, stopping: asyncio.Event) -> int:
+    """Every stored subscription into ``matcher`` (own connection: this runs in a thread); stops early on
+    shutdown. Returns how many went in."""
+    db = connect(path)
+    try:
+        rows = itertools.takewhile(lambda _: not stopping.is_set(), subscriptions.all_subscriptions(db))
+        refused = matcher.add_many(rows)
+    finally:
+        db.conn.close()
+    for sub_id, error in refused[:10]:
+        log.warning("subscription %d cannot be matched any more: %s", sub_id, error)
+    return len(matcher)
+
+
 def _request_stop(app: Application) -> None:
     """SIGINT/SIGTERM: let the jobs finish quickly, then leave run_polling, whose cleanup stops everything."""
     pipeline: Pipeline | None = app.bot_data.get("pipeline")
@@ -237,10 +273,13 @@ def _request_stop(app: Application) -> None:
 
 async def _stop(app: Application) -> None:
     """Close what :func:`_start` opened (PTB calls this after the jobs and the updater stopped)."""
+    pipeline: Pipeline | None = app.bot_data.get("pipeline")
+    if pipeline is not None and pipeline.loader is not None:
+        pipeline.stop()
+        await pipeline.loader  # the matcher load ends at its next row once stopping is set
     services: Services | None = app.bot_data.get("services")
     if services is not None:
         await asyncio.to_thread(services.db.close)
-    pipeline: Pipeline | None = app.bot_data.get("pipeline")
     if pipeline is not None:
         pipeline.close()
     await asyncio.to_thread(shutdown_parse_pool)

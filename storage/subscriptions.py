@@ -111,14 +111,11 @@ def remove_by_query(db: sqlite_utils.Database, chat_id: int, query: str) -> dict
     return remove_subscription(db, chat_id, found["id"]) if found else None
 
 
-def all_active(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:
-    """``(subscription id, canonical query)`` for every chat Telegram can reach, in id order, for a matcher build.
+def all_subscriptions(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:
+    """``(subscription id, canonical query)`` of every subscription, in id order, for a matcher build.
 
-    Paused chats are included: pausing is a delivery decision, and resuming must not need a matcher rebuild.
+    Chats that are inactive or paused are included: whether an alert goes out is decided at fan-out, and a chat
+    that comes back (``/start``, an unblock) must not need a matcher update.
     """
-    cursor = db.execute(
-        """SELECT s.id, s.query FROM subscriptions s JOIN subscribers b ON b.chat_id = s.chat_id
-           WHERE b.active = 1 ORDER BY s.id"""
-    )
-    for sub_id, query in cursor:
+    for sub_id, query in db.execute("SELECT id, query FROM subscriptions ORDER BY id"):
         yield int(sub_id), str(query)

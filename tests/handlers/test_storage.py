@@ -75,14 +75,14 @@ def test_remove_by_query_and_id_only_touch_own_chat(db):
     assert subscriptions.count_subscriptions(db, 2) == 1
 
 
-def test_all_active_skips_unreachable_chats(db):
+def test_all_subscriptions_for_the_matcher(db):
     subscribers.upsert_subscriber(db, 1)
     subscribers.upsert_subscriber(db, 2)
     a = subscriptions.add_subscription(db, 1, "a", "a", max_subscriptions=10).subscription
-    subscriptions.add_subscription(db, 2, "b", "b", max_subscriptions=10)
+    b = subscriptions.add_subscription(db, 2, "b", "b", max_subscriptions=10).subscription
     subscribers.set_active(db, 2, False)
     subscribers.set_paused(db, 1, True)
-    assert list(subscriptions.all_active(db)) == [(a["id"], "a")]
+    assert list(subscriptions.all_subscriptions(db)) == [(a["id"], "a"), (b["id"], "b")]
 
 
 def test_forget_removes_everything_and_drops_pending(db):
