@@ -37,7 +37,7 @@ from telegram import Bot
 
 from bot import timing
 from bot.delivery import Deliverer, Outcome, SendResult
-from bot.messages import MAX_MESSAGE, bold, italic, safe_url, source_name, text_length, truncate
+from bot.messages import MAX_MESSAGE, bold, clean, italic, safe_url, source_name, text_length, truncate
 from storage import digests as digest_store
 from storage import outbox
 
@@ -132,6 +132,11 @@ def entry_time(timestamp: float, zone: Any, now: float) -> str:
     return f"{day}{moment:%H:%M} {moment.tzname() or 'UTC'}"
 
 
+def _one_line(text: object) -> str:
+    """Untrusted text on one line, with control characters and lone surrogates gone (plain text too must be sendable)."""
+    return " ".join(clean(text).split())
+
+
 def _label(row: dict[str, Any]) -> str:
     """The subscription that matched, as the user typed it (the explanation keeps it even if it was removed)."""
     try:
@@ -139,12 +144,12 @@ def _label(row: dict[str, Any]) -> str:
     except ValueError:
         explanation = {}
     label = explanation.get("subscription") if isinstance(explanation, dict) else None
-    text = " ".join(str(label or row.get("subscription_raw") or "").split())
+    text = _one_line(label or row.get("subscription_raw"))
     return truncate(text, _MAX_LABEL) if text else "Other matches"
 
 
 def _entry(row: dict[str, Any], zone: Any, now: float) -> _Block:
-    title = truncate(" ".join(str(row.get("title") or "").split()) or "Untitled article", _MAX_TITLE)
+    title = truncate(_one_line(row.get("title")) or "Untitled article", _MAX_TITLE)
     url = safe_url(row.get("url"))
     feed = {k: row.get(f"feed_{k}") for k in ("name", "title", "url", "site_url")}
     meta = [source_name(feed, row.get("url")), entry_time(_when(row), zone, now)]
