@@ -134,7 +134,7 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         url = normalize_feed_url(argument)
     except FeedUrlError as error:
-        await message.reply_text(f"Cannot add that feed: {escape(str(error))}")
+        await message.reply_text(f"Cannot add that feed: {escape(truncate(str(error), 500))}")
         return
     parsed = await _probe(url, context)
     if isinstance(parsed, str):

@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import timing
-from bot.messages import alert_buttons, bold, escape, format_time
+from bot.messages import alert_buttons, bold, escape, format_time, truncate
 from handlers.context import command_argument, is_group, may_change, services
 from storage import outbox, subscribers, subscriptions
 
@@ -79,7 +79,7 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 timing.parse_hhmm(words[1]) if len(words) == 2 else timing.DEFAULT_DIGEST_TIME
             )
         except ValueError as error:
-            await message.reply_text(escape(str(error)))
+            await message.reply_text(escape(truncate(str(error), 500)))
             return
     if not await may_change(update, context):
         return
@@ -100,7 +100,7 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         zone = timing.validate_timezone(argument)
     except ValueError as error:
-        await message.reply_text(escape(str(error)))
+        await message.reply_text(escape(truncate(str(error), 500)))
         return
     if not await may_change(update, context):
         return
@@ -127,7 +127,7 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             start, end = timing.parse_quiet_range(argument)
         except ValueError as error:
-            await message.reply_text(escape(str(error)))
+            await message.reply_text(escape(truncate(str(error), 500)))
             return
         values = {"quiet_start": start, "quiet_end": end}
     if not await may_change(update, context):
@@ -146,7 +146,7 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         duration = timing.parse_duration(argument)
     except ValueError as error:
-        await message.reply_text(escape(str(error)))
+        await message.reply_text(escape(truncate(str(error), 500)))
         return
     if not await may_change(update, context):
         return

@@ -54,7 +54,7 @@ def understood(query: Query, raw: str) -> str:
 
 def refusal(raw: str, error: QueryError) -> str:
     """Why a query was refused, with the suggestions the parser offers, as HTML."""
-    lines = [f"⚠️ I can't use “{escape(truncate(raw, 100))}”: {escape(str(error))}"]
+    lines = [f"⚠️ I can't use “{escape(truncate(raw, 100))}”: {escape(truncate(str(error), 500))}"]
     suggestions = getattr(error, "suggestions", None) or []
     if suggestions:
         lines.append("Try: " + ", ".join(f"<code>/subscribe {escape(s)}</code>" for s in suggestions[:3]))

@@ -136,3 +136,11 @@ async def test_addfeed_when_private_addresses_are_allowed(start_bot):
         assert "Cannot add" in reply.text
     assert [f["id"] for f in feed_store.list_feeds(bot.db)] == [1]
     assert articles.search_articles(bot.db, "hello") == []
+
+
+async def test_huge_arguments_get_short_valid_answers(start_bot):
+    bot = await start_bot()
+    huge = "Zz" * 1900
+    for command in ("/timezone", "/digest daily", "/quiet", "/mute", "/subscribe", "/unsubscribe", "/latest"):
+        [reply] = await bot.send(USER, f"{command} {huge}")
+        assert len(reply.text) < 1200, command
