@@ -44,7 +44,8 @@ _LOCATIVE = _words(
 )
 STRONG_POPULATION = 100_000  # a town this big counts on its own
 LOCATIVE_POPULATION = 15_000  # this big: on its own after "in", "near"...
-DOMINANT_POPULATION = 100_000
+DOMINANT_POPULATION = 100_000  # an ambiguous name counts alone for a city this big...
+DOMINANCE = 5  # ...and this many times bigger than its namesakes elsewhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +204,11 @@ def _city_state(prep: Prepared, occurrences: list[_Occurrence]) -> None:
 
 
 def _resolve(occurrences: list[_Occurrence]) -> None:
-    """Pick one place per occurrence and say whether it is strong enough to count alone."""
+    """Pick one place per occurrence and say whether it is strong enough to count alone.
+
+    A name found in several countries goes to the country of the article's other strong places, unless a
+    candidate elsewhere is far bigger (Geneva in an article that also says "U.S." is still in Switzerland).
+    """
     context: set[str] = set()
     pending: list[_Occurrence] = []
     for occ in occurrences:
@@ -212,20 +217,21 @@ def _resolve(occurrences: list[_Occurrence]) -> None:
         if best.kind not in ("city", "capital") or len(countries) <= 1:
             occ.place = best
             occ.strong = best.kind != "city" or (not occ.common and _big_enough(best, occ))
-            if best.kind != "group":
+            if best.kind != "group" and occ.strong:
                 context.add(best.country)
         else:
             pending.append(occ)
     for occ in pending:
-        in_context = [p for p in occ.candidates if p.country in context]
-        if in_context:
-            occ.place = max(in_context, key=lambda p: p.population)
+        ranked = sorted(occ.candidates, key=lambda p: -p.population)
+        top = ranked[0]
+        in_context = [p for p in ranked if p.country in context]
+        if in_context and top.population < DOMINANCE * in_context[0].population:
+            occ.place = in_context[0]
             occ.strong = occ.place.kind == "capital" or _big_enough(occ.place, occ)
         else:
-            ranked = sorted(occ.candidates, key=lambda p: -p.population)
-            occ.place = ranked[0]
-            rival = next((p.population for p in ranked if p.country != ranked[0].country), 0)
-            occ.strong = ranked[0].population >= DOMINANT_POPULATION and ranked[0].population >= 5 * rival
+            occ.place = top
+            rival = next((p.population for p in ranked if p.country != top.country), 0)
+            occ.strong = top.population >= DOMINANT_POPULATION and top.population >= DOMINANCE * rival
 
 
 def _big_enough(place: Place, occ: _Occurrence) -> bool:

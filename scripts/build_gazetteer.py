@@ -79,7 +79,7 @@ COMMON = _words(
     government ministry minister president premier governor mayor police justice army navy
     olympic olympics earth world globe sun moon mars venus jupiter saturn heaven paradise hell
     bank fall namen mai wie ein ist das der die und mit fur von zum zur beim auch nicht oder aber
-    union liberty freedom victory patriot media
+    union liberty freedom victory patriot media nancy logos
     airport army athens august aurora avec bad ban bar bath bay beach bel bell best bethlehem bien big
     black bow box boy boys bridge bristol brown buffalo cabinet camp campo cape capital carthage casa
     case central centre chapel chase chester church cliff clinton club coal coast college commerce
@@ -281,7 +281,8 @@ def close_spelling(alias: str, name: str) -> bool:
     a, b = latinise(alias), latinise(name)
     if a[:3] == b[:3] and SequenceMatcher(None, a, b).ratio() >= 0.6:
         return True
-    return SequenceMatcher(None, a, b).ratio() >= 0.8
+    # Same first letter too: "Gerat" (Russian for Herat) is also German for "device".
+    return a[:1] == b[:1] and SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def keep_alternate(norm: str, name: str, big: bool, main_names: set[str]) -> bool:

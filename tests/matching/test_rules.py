@@ -111,6 +111,9 @@ def test_fields_are_separate_for_phrases(matches):
         ("region:ba", "Serbs gathered in Gračanica, near Pristina", False),
         ("region:ba", "Floods in Gračanica and Tuzla", True),
         ("kosovo", "Floods in Gračanica and Tuzla", False),
+        ("region:ch", "Iran met U.S. envoys in Geneva on Tuesday", True),
+        ("region:gb", "Tottenham beat Manchester on Sunday; Scott scored", True),
+        ("region:fr", "Nancy said she would run again", False),
         # one small village alone is not enough
         ("region:xk", "Mr Ljusta said", False),
     ],
