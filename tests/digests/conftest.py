@@ -67,8 +67,8 @@ def sender(app: Application, db: sqlite_utils.Database, **kwargs) -> DigestSende
     return DigestSender(deliverer, **kwargs)
 
 
-def utc(*args: int) -> float:
-    return datetime(*args, tzinfo=UTC).timestamp()
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> float:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp()
 
 
 _WORDS = [

@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import sqlite_utils
+
 from storage import outbox
 from storage.db import connect
 
@@ -21,37 +23,36 @@ CHATS = list(range(30_001, 30_101))
 STORIES = 12
 
 
-def seed(db_path: Path) -> dict[int, str]:
-    """100 hourly-digest chats, each with the same 12 due stories (three messages' worth); returns id -> title."""
+def _insert(db: sqlite_utils.Database, table: str, row: dict) -> int:
+    pk = db.table(table).insert(row).last_pk
+    assert pk is not None
+    return int(pk)
+
+
+def seed(db_path: Path) -> None:
+    """100 hourly-digest chats, each with the same 12 due stories (three messages' worth)."""
     db = connect(db_path)
     now = time.time()
-    feed = (
-        db["feeds"]
-        .insert({"url": "https://news.example.org/rss", "name": "Example", "added_at": now})
-        .last_pk
-    )
-    titles = {}
+    feed = _insert(db, "feeds", {"url": "https://news.example.org/rss", "name": "Example", "added_at": now})
+    for chat in CHATS:
+        _insert(db, "subscribers", {"chat_id": chat, "created_at": now - 86400, "digest": "hourly"})
     for n in range(STORIES):
         title = f"Story {n} " + "words " * 20
-        story = db["stories"].insert({"first_seen": now, "last_seen": now, "title": title}).last_pk
-        article = (
-            db["articles"]
-            .insert(
-                {
-                    "feed_id": feed,
-                    "guid_hash": f"g{n}",
-                    "url": f"https://news.example.org/{n}?" + "&".join(f"k{i}=value{i}" for i in range(40)),
-                    "title": title,
-                    "published": now - n,
-                    "first_seen": now,
-                    "story_id": story,
-                }
-            )
-            .last_pk
+        story = _insert(db, "stories", {"first_seen": now, "last_seen": now, "title": title})
+        article = _insert(
+            db,
+            "articles",
+            {
+                "feed_id": feed,
+                "guid_hash": f"g{n}",
+                "url": f"https://news.example.org/{n}?" + "&".join(f"k{i}=value{i}" for i in range(40)),
+                "title": title,
+                "published": now - n,
+                "first_seen": now,
+                "story_id": story,
+            },
         )
         for chat in CHATS:
-            if n == 0:
-                db["subscribers"].insert({"chat_id": chat, "created_at": now - 86400, "digest": "hourly"})
             outbox.enqueue(
                 db,
                 chat,
@@ -62,9 +63,7 @@ def seed(db_path: Path) -> dict[int, str]:
                 next_attempt_at=now - 1,
                 now=now - 600,
             )
-        titles[n] = title.split()[1]
     db.conn.close()
-    return titles
 
 
 def spawn(db_path: Path, fake) -> subprocess.Popen:
