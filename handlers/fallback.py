@@ -6,38 +6,20 @@ that first message into a subscription instead of silence.
 
 from __future__ import annotations
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.messages import escape, truncate
 from handlers.start import COMMANDS
-from handlers.subscriptions import MAX_QUERY_CHARS, subscribe_to
-
-_CALLBACK_PREFIX = "sub:"
-_MAX_CALLBACK_BYTES = 64
+from handlers.subscriptions import SUGGESTION_PREFIX, subscribe_to, suggest_subscription
 
 
 async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Suggest ``/subscribe <text>``, with a button when the text fits in callback data."""
+    """Suggest ``/subscribe <text>``, with a button that does it."""
     message = update.effective_message
     if message is None or not message.text:
         return
-    text = " ".join(message.text.split())
-    if len(text) > MAX_QUERY_CHARS:
-        await message.reply_text(
-            "To follow something, send /subscribe followed by a few words. /help has examples."
-        )
-        return
-    markup = None
-    data = _CALLBACK_PREFIX + text
-    if len(data.encode()) <= _MAX_CALLBACK_BYTES:
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(f"Subscribe to “{truncate(text, 40)}”", callback_data=data)]]
-        )
-    await message.reply_text(
-        f"Did you mean <code>/subscribe {escape(text)}</code>? Press the button or send that command.",
-        reply_markup=markup,
-    )
+    await suggest_subscription(message, message.text)
 
 
 async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -45,7 +27,7 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if callback is None or callback.data is None:
         return
     await callback.answer()
-    await subscribe_to(update, context, callback.data[len(_CALLBACK_PREFIX) :])
+    await subscribe_to(update, context, callback.data[len(SUGGESTION_PREFIX) :])
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,7 +52,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 HANDLERS = [
-    CallbackQueryHandler(subscribe_button, pattern=r"^sub:"),
+    CallbackQueryHandler(subscribe_button, pattern="^" + SUGGESTION_PREFIX),
     CallbackQueryHandler(stale_button),
     MessageHandler(
         filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, plain_text

@@ -2,19 +2,24 @@
 
 ``/start`` is also how a user who blocked the bot comes back: delivery marked them inactive at the first 403, and
 only an explicit return (this, or Telegram telling us they unblocked) makes them reachable again.
-``/stop`` deletes the chat's data, so it asks first with a button.
+``/stop`` deletes the chat's data, so it asks first with a button. A shared link ``t.me/<bot>?start=kosovo``
+arrives as ``/start kosovo`` and offers that subscription.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.messages import escape
-from handlers.context import is_group, may_change, services
+from handlers.context import command_argument, is_group, may_change, services
+from handlers.subscriptions import suggest_subscription
 from storage import subscribers, subscriptions
+
+_DEEP_LINK = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Telegram allows in a ?start= parameter
 
 COMMANDS: list[tuple[str, str]] = [
     ("subscribe", "Get alerts for a topic or place: /subscribe kosovo"),
@@ -99,6 +104,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "/subscribe keyword:nato – just the word"
         )
     await message.reply_text(f"{head}\n{body}\n/help explains the rest.")
+    payload = command_argument(message)
+    if _DEEP_LINK.fullmatch(payload):
+        # t.me/<bot>?start=new_york: a shared link that means "follow this"; one tap confirms it.
+        await suggest_subscription(message, re.sub(r"[_-]+", " ", payload))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

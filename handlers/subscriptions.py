@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.messages import MAX_MESSAGE, escape, text_length, truncate
+from bot.messages import MAX_CALLBACK_DATA, MAX_MESSAGE, escape, text_length, truncate
 from handlers.context import command_argument, is_group, may_change, services
 from matching import Query, QueryError, parse_query
 from storage import subscribers, subscriptions
 
 MAX_QUERY_CHARS = 200
+SUGGESTION_PREFIX = "sub:"  # callback data of "Subscribe to …" buttons: the prefix and the query itself
 _LIST_QUERY_CHARS = 80
 _BUTTONS_PER_ROW = 5
 _MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
@@ -116,6 +117,25 @@ async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: 
     if not subscriber["active"]:
         lines.append("Send /start to get alerts again.")
     await message.reply_text("\n".join(lines))
+
+
+async def suggest_subscription(message: Message, text: str) -> None:
+    """Offer ``/subscribe <text>`` with a button that does it (when the text fits in callback data)."""
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_CHARS:
+        await message.reply_text(
+            "To follow something, send /subscribe followed by a few words. /help has examples."
+        )
+        return
+    markup = None
+    data = SUGGESTION_PREFIX + text
+    if len(data.encode()) <= MAX_CALLBACK_DATA:
+        button = InlineKeyboardButton(f"Subscribe to “{truncate(text, 40)}”", callback_data=data)
+        markup = InlineKeyboardMarkup([[button]])
+    await message.reply_text(
+        f"Did you mean <code>/subscribe {escape(text)}</code>? Press the button or send that command.",
+        reply_markup=markup,
+    )
 
 
 def _unsubscribe_tx(

@@ -287,3 +287,11 @@ async def test_unknown_buttons_are_answered(start_bot):
     [reply] = await bot.send(USER, "/help")
     answer = await bot.press(USER, reply, "frobnicate:1")
     assert answer["text"] == "This button no longer works."
+
+
+async def test_start_link_with_a_topic_offers_it(start_bot):
+    bot = await start_bot()
+    welcome, offer = await bot.send(USER, "/start new_york", replies=2)
+    assert "Hi!" in welcome.text
+    assert "/subscribe new york" in offer.text
+    assert [b["callback_data"] for b in offer.buttons] == ["sub:new york"]
