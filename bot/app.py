@@ -1,11 +1,12 @@
 """Build the running bot: the PTB Application, its handlers, and the scheduled work that turns feeds into alerts.
 
-Two jobs run on PTB's JobQueue (APScheduler), each with ``max_instances=1`` and ``coalesce`` so a slow cycle is
+Three jobs run on PTB's JobQueue (APScheduler), each with ``max_instances=1`` and ``coalesce`` so a slow cycle is
 never run twice at once nor caught up in a burst:
 
 * **poll**: fetch the feeds that are due, store what is new, match it against every subscription at once and write
   outbox rows; then nudge the delivery job so a fresh alert does not wait for its next tick;
-* **deliver**: send what the outbox holds, rate limited, until nothing is due.
+* **deliver**: send what the outbox holds, rate limited, until nothing is due;
+* **digests**: send each chat's due digest (daily, hourly, after quiet hours, cap overflow) as one message.
 
 Each job and the handlers use their own SQLite connection, so no connection is ever shared between threads, and a
 long poll transaction never makes a command wait on the event loop. The matcher is filled once at start, in a thread
@@ -33,6 +34,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Config
 from bot.delivery import Deliverer, rate_limiter, recover
+from bot.digests import DigestSender
 from bot.fanout import fan_out_pending
 from bot.guard import Guard
 from bot.ingest import PollResult, poll_once, shutdown_parse_pool
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 _RATE_LIMIT_RETRIES = 3
 _DELIVERY_TICK = 1.0
+_DIGEST_TICK = 2.0
 _DELIVERY_SLICE = 30.0  # seconds one delivery job may run before yielding its slot to the next tick
 
 
@@ -78,6 +81,7 @@ class Pipeline:
     config: Config
     poll_db: sqlite_utils.Database
     deliverer: Deliverer
+    digests: DigestSender
     matcher: Matcher
     trusted_feeds: frozenset[int]
     deliver_job: Job | None = None
@@ -123,6 +127,9 @@ class Pipeline:
                 result.started_failing += part.started_failing
                 result.recovered += part.recovered
         return result
+
+    async def send_digests(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.digests.send_due(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.deliverer.run_until_idle(
@@ -191,7 +198,9 @@ async def _start(app: Application) -> None:
     # Rows a crash left in 'sending' go back to 'pending': only messages in flight at the crash may repeat.
     await asyncio.to_thread(recover, deliver_db)
     matcher = await asyncio.to_thread(Matcher)  # loads the gazetteer: a few seconds
-    pipeline = Pipeline(config, poll_db, Deliverer(app.bot, deliver_db), matcher, frozenset(trusted))
+    deliverer = Deliverer(app.bot, deliver_db)
+    # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing).
+    pipeline = Pipeline(config, poll_db, deliverer, DigestSender(deliverer), matcher, frozenset(trusted))
     app.bot_data["pipeline"] = pipeline
     app.bot_data["services"] = Services(
         config=config,
@@ -212,6 +221,13 @@ async def _start(app: Application) -> None:
         first=0.1,
         name="deliver",
         job_kwargs=dict(job_kwargs, jitter=0.1),
+    )
+    app.job_queue.run_repeating(
+        pipeline.send_digests,
+        interval=_DIGEST_TICK,
+        first=0.5,
+        name="digests",
+        job_kwargs=dict(job_kwargs, jitter=0.2),
     )
     pipeline.loader = loop.create_task(
         _load_then_poll(app, pipeline, dict(job_kwargs, jitter=tick / 5), tick)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from bot.config import FeedConfig
@@ -69,3 +70,32 @@ async def test_commands_are_answered_within_a_second_during_a_big_delivery(start
         assert time.monotonic() - started < 1.0
         assert "Subscribed" in reply.text
     assert fake.stats.sent < len(chats), "the delivery was still going on"
+
+
+async def test_due_digests_are_sent_by_the_running_bot(start_bot, fake):
+    bot = await start_bot()
+    feed_id = feed_store.add_feed(bot.db, "http://127.0.0.1:9/wire.xml", name="Wire")
+    items = [
+        {
+            "guid_hash": f"g{n}",
+            "url": f"https://e.org/{n}",
+            "title": title,
+            "text": "",
+            "summary": "",
+            "published": None,
+        }
+        for n, title in enumerate(["Kosovo talks resume", "Harbour reopens in Split"])
+    ]
+    ids = articles.insert_articles(bot.db, feed_id, items)
+    stories.assign_stories(bot.db, ids)
+    chat = 30_001
+    upsert_subscriber(bot.db, chat)
+    bot.db.execute("UPDATE subscribers SET digest = 'hourly' WHERE chat_id = ?", [chat])
+    bot.db.conn.commit()
+    for article_id in ids:
+        story_id = articles.get_article(bot.db, article_id)["story_id"]
+        outbox.enqueue(bot.db, chat, story_id, article_id, mode="digest", next_attempt_at=time.time() - 1)
+    [digest] = await asyncio.to_thread(fake.wait_for_messages, chat, 1, 10)
+    assert "Your hourly digest" in digest.text
+    assert "Kosovo talks resume" in digest.text and "Harbour reopens in Split" in digest.text
+    await bot.until(lambda: bot.row("SELECT count(*) AS n FROM deliveries WHERE state = 'sent'")["n"] == 2)
