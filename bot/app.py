@@ -199,8 +199,10 @@ async def _start(app: Application) -> None:
     await asyncio.to_thread(recover, deliver_db)
     matcher = await asyncio.to_thread(Matcher)  # loads the gazetteer: a few seconds
     deliverer = Deliverer(app.bot, deliver_db)
-    # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing).
-    pipeline = Pipeline(config, poll_db, deliverer, DigestSender(deliverer), matcher, frozenset(trusted))
+    # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing), and
+    # like alerts keep few messages in the rate limiter, so replies to commands still pass quickly.
+    digests = DigestSender(deliverer, concurrency=in_flight_limit(config))
+    pipeline = Pipeline(config, poll_db, deliverer, digests, matcher, frozenset(trusted))
     app.bot_data["pipeline"] = pipeline
     app.bot_data["services"] = Services(
         config=config,
