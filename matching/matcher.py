@@ -16,8 +16,9 @@ Structure (see the "Matching and places" field notes for the measurements behind
 
 Updates: a new subscription's phrases that the automata lack go to a small side automaton rebuilt on each add
 (milliseconds), so it is live at once; when the side grows past ``side_limit`` phrases a background thread
-folds it into a mid-sized automaton, and only when that one outgrows ``mid_limit`` is the main one rebuilt. Removal takes the subscription out of its entry, so it
-stops at once; entries left empty are dropped by the next full :meth:`Matcher.rebuild`.
+folds it into a mid-sized automaton, and only when that one outgrows ``mid_limit`` is the main one rebuilt.
+Removal takes the subscription out of its entry, so it stops at once; entries left empty are dropped by the next
+full :meth:`Matcher.rebuild` (started in the background once they are a fifth of the live ones).
 """
 
 from __future__ import annotations
