@@ -284,7 +284,7 @@ class DigestSender:
         self,
         deliverer: Deliverer,
         *,
-        concurrency: int = 20,
+        concurrency: int = 30,
         part_interval: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -327,6 +327,8 @@ class DigestSender:
                 chat_id = queue.pop()
                 handled.add(chat_id)
                 tasks.add(asyncio.create_task(self._send_chat_safely(chat_id, now, stop)))
+                # Let it claim and render (a few ms) before the next starts, so the loop is never held for all.
+                await asyncio.sleep(0)
             if not tasks:
                 return total
             done, tasks = await asyncio.wait(tasks, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
