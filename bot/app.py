@@ -51,17 +51,11 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 _RATE_LIMIT_RETRIES = 3
 _DELIVERY_TICK = 1.0
+# The poll job only polls the feeds that are due; looking every second keeps an alert within about a second of its
+# feed's interval, whatever the interval, for the price of one indexed query.
+_POLL_TICK = 1.0
 _DIGEST_TICK = 2.0
 _DELIVERY_SLICE = 30.0  # seconds one delivery job may run before yielding its slot to the next tick
-
-
-def poll_tick(config: Config) -> float:
-    """How often the poll job looks for due feeds: often enough that an alert is late by at most a few seconds
-    beyond the feed's interval, and never more often than once a second (the check is one indexed query)."""
-    intervals = [config.polling.interval_seconds] + [
-        f.interval_seconds for f in config.feeds if f.interval_seconds
-    ]
-    return max(1.0, min(5.0, min(intervals) / 10))
 
 
 def in_flight_limit(config: Config) -> int:
@@ -215,7 +209,6 @@ async def _start(app: Application) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, _request_stop, app)
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
-    tick = poll_tick(config)
     job_kwargs = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     pipeline.deliver_job = app.job_queue.run_repeating(
         pipeline.deliver,
@@ -232,9 +225,9 @@ async def _start(app: Application) -> None:
         job_kwargs=dict(job_kwargs, jitter=0.2),
     )
     pipeline.loader = loop.create_task(
-        _load_then_poll(app, pipeline, dict(job_kwargs, jitter=tick / 5), tick)
+        _load_then_poll(app, pipeline, dict(job_kwargs, jitter=_POLL_TICK / 5))
     )
-    log.info("newsalert started: %d feeds in config, poll tick %.1fs", len(config.feeds), tick)
+    log.info("newsalert started: %d feeds in config", len(config.feeds))
 
 
 async def _set_commands(app: Application, config: Config) -> None:
@@ -250,7 +243,7 @@ async def _set_commands(app: Application, config: Config) -> None:
             log.info("no operator command menu for %s yet: %s", admin, error)
 
 
-async def _load_then_poll(app: Application, pipeline: Pipeline, job_kwargs: dict, tick: float) -> None:
+async def _load_then_poll(app: Application, pipeline: Pipeline, job_kwargs: dict) -> None:
     """Fill the matcher from storage in a thread, then start polling feeds.
 
     Commands work meanwhile (their adds and removes go to the same matcher, which takes them during a bulk load),
@@ -264,7 +257,9 @@ async def _load_then_poll(app: Application, pipeline: Pipeline, job_kwargs: dict
         return
     log.info("matcher ready: %d subscriptions in %.1f s", count, time.monotonic() - started)
     assert app.job_queue is not None
-    app.job_queue.run_repeating(pipeline.poll, interval=tick, first=0.1, name="poll", job_kwargs=job_kwargs)
+    app.job_queue.run_repeating(
+        pipeline.poll, interval=_POLL_TICK, first=0.1, name="poll", job_kwargs=job_kwargs
+    )
 
 
 def _fill_matcher(path: str, matcher: Matcher, stopping: asyncio.Event) -> int:
