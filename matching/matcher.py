@@ -33,7 +33,7 @@ from matching.document import Document, Prepared
 from matching.explain import explain
 from matching.gazetteer import Gazetteer, load
 from matching.places import NO_FINDINGS, Findings, find_places
-from matching.query import Query, QueryError, Term, parse_query
+from matching.query import Query, QueryError, Term, parse_query, simple_keyword
 
 Key = int | str  # phrase id or region key
 _AC = ahocorasick_rs.AhoCorasick
@@ -112,24 +112,30 @@ class _Index:
         if entry is not None:
             return entry
         if len(query.clauses) == 1 and len(query.clauses[0]) == 1 and not query.excluded:  # most queries
-            term = query.clauses[0][0]
-            if term.kind == "region":
-                keys: tuple[Key, ...] = (term.value,)
-            else:
-                keys = tuple({self.phrase_id(p) for p in term.phrases()})
-            entry = self.entries[query.canonical] = _Entry(query.canonical, keys)
-            direct = self.direct
-            for key in keys:
-                lst = direct.get(key)
-                if lst is None:
-                    direct[key] = [entry]
-                else:
-                    lst.append(entry)
-            return entry
+            return self.keyword_entry(query.canonical, query.clauses[0][0])
         clauses = tuple(frozenset().union(*(self.term_keys(t) for t in clause)) for clause in query.clauses)
         excluded = frozenset().union(*(self.term_keys(t) for t in query.excluded)) if query.excluded else None
         anchor = _anchor(query) if len(clauses) > 1 or excluded is not None else 0
         return self._post(_Entry(query.canonical, None, clauses, excluded), anchor)
+
+    def keyword_entry(self, canonical: str, term: Term) -> _Entry:
+        """The entry of a one-term query (a keyword or a region), compiling and posting it if new."""
+        entry = self.entries.get(canonical)
+        if entry is not None:
+            return entry
+        if term.kind == "region":
+            keys: tuple[Key, ...] = (term.value,)
+        else:
+            keys = tuple({self.phrase_id(p) for p in term.phrases()})
+        entry = self.entries[canonical] = _Entry(canonical, keys)
+        direct = self.direct
+        for key in keys:
+            lst = direct.get(key)
+            if lst is None:
+                direct[key] = [entry]
+            else:
+                lst.append(entry)
+        return entry
 
     def copy_entry(self, old: _Entry, old_phrases: list[str]) -> _Entry:
         """Re-post an entry compiled against another index (a rebuild: no re-parsing)."""
@@ -394,9 +400,11 @@ class Matcher:
         with self._lock:
             index = self._index
             for sub_id, q in chunk:
+                query: Query | None = None
                 if isinstance(q, str) and q in index.entries:
                     entry = index.entries[q]
-                    query: Query | None = None
+                elif isinstance(q, str) and (term := simple_keyword(q, self._gaz)) is not None:
+                    entry = index.keyword_entry(q, term)
                 else:
                     try:
                         query = q if isinstance(q, Query) else parse_query(q, self._gaz)

@@ -93,15 +93,26 @@ def parse_query(text: str, gazetteer: Gazetteer | None = None) -> Query:
         raise QueryError('The query is empty: send a word, a "quoted phrase" or region:NAME.')
     if len(text) > MAX_CHARS:
         raise QueryError(f"The query is too long ({len(text)} characters; at most {MAX_CHARS}).")
-    simple = _SIMPLE.fullmatch(text)
-    if simple:  # the common case, and every stored single keyword: skip the general parser
-        quoted = text[0] == '"'
-        value = text[1:-1] if quoted else text
-        if quoted or (value != "or" and value not in gaz.region_names):
-            return Query(((Term("keyword", value, exact=quoted),),), (), text, False, gaz)
+    term = simple_keyword(text, gaz)
+    if term is not None:
+        return Query(((term,),), (), text, False, gaz)
     lexemes = _lex(text)
     terms = _to_terms(lexemes, gaz)
     return _group(terms, gaz)
+
+
+def simple_keyword(text: str, gaz: Gazetteer) -> Term | None:
+    """The keyword term of a query that is already one canonical keyword (``nato``, ``"tear gas"``), else None.
+
+    The common case, and the form every stored single keyword has: bulk loads skip the general parser.
+    """
+    if not _SIMPLE.fullmatch(text):
+        return None
+    if text[0] == '"':
+        return Term("keyword", text[1:-1], exact=True)
+    if text == "or" or text in gaz.region_names:
+        return None
+    return Term("keyword", text)
 
 
 def _lex(text: str) -> list[_Lexeme]:
