@@ -8,7 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.digests import Kind, render_digest, row_kind
+from bot.digests import Kind, digest_title, render_digest, row_kind
 from bot.messages import safe_url, text_length
 from tests.digests.conftest import utc
 from tests.support.telegram_html import parse_html
@@ -89,3 +89,14 @@ def test_why_a_row_waited():
     assert row_kind({**base, "digest": "off"}) is Kind.OVERFLOW
     early = {**base, "created_at": utc(2026, 11, 24, 12)}  # 14:00 local: not quiet
     assert row_kind({**early, "digest": "off", **quiet}) is Kind.OVERFLOW
+
+
+def test_the_header_names_the_most_telling_reason():
+    night = {"created_at": utc(2026, 11, 24, 21, 30), "timezone": "Europe/Kyiv"}
+    quiet = {**night, "digest": "off", "quiet_start": "22:00", "quiet_end": "07:00"}
+    overflow = {"created_at": NOW - 1800, "timezone": "UTC", "digest": "off"}
+    assert digest_title([overflow, quiet], NOW) == "🌙 While you were in quiet hours"
+    assert digest_title([{**quiet, "digest": "daily"}, overflow], NOW) == "📰 Your daily digest"
+    assert digest_title([overflow], NOW) == "📬 More alerts from the past hour"
+    # Overflow rows that waited much longer (settings changed, retries) are not called "the past hour".
+    assert digest_title([{**overflow, "created_at": NOW - 6 * 3600}], NOW) == "📬 Alerts held for you"
