@@ -28,9 +28,11 @@ class Document:
 class Prepared:
     """A document folded once for every subscription."""
 
-    __slots__ = ("tokens", "gaps", "low", "cased", "field_starts")
+    __slots__ = ("doc", "tokens", "gaps", "low", "cased", "field_starts", "_written")
 
     def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._written: list[str] | None = None
         tokens: list[str] = []
         gaps: list[str] = []
         field_starts: list[int] = []
@@ -53,6 +55,21 @@ class Prepared:
             low = " " + " ".join(t.lower() if len(t.lower()) == len(t) else t for t in tokens) + " "
         self.cased = cased
         self.low = low
+
+    def written(self, k: int, n: int = 1) -> str:
+        """Tokens k..k+n-1 as the article wrote them (with accents: "Zvečan"), for explanations.
+
+        Folding keeps words whole, so the unfolded text has the same tokens; if a rare character splits or joins
+        words differently, the folded tokens are shown instead.
+        """
+        if self._written is None:
+            written: list[str] = []
+            for i, value in enumerate((self.doc.title, self.doc.summary, self.doc.text)):
+                if i:
+                    written.append(SENTINEL)
+                written += split_tokens(value or "", folded=False)[0]
+            self._written = written if len(written) == len(self.tokens) else self.tokens
+        return " ".join(self._written[k : k + n])
 
     def token_at(self, pos: int) -> int:
         """Index of the token that starts at ``pos`` in ``low`` (tokens are separated by exactly one space)."""

@@ -25,8 +25,8 @@ def keyword_fields(term: Term, prep: Prepared) -> list[tuple[str, str]]:
     return found
 
 
-def region_mentions(term: Term, findings: Findings, gaz: Gazetteer) -> list[str]:
-    """ "Zvecan (Zvečan) in text" for the first few distinct mentions counting for the region."""
+def region_mentions(term: Term, prep: Prepared, findings: Findings, gaz: Gazetteer) -> list[str]:
+    """'Leposaviću (Leposaviq) in text' for the first few distinct mentions counting for the region."""
     out: list[str] = []
     seen: set[tuple[str, str]] = set()
     for m in findings.mentions_for(term.value, gaz):
@@ -34,7 +34,7 @@ def region_mentions(term: Term, findings: Findings, gaz: Gazetteer) -> list[str]
         if key in seen:
             continue
         seen.add(key)
-        name = m.surface
+        name = prep.written(m.k, m.n)
         if normalize(m.place.name) != normalize(m.surface) and m.place.kind != "group":
             name += f" ({m.place.name})"
         out.append(f"{name} in {m.field}")
@@ -44,7 +44,7 @@ def region_mentions(term: Term, findings: Findings, gaz: Gazetteer) -> list[str]
 
 
 def explain(query: Query, prep: Prepared, findings: Findings, gaz: Gazetteer) -> str:
-    """Which terms matched and where: “kosovo” (region Kosovo): Kosovo in title, Zvecan (Zvečan) in text."""
+    """Which terms matched and where: “kosovo” (region Kosovo): Kosovo in title, Zvečan in text."""
     parts: list[str] = []
     for clause in query.clauses:
         for term in clause:
@@ -56,7 +56,7 @@ def explain(query: Query, prep: Prepared, findings: Findings, gaz: Gazetteer) ->
             elif term.value in findings.regions:
                 title = gaz.regions[term.value].title
                 said = gaz.canonical_region_name(term.value)
-                mentions = ", ".join(region_mentions(term, findings, gaz))
+                mentions = ", ".join(region_mentions(term, prep, findings, gaz))
                 parts.append(f"“{said}” (region {title}): {mentions}")
     if query.excluded:
         parts.append("none of " + ", ".join(f"-{_said(t, gaz)}" for t in query.excluded))

@@ -55,12 +55,13 @@ def normalize(text: str) -> str:
     return out if out.isascii() else " ".join(tokens(out))
 
 
-def split_tokens(text: str) -> tuple[list[str], list[str]]:
-    """Folded tokens of ``text`` keeping case, and the separator before each token.
+def split_tokens(text: str, *, folded: bool = True) -> tuple[list[str], list[str]]:
+    """Tokens of ``text`` keeping case (folded unless ``folded=False``), and the separator before each token.
 
     ``gaps[i]`` is the text between token ``i - 1`` and token ``i``; ``gaps[0]`` is what precedes the first token.
     The gaps tell a sentence start ("... police. Zvecan") and a "City, State" comma.
     """
-    folded = fold(text)
-    parts = (_ASCII_SPLIT_RE if folded.isascii() else _SPLIT_RE).split(folded)
+    if folded:
+        text = fold(text)
+    parts = (_ASCII_SPLIT_RE if text.isascii() else _SPLIT_RE).split(text)
     return parts[1::2], parts[0:-1:2]

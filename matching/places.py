@@ -50,11 +50,14 @@ DOMINANCE = 5  # ...and this many times bigger than its namesakes elsewhere
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A place name as written in the article, where, and what it was read as."""
+    """A place name found in the article: its tokens (``k``, ``n`` in :class:`Prepared`), folded surface,
+    field, and what it was read as."""
 
     surface: str
     field: str
     place: Place
+    k: int
+    n: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,5 +257,5 @@ def _collect(prep: Prepared, occurrences: list[_Occurrence], gaz: Gazetteer) -> 
             continue
         regions.update(gaz.region_keys_of(place))
         surface = " ".join(prep.tokens[occ.k : occ.k + occ.n])
-        mentions.append(Mention(surface, prep.field_of_token(occ.k), place))
+        mentions.append(Mention(surface, prep.field_of_token(occ.k), place, occ.k, occ.n))
     return Findings(frozenset(regions), tuple(mentions))

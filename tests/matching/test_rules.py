@@ -129,3 +129,13 @@ def test_title_case_headline_does_not_make_common_words_places(matches):
 
 def test_lowercase_place_names_are_not_places(matches):
     assert not matches("region:us", text="he will reading the new paper in atlanta")
+
+
+def test_explanations_show_names_as_written(gaz):
+    from matching import Document, Matcher
+
+    m = Matcher(gaz)
+    m.add(1, "kosovo")
+    text = m.match(Document(title="", text="Napadi u Zvečanu i Leposaviću, prema Prištini."))[1].explain()
+    assert "Zvečanu (Zvečan) in text" in text
+    assert "Leposaviću (Leposaviq) in text" in text
