@@ -2,7 +2,8 @@
 
     python bench/ingest.py [--feeds 10000] [--gzip] [--concurrency 50]
 
-Cycles: *first* (every item new), *changed* (every feed gained 2 items; the rest is already stored, as a busy
+Copy i of a feed has its item links made unique (``?copy=i``), so copies stand for different feeds rather
+than 10,000 reports of the same story. Cycles: *first* (every item new), *changed* (every feed gained 2 items; the rest is already stored, as a busy
 5-minute cycle looks), *unchanged* (every feed answers 304). For each: wall time, feeds/s, new items/s, and the
 peak RSS of the bot's side (this process plus its parse workers; the feed server runs in its own process and is
 not counted, though it shares the machine's cores). Targets on a 2-core machine: changed ≤ 90 s, unchanged
@@ -25,6 +26,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bot import ingest  # noqa: E402
 from bot.config import Config, PollingConfig  # noqa: E402
 from bot.ingest import poll_once, shutdown_parse_pool  # noqa: E402
 from storage.db import connect  # noqa: E402
@@ -104,6 +106,29 @@ class PeakRss:
         self.cpu_seconds = sum(_cpu_seconds(pid) - self.cpu_start.get(pid, 0.0) for pid in self._pids())
 
 
+class StoryClock:
+    """Time spent in storage.stories.assign_stories (the stories helper's grouping), reported on its own line."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._real = ingest.stories.assign_stories
+
+    def install(self) -> None:
+        real = self._real
+
+        def timed(db, article_ids, now=None):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return real(db, article_ids, now)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        ingest.stories.assign_stories = timed  # type: ignore[assignment]
+
+
+STORY_CLOCK = StoryClock()
+
+
 def start_server(gzip: bool) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, "-m", "tests.support.feed_server", "--mirror", str(SHARED / "feeds" / "real")]
     if gzip:
@@ -133,6 +158,7 @@ def progress_printer(label: str):  # type: ignore[no-untyped-def]
 
 
 async def run_cycle(label: str, db, config: Config, server_pid: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    STORY_CLOCK.seconds = 0.0
     with PeakRss(exclude={server_pid}) as peak:
         started = time.perf_counter()
         result = await poll_once(db, config, only_due=False, progress=progress_printer(label))
@@ -153,6 +179,10 @@ async def run_cycle(label: str, db, config: Config, server_pid: int) -> dict[str
         f"  CPU {peak.cpu_seconds:.1f} s",
         flush=True,
     )
+    print(
+        f"{'':10} of which story grouping (storage.stories.assign_stories): {STORY_CLOCK.seconds:.1f} s",
+        flush=True,
+    )
     if result.errors:
         sample = sorted(set(result.errors.values()))[:3]
         print(f"           errors, e.g.: {sample}", flush=True)
@@ -161,6 +191,7 @@ async def run_cycle(label: str, db, config: Config, server_pid: int) -> dict[str
 
 async def main_async(args: argparse.Namespace) -> int:
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    STORY_CLOCK.install()
     server, base_url = start_server(args.gzip)
     try:
         with tempfile.TemporaryDirectory() as tmp:

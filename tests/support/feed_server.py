@@ -144,6 +144,25 @@ def add_items(feed: bytes, generation: int, count: int = 2, tag: str = "bench") 
     return feed[: match.start()] + "".join(pieces).encode() + feed[match.start() :]
 
 
+_LINK_TEXT = re.compile(rb"(<link>\s*)([^<\s]+)(\s*</link>)")
+_LINK_HREF = re.compile(rb'(<link\b[^>]*?href=")([^"]+)(")')
+
+
+def copy_links(feed: bytes, copy: int) -> bytes:
+    """``feed`` with every item link made unique to copy ``copy`` (``?copy=N`` added).
+
+    Copies of one feed stand for different feeds in the benchmark; with identical links all 10,000 copies would
+    be one story each, a grouping worst case no real set of feeds produces.
+    """
+
+    def tag(match: re.Match[bytes]) -> bytes:
+        url = match.group(2)
+        joiner = b"&amp;" if b"?" in url else b"?"
+        return match.group(1) + url + joiner + b"copy=" + str(copy).encode() + match.group(3)
+
+    return _LINK_HREF.sub(tag, _LINK_TEXT.sub(tag, feed))
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -450,21 +469,26 @@ class FeedServer:
         name = path[len("/mirror/") :].removesuffix(".xml")
         if not name.isdigit():
             return None
-        base = int(name) % len(self._mirror)
+        copy = int(name)
+        base = copy % len(self._mirror)
         generation = self.mirror_generation
         key = (base, generation)
-        route = self._mirror_cache.get(key)
-        if route is None:
-            body = add_items(self._mirror[base], generation)
-            route = Route(
-                body=body,
+        template = self._mirror_cache.get(key)
+        if template is None:
+            template = Route(
+                body=add_items(self._mirror[base], generation),
                 etag=f'"m{base}-g{generation}"',
                 last_modified=email.utils.formatdate(1_700_000_000 + generation * 3600, usegmt=True),
-                gzip_body=_gzip(body) if self._mirror_gzip else None,
             )
             with self._lock:
-                self._mirror_cache[key] = route
-        return route
+                self._mirror_cache[key] = template
+        body = copy_links(template.body, copy)
+        return Route(
+            body=body,
+            etag=template.etag,
+            last_modified=template.last_modified,
+            gzip_body=_gzip(body) if self._mirror_gzip else None,
+        )
 
     # -- request log -----------------------------------------------------------------------------------------
     def _log(self, handler: BaseHTTPRequestHandler) -> None:
