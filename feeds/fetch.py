@@ -290,8 +290,7 @@ class Fetcher:
                 return
             if not allow_private:
                 await check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-            request = client.build_request("GET", url, headers=headers)
-            response = await client.send(request, stream=True)
+            response = await self._send(client, url, headers)
             try:
                 result.url = url
                 result.status = response.status_code
@@ -305,6 +304,18 @@ class Fetcher:
             finally:
                 await response.aclose()
         result.error = f"too many redirects (more than {MAX_REDIRECTS})"
+
+    @staticmethod
+    async def _send(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> httpx.Response:
+        """Send the GET, once more if the connection dropped before any answer.
+
+        A kept-alive connection the server has just closed fails like that; browsers and curl retry such an
+        idempotent request once, and so do we (a server that keeps hanging up still fails on the second try).
+        """
+        try:
+            return await client.send(client.build_request("GET", url, headers=headers), stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            return await client.send(client.build_request("GET", url, headers=headers), stream=True)
 
     async def _read(self, result: FetchResult, response: httpx.Response) -> None:
         now = time.time()

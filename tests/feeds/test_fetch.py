@@ -170,3 +170,15 @@ async def test_concurrency_limit_holds(feed_server: FeedServer) -> None:
         results = await asyncio.gather(*(fetcher.fetch(url) for _ in range(4)))
     assert all(r.ok for r in results)
     assert time.monotonic() - started >= 0.55  # 4 requests, 2 at a time, 0.3 s each
+
+
+async def test_a_dropped_connection_is_retried_once(feed_server: FeedServer) -> None:
+    url = feed_server.set("/feed.xml", FEED)
+    async with Fetcher(timeout=3) as fetcher:
+        feed_server.drop("/feed.xml", 1)
+        retried = await fetcher.fetch(url)
+        feed_server.drop("/feed.xml", 2)
+        failed = await fetcher.fetch(url)
+    assert retried.ok and retried.body == FEED
+    assert failed.error is not None and "broken HTTP response" in failed.error
+    assert len(feed_server.requests("/feed.xml")) == 4

@@ -52,6 +52,7 @@ class Route:
     gzip_body: bytes | None = None
     delay: float = 0.0
     hang_after: int | None = None
+    drop_requests: int = 0
     redirect_to: str | None = None
     stream: Iterator[bytes] | None = None
     stream_encoding: str | None = None
@@ -191,6 +192,11 @@ class _Handler(BaseHTTPRequestHandler):
         route = owner._route(path)
         if route is None:
             self._send_simple(404, b"not found\n")
+            return
+        if route.drop_requests > 0:
+            with owner._lock:
+                route.drop_requests -= 1
+            self.close_connection = True  # hang up without a word, like a server closing a kept-alive socket
             return
         if route.delay and owner._stopping.wait(route.delay):
             return
@@ -390,6 +396,11 @@ class FeedServer:
         with self._lock:
             self._routes[path] = Route(status=status, redirect_to=to)
         return self.url(path)
+
+    def drop(self, path: str, times: int) -> None:
+        """The next ``times`` requests for ``path`` (already set) are hung up on without an answer."""
+        with self._lock:
+            self._routes[path].drop_requests = times
 
     def error(self, path: str, status: int = 500, headers: dict[str, str] | None = None) -> str:
         """``path`` answers ``status`` (e.g. 500, or 429 with ``{"Retry-After": "120"}``)."""
