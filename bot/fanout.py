@@ -115,7 +115,10 @@ def _schedule(
     if release is not None:
         return "digest", release
     if _hourly_count(db, sub.chat_id, now) >= max_per_hour:
-        return "digest", timing.next_hourly_digest(datetime.fromtimestamp(now, UTC)).timestamp()
+        overflow = timing.next_hourly_digest(datetime.fromtimestamp(now, UTC)).timestamp()
+        # The overflow digest must respect quiet hours too: one at 22:00 inside 22:00-07:00 waits for 07:00.
+        held = timing.release_time(overflow, sub.subscriber)
+        return "digest", max(overflow, held) if held is not None else overflow
     return "instant", now
 
 

@@ -95,16 +95,17 @@ def claim_due(
     if not claimed:
         return []
     marks = ",".join("?" * len(claimed))
-    return _rows(
+    rows = _rows(
         db.conn.execute(
             f"""
-            SELECT d.*, a.title, a.url, a.summary, substr(a.text, 1, 20000) AS text, a.published, a.first_seen,
+            SELECT d.*, a.id AS article_exists, a.title, a.url, a.summary, substr(a.text, 1, 20000) AS text,
+                   a.published, a.first_seen,
                    f.name AS feed_name, f.title AS feed_title, f.url AS feed_url, f.site_url AS feed_site_url,
                    s.timezone,
                    (SELECT count(DISTINCT x.feed_id) FROM articles x WHERE x.story_id = d.story_id) AS story_sources
             FROM deliveries d
-            JOIN articles a ON a.id = d.article_id
-            JOIN feeds f ON f.id = a.feed_id
+            LEFT JOIN articles a ON a.id = d.article_id
+            LEFT JOIN feeds f ON f.id = a.feed_id
             JOIN subscribers s ON s.chat_id = d.chat_id
             WHERE d.id IN ({marks})
             ORDER BY d.id
@@ -112,6 +113,12 @@ def claim_due(
             claimed,
         )
     )
+    # A removed feed takes its articles with it; an alert for one of them has nothing left to show, and left in
+    # 'sending' it would be requeued and stuck again after every restart.
+    for row in rows:
+        if row["article_exists"] is None:
+            mark_dropped(db, row["id"], "article removed with its feed")
+    return [row for row in rows if row["article_exists"] is not None]
 
 
 _PICK_PAGE = 500

@@ -132,3 +132,16 @@ def test_claimed_rows_count_the_feeds_that_carry_the_story(db):
     outbox.enqueue(db, 1, story_id, article_id)
     [row] = outbox.claim_due(db)
     assert row["story_sources"] == 2
+
+
+def test_alert_of_a_removed_feed_is_dropped_not_stuck(db):
+    ids = seed(db, [1])
+    feed_id = db.execute("SELECT feed_id FROM articles ORDER BY id DESC LIMIT 1").fetchone()[0]
+    db.execute("DELETE FROM feeds WHERE id = ?", [feed_id])
+    db.conn.commit()
+    assert outbox.claim_due(db, limit=10) == []
+    row = outbox.get_delivery(db, ids[1])
+    assert row["state"] == "dropped"
+    assert "removed" in row["last_error"]
+    outbox.requeue_sending(db)
+    assert outbox.get_delivery(db, ids[1])["state"] == "dropped"
