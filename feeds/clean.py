@@ -47,6 +47,8 @@ _DATELINE_PREFIX = re.compile(
     r"|[A-Z][\w.'\- ]{1,40}(?:,\s*[A-Z][\w.'\- ]{1,40})?\s*\([A-Za-z][\w .'/-]{0,30}\))"
     r"\s*[\u2014\u2013-]{1,2}\s+(?=\S)"
 )
+# A source tag in front of the first sentence: "[allAfrica] In a single decade, ...".
+_SOURCE_TAG = re.compile(r"^\[[A-Za-z][\w .&'-]{1,40}\]\s+(?=\S)")
 _BOILERPLATE = [
     re.compile(r"\s*The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.DOTALL),
     re.compile(
@@ -117,7 +119,7 @@ def _strip_dateline(paragraphs: list[str]) -> list[str]:
     ):
         paragraphs = paragraphs[1:]
     if paragraphs:
-        stripped = _DATELINE_PREFIX.sub("", paragraphs[0], count=1)
+        stripped = _DATELINE_PREFIX.sub("", _SOURCE_TAG.sub("", paragraphs[0], count=1), count=1)
         if stripped != paragraphs[0] and len(stripped) >= 20:
             paragraphs = [stripped[0].upper() + stripped[1:], *paragraphs[1:]]
     return paragraphs

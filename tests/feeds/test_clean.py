@@ -55,6 +55,7 @@ def test_doubled_full_stops(raw: str, expected: str) -> None:
         "Updated: 15 June 2023, 06:40\n\nIn the north of Kosovo, clashes broke out.",
         "KOSOVSKA MITROVICA, Kosovo (AP) \u2014 In the north of Kosovo, clashes broke out.",
         "Pristina (Reuters) - In the north of Kosovo, clashes broke out.",
+        "[allAfrica] In the north of Kosovo, clashes broke out.",
     ],
 )
 def test_leading_datelines_are_removed(raw: str) -> None:
