@@ -115,7 +115,31 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """The story grouper's candidate index (derived data for the last 48 hours; see storage.stories)."""
+    db.executescript(
+        """        CREATE TABLE story_keys (
+            key INTEGER NOT NULL,          -- matching.similar.url_key / band_keys of the article
+            article_id INTEGER NOT NULL,
+            seen REAL NOT NULL,            -- the article's first_seen: the 48-hour window and pruning
+            PRIMARY KEY (key, article_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX story_keys_seen ON story_keys(seen);
+        CREATE TABLE story_prints (
+            article_id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL,     -- copies of the article's columns, so candidates are read from this small
+            feed_id INTEGER NOT NULL,      -- table alone, never from the wide articles rows
+            published REAL,
+            seen REAL NOT NULL,
+            title_words TEXT NOT NULL,     -- matching.similar.Fingerprint.words_text
+            lead_words TEXT NOT NULL
+        );
+        CREATE INDEX story_prints_seen ON story_prints(seen);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -14,8 +14,7 @@ recent story:
   reloading and re-normalising its text.
 
 Both hold only the last 48 hours (pruned on every call) and can be rebuilt from ``articles`` at any time
-(``rebuild_story_index``); they are created, or rebuilt after a layout change, on first use
-(``ensure_story_index``).
+(``rebuild_story_index``); their schema is migration 2 in :mod:`storage.db`.
 """
 
 from __future__ import annotations
@@ -35,47 +34,6 @@ MAX_CANDIDATES = 50
 PER_BAND = 100
 LEAD_CHARS = 3000  # comfortably more text than LEAD_WORDS content words take
 _CHUNK = 500
-
-_SCHEMA = """
-CREATE TABLE story_keys (
-    key INTEGER NOT NULL,          -- matching.similar.url_key / band_keys of the article
-    article_id INTEGER NOT NULL,
-    seen REAL NOT NULL,            -- the article's first_seen: the 48-hour window and pruning
-    PRIMARY KEY (key, article_id)
-) WITHOUT ROWID;
-CREATE INDEX story_keys_seen ON story_keys(seen);
-CREATE TABLE story_prints (
-    article_id INTEGER PRIMARY KEY,
-    story_id INTEGER NOT NULL,     -- copies of the article's columns, so candidates are read from this small
-    feed_id INTEGER NOT NULL,      -- table alone, never from the wide articles rows
-    published REAL,
-    seen REAL NOT NULL,
-    title_words TEXT NOT NULL,     -- matching.similar.Fingerprint.words_text
-    lead_words TEXT NOT NULL
-);
-CREATE INDEX story_prints_seen ON story_prints(seen);
-"""
-
-
-_DROP = "DROP TABLE IF EXISTS story_keys; DROP TABLE IF EXISTS story_prints;"
-_LAYOUT = {
-    "story_keys": ["key", "article_id", "seen"],
-    "story_prints": ["article_id", "story_id", "feed_id", "published", "seen", "title_words", "lead_words"],
-}
-
-
-def ensure_story_index(db: sqlite_utils.Database, now: float | None = None) -> None:
-    """Make sure the candidate index tables exist with this version's layout, (re)building them if not.
-
-    They are derived data, so a database without them, or with an older layout, simply gets them rebuilt from the
-    articles of the window. Checked first so a caller's open transaction is not committed by ``executescript`` on
-    every call.
-    """
-    layout = {
-        table: [row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()] for table in _LAYOUT
-    }
-    if layout != _LAYOUT:
-        rebuild_story_index(db, now)
 
 
 def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]:
@@ -243,7 +201,6 @@ def assign_stories(db: sqlite_utils.Database, article_ids: Iterable[int], now: f
     """
     now = time.time() if now is None else now
     ids = sorted(set(article_ids))
-    ensure_story_index(db, now)
     grouper = _Grouper(db, now)
     with db.conn:
         _prune(db, grouper.cutoff)
@@ -269,8 +226,9 @@ def assign_pending_stories(db: sqlite_utils.Database, now: float | None = None, 
 def rebuild_story_index(db: sqlite_utils.Database, now: float | None = None) -> int:
     """Recreate the candidate index from the grouped articles of the last 48 h; returns how many it indexed."""
     now = time.time() if now is None else now
-    db.conn.executescript(_DROP + _SCHEMA)
     with db.conn:
+        db.execute("DELETE FROM story_keys")
+        db.execute("DELETE FROM story_prints")
         ids = [
             row[0]
             for row in db.execute(

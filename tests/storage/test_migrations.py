@@ -1,0 +1,43 @@
+"""Schema versions: a database made by an earlier release is brought up to date at open."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from storage.db import MIGRATIONS, SCHEMA_VERSION, connect
+
+
+def test_new_database_is_at_the_current_version_in_wal_mode(tmp_path):
+    db = connect(tmp_path / "n.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"feeds", "articles", "stories", "subscribers", "subscriptions", "deliveries"} <= set(
+        db.table_names()
+    )
+    assert {"story_keys", "story_prints", "articles_fts"} <= set(db.table_names())
+
+
+def test_a_version_1_database_keeps_its_rows_and_gains_the_story_index(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(sqlite3.connect(str(path)))
+    MIGRATIONS[0](old)
+    old.execute("PRAGMA user_version = 1")
+    old.execute("INSERT INTO feeds (url, added_at) VALUES ('https://a.test/rss', 0)")
+    old.conn.commit()
+    old.conn.close()
+    db = connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("SELECT url FROM feeds").fetchall() == [("https://a.test/rss",)]
+    assert "story_keys" in db.table_names()
+
+
+def test_a_database_from_a_newer_release_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    conn = sqlite3.connect(str(path))
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer than this newsalert"):
+        connect(path)
