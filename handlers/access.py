@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from handlers.context import services
+from handlers.context import reply, services
 
 GROUP = -1
 
@@ -60,7 +60,7 @@ async def _refuse(
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+        await reply(context, update.effective_message, text)
 
 
 HANDLER = TypeHandler(Update, gate)

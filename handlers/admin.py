@@ -20,7 +20,7 @@ from bot.messages import MAX_MESSAGE, bold, escape, split_message, truncate
 from feeds.fetch import Fetcher
 from feeds.parse import ParsedFeed, process_feed
 from feeds.urls import FeedUrlError, normalize_feed_url
-from handlers.context import command_argument, services
+from handlers.context import command_argument, reply, services
 from storage import feeds as feed_store
 from storage import outbox, subscribers
 
@@ -31,7 +31,7 @@ async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     if user is not None and services(context).guard.is_admin(user.id):
         return True
     if message is not None:
-        await message.reply_text("That command is for the bot's operators.")
+        await reply(context, message, "That command is for the bot's operators.")
     return False
 
 
@@ -52,7 +52,9 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or not await _admin_only(update, context):
         return
     s = await services(context).db.run(_stats_tx)
-    await message.reply_text(
+    await reply(
+        context,
+        message,
         "\n".join(
             [
                 "<b>newsalert</b>",
@@ -62,7 +64,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 f"Alerts sent in 24 h: {s['sent_24h']}",
                 f"Queue: {s['queue']} waiting, {s['digest_queue']} held for digests",
             ]
-        )
+        ),
     )
 
 
@@ -92,12 +94,12 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     rows = await services(context).db.run(feed_store.list_feeds)
     if not rows:
-        await message.reply_text("No feeds yet. /addfeed URL adds one.")
+        await reply(context, message, "No feeds yet. /addfeed URL adds one.")
         return
     text = f"<b>Feeds</b> ({len(rows)}):\n" + "\n".join(feed_line(feed) for feed in rows)
     text += "\n/removefeed N removes feed #N."
     for part in split_message(text, MAX_MESSAGE):
-        await message.reply_text(part)
+        await reply(context, message, part)
 
 
 async def _probe(url: str, context: ContextTypes.DEFAULT_TYPE) -> ParsedFeed | str:
@@ -129,25 +131,29 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     argument = command_argument(message)
     if not argument:
-        await message.reply_text("Use /addfeed https://example.org/rss.xml")
+        await reply(context, message, "Use /addfeed https://example.org/rss.xml")
         return
     try:
         url = normalize_feed_url(argument)
     except FeedUrlError as error:
-        await message.reply_text(f"Cannot add that feed: {escape(truncate(str(error), 500))}")
+        await reply(context, message, f"Cannot add that feed: {escape(truncate(str(error), 500))}")
         return
     parsed = await _probe(url, context)
     if isinstance(parsed, str):
-        await message.reply_text(f"Cannot add {escape(truncate(url, 200))}: {escape(truncate(parsed, 300))}")
+        await reply(
+            context, message, f"Cannot add {escape(truncate(url, 200))}: {escape(truncate(parsed, 300))}"
+        )
         return
     feed_id, created = await services(context).db.run(_add_tx, url, parsed)
     if not created:
-        await message.reply_text(f"That feed is already there as #{feed_id}.")
+        await reply(context, message, f"That feed is already there as #{feed_id}.")
         return
     title = parsed.title or url
-    await message.reply_text(
+    await reply(
+        context,
+        message,
         f"Added feed #{feed_id}: {bold(truncate(title, 100))} ({len(parsed.items)} items now; "
-        "only articles published from now on are alerted)."
+        "only articles published from now on are alerted).",
     )
 
 
@@ -157,19 +163,19 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     argument = command_argument(message).lstrip("#")
     if not argument.isdigit():
-        await message.reply_text("Use /removefeed N, with N from /feeds.")
+        await reply(context, message, "Use /removefeed N, with N from /feeds.")
         return
     svc = services(context)
     feed = await svc.db.run(feed_store.get_feed, int(argument))
     if feed is None or not await svc.db.run(feed_store.remove_feed, int(argument)):
-        await message.reply_text(f"There is no feed #{escape(argument)}. /feeds lists them.")
+        await reply(context, message, f"There is no feed #{escape(argument)}. /feeds lists them.")
         return
     text = (
         f"Removed feed #{feed['id']}: {escape(truncate(feed['name'] or feed['title'] or feed['url'], 100))}."
     )
     if any(normalize_feed_url(f.url) == feed["url"] for f in svc.config.feeds):
         text += " It is in the config file, so it comes back at the next start unless you remove it there."
-    await message.reply_text(text)
+    await reply(context, message, text)
 
 
 HANDLERS = [

@@ -7,6 +7,7 @@ chat's latest alert, which is what a user typing them right after an alert means
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -25,7 +26,7 @@ from bot.messages import (
     truncate,
 )
 from feeds.summary import summarize
-from handlers.context import services
+from handlers.context import reply, send_reliably, services
 from storage import articles, outbox, stories, subscribers
 
 _MORE_SUMMARY_CHARS = 1200
@@ -120,10 +121,10 @@ async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE, builder: 
     replied_id = replied.message_id if replied is not None else None
     result = await services(context).db.run(builder, chat.id, replied_id, None)
     if result is None:
-        await message.reply_text(_NOT_FOUND if replied_id is not None else _NONE_YET)
+        await reply(context, message, _NOT_FOUND if replied_id is not None else _NONE_YET)
         return
     for part in [result] if isinstance(result, str) else result:
-        await message.reply_text(part, reply_to_message_id=replied_id)
+        await reply(context, message, part, reply_to_message_id=replied_id)
 
 
 async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -150,7 +151,9 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await callback.answer()
     reply_to = callback.message.message_id if callback.message is not None else None
     for part in [result] if isinstance(result, str) else result:
-        await context.bot.send_message(chat.id, part, reply_to_message_id=reply_to)
+        await send_reliably(
+            context, functools.partial(context.bot.send_message, chat.id, part, reply_to_message_id=reply_to)
+        )
 
 
 HANDLERS = [

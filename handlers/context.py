@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 from telegram import Chat, Message, Update
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.config import Config
@@ -25,6 +27,7 @@ from matching import Matcher
 from storage.db import connect
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class DbWorker:
@@ -70,6 +73,42 @@ def is_group(chat: Chat) -> bool:
     return chat.type in (Chat.GROUP, Chat.SUPERGROUP)
 
 
+_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+async def reply(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str, **kwargs: Any) -> None:
+    """``message.reply_text``, resent if Telegram fails it for a moment (see :func:`send_reliably`)."""
+    await send_reliably(context, lambda: message.reply_text(text, **kwargs))
+
+
+async def send_reliably(context: ContextTypes.DEFAULT_TYPE, send: Callable[[], Awaitable[Any]]) -> None:
+    """Send an answer; after a transient failure (a 5xx, a refused or reset connection) try again a few times.
+
+    A request that never reached Telegram can be repeated without a duplicate; a timeout may have reached it, so it
+    is not repeated. The retries run in a task of their own so other users' updates keep moving meanwhile.
+    """
+    try:
+        await send()
+    except TimedOut:
+        raise
+    except NetworkError as error:
+        log.warning("an answer failed (%s); trying again", error)
+        context.application.create_task(_send_later(send))
+
+
+async def _send_later(send: Callable[[], Awaitable[Any]]) -> None:
+    for delay in _RETRY_DELAYS:
+        await asyncio.sleep(delay)
+        try:
+            await send()
+            return
+        except TimedOut:
+            break
+        except NetworkError:
+            continue
+    log.warning("gave up on an answer after %d tries", len(_RETRY_DELAYS) + 1)
+
+
 async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Whether the sender may change this chat's subscriptions: anyone in private, only admins in groups.
 
@@ -89,5 +128,5 @@ async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     if update.callback_query is not None:
         await update.callback_query.answer(refusal, show_alert=True)
     elif message is not None:
-        await message.reply_text(refusal)
+        await reply(context, message, refusal)
     return False

@@ -10,6 +10,7 @@ from telegram import Chat, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.messages import escape, truncate
+from handlers.context import reply
 from handlers.start import COMMANDS
 from handlers.subscriptions import SUGGESTION_PREFIX, subscribe_to, suggest_subscription
 
@@ -19,7 +20,7 @@ async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is None or not message.text:
         return
-    await suggest_subscription(message, message.text)
+    await suggest_subscription(context, message, message.text)
 
 
 async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -40,8 +41,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message.chat.type != Chat.PRIVATE and addressee.casefold() != (context.bot.username or "").casefold():
         return
     known = "\n".join(f"/{name} – {escape(description)}" for name, description in COMMANDS)
-    await message.reply_text(
-        f"I don't know {escape(truncate(command, 50))}. These are the commands:\n{known}"
+    await reply(
+        context, message, f"I don't know {escape(truncate(command, 50))}. These are the commands:\n{known}"
     )
 
 

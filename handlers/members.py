@@ -7,12 +7,13 @@ chat before a message is wasted, and brings a chat back as soon as it can receiv
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, filters
 
-from handlers.context import is_group, services
+from handlers.context import is_group, send_reliably, services
 from storage import outbox, subscribers
 
 _GONE = {ChatMember.BANNED, ChatMember.LEFT}
@@ -60,11 +61,11 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     changed = await services(context).db.run(_membership_tx, chat.id, chat.type, title, reachable)
     if changed and reachable and is_group(chat):
         username = context.bot.username or "bot"
-        await context.bot.send_message(
-            chat.id,
+        hello = (
             "👋 Hi! I send one short message per news story that matches what this group follows.\n"
-            f"Group admins: /subscribe@{username} kosovo to start, /help@{username} for more.",
+            f"Group admins: /subscribe@{username} kosovo to start, /help@{username} for more."
         )
+        await send_reliably(context, functools.partial(context.bot.send_message, chat.id, hello))
 
 
 async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
 from bot.messages import MAX_MESSAGE, escape, format_time, link, split_message, truncate
-from handlers.context import command_argument, services
+from handlers.context import command_argument, reply, services
 from storage import articles, subscribers
 
 LATEST_COUNT = 5
@@ -46,11 +46,11 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     text = command_argument(message)
     if not text:
-        await message.reply_text("Use /latest kosovo to see the newest stored articles about something.")
+        await reply(context, message, "Use /latest kosovo to see the newest stored articles about something.")
         return
     rows, zone = await services(context).db.run(_latest_tx, chat.id, truncate(text, 200))
     for part in split_message(render_latest(text, rows, zone), MAX_MESSAGE):
-        await message.reply_text(part)
+        await reply(context, message, part)
 
 
 HANDLERS = [CommandHandler("latest", latest)]

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import timing
 from bot.messages import alert_buttons, bold, escape, format_time, truncate
-from handlers.context import command_argument, is_group, may_change, services
+from handlers.context import command_argument, is_group, may_change, reply, services
 from storage import outbox, subscribers, subscriptions
 
 _MUTE_CHOICES = (("2 h", 2), ("8 h", 8), ("24 h", 24))
@@ -67,9 +67,11 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = command_argument(message).split()
     mode = words[0].lower() if words else ""
     if mode not in ("off", "hourly", "daily") or (mode != "daily" and len(words) > 1) or len(words) > 2:
-        await message.reply_text(
+        await reply(
+            context,
+            message,
             "Use /digest daily 08:00 (one message a day, at that time in your /timezone), /digest hourly, "
-            "or /digest off (each alert as it comes)."
+            "or /digest off (each alert as it comes).",
         )
         return
     values: dict[str, Any] = {"digest": mode}
@@ -79,12 +81,12 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 timing.parse_hhmm(words[1]) if len(words) == 2 else timing.DEFAULT_DIGEST_TIME
             )
         except ValueError as error:
-            await message.reply_text(escape(truncate(str(error), 500)))
+            await reply(context, message, escape(truncate(str(error), 500)))
             return
     if not await may_change(update, context):
         return
     row = await _save(update, context, **values)
-    await message.reply_text(describe_delivery(row))
+    await reply(context, message, describe_delivery(row))
 
 
 async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,21 +95,25 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     argument = command_argument(message)
     if not argument:
-        await message.reply_text(
-            "Tell me your time zone, for example /timezone Europe/Kyiv or /timezone New York."
+        await reply(
+            context,
+            message,
+            "Tell me your time zone, for example /timezone Europe/Kyiv or /timezone New York.",
         )
         return
     try:
         zone = timing.validate_timezone(argument)
     except ValueError as error:
-        await message.reply_text(escape(truncate(str(error), 500)))
+        await reply(context, message, escape(truncate(str(error), 500)))
         return
     if not await may_change(update, context):
         return
     row = await _save(update, context, timezone=zone)
     now = format_time(time.time(), zone)
-    await message.reply_text(
-        f"Time zone set to {bold(zone)} (it is {escape(now)} there).\n{describe_delivery(row)}"
+    await reply(
+        context,
+        message,
+        f"Time zone set to {bold(zone)} (it is {escape(now)} there).\n{describe_delivery(row)}",
     )
 
 
@@ -117,8 +123,10 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     argument = command_argument(message)
     if not argument:
-        await message.reply_text(
-            "Use /quiet 22:00-07:00 to hold alerts at night (in your /timezone), /quiet off to end."
+        await reply(
+            context,
+            message,
+            "Use /quiet 22:00-07:00 to hold alerts at night (in your /timezone), /quiet off to end.",
         )
         return
     if argument.lower() == "off":
@@ -127,14 +135,14 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             start, end = timing.parse_quiet_range(argument)
         except ValueError as error:
-            await message.reply_text(escape(truncate(str(error), 500)))
+            await reply(context, message, escape(truncate(str(error), 500)))
             return
         values = {"quiet_start": start, "quiet_end": end}
     if not await may_change(update, context):
         return
     row = await _save(update, context, **values)
-    await message.reply_text(
-        ("Quiet hours off.\n" if argument.lower() == "off" else "") + describe_delivery(row)
+    await reply(
+        context, message, ("Quiet hours off.\n" if argument.lower() == "off" else "") + describe_delivery(row)
     )
 
 
@@ -146,13 +154,15 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         duration = timing.parse_duration(argument)
     except ValueError as error:
-        await message.reply_text(escape(truncate(str(error), 500)))
+        await reply(context, message, escape(truncate(str(error), 500)))
         return
     if not await may_change(update, context):
         return
     row = await _save(update, context, muted_until=time.time() + duration.total_seconds())
-    await message.reply_text(
-        f"🔕 Muted until {escape(format_time(row['muted_until'], row['timezone']))}. /unmute ends it sooner."
+    await reply(
+        context,
+        message,
+        f"🔕 Muted until {escape(format_time(row['muted_until'], row['timezone']))}. /unmute ends it sooner.",
     )
 
 
@@ -161,7 +171,7 @@ async def unmute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or not await may_change(update, context):
         return
     await _save(update, context, muted_until=None)
-    await message.reply_text("🔔 Alerts are on again.")
+    await reply(context, message, "🔔 Alerts are on again.")
 
 
 def _mute_keyboard(delivery_id: int, query: str | None) -> InlineKeyboardMarkup:

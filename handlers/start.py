@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.messages import escape
-from handlers.context import command_argument, is_group, may_change, services
+from handlers.context import command_argument, is_group, may_change, reply, services
 from handlers.subscriptions import suggest_subscription
 from storage import subscribers, subscriptions
 
@@ -103,18 +103,18 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "Tell me what to follow, for example:\n/subscribe kosovo – the place and the towns in it\n"
             "/subscribe keyword:nato – just the word"
         )
-    await message.reply_text(f"{head}\n{body}\n/help explains the rest.")
+    await reply(context, message, f"{head}\n{body}\n/help explains the rest.")
     payload = command_argument(message)
     if _DEEP_LINK.fullmatch(payload):
         # t.me/<bot>?start=new_york: a shared link that means "follow this"; one tap confirms it.
-        await suggest_subscription(message, re.sub(r"[_-]+", " ", payload))
+        await suggest_subscription(context, message, re.sub(r"[_-]+", " ", payload))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(HELP.format(bot=escape(context.bot.username or "bot")))
+    await reply(context, message, HELP.format(bot=escape(context.bot.username or "bot")))
 
 
 async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused: bool) -> None:
@@ -132,7 +132,7 @@ async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused
         )
     else:
         text = "▶️ Alerts are on again." if changed else "Alerts are already on."
-    await message.reply_text(text)
+    await reply(context, message, text)
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -155,7 +155,9 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ]
         ]
     )
-    await message.reply_text(
+    await reply(
+        context,
+        message,
         "This deletes this chat's subscriptions and settings, and no more alerts will come. Sure?",
         reply_markup=keyboard,
     )

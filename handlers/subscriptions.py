@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.messages import MAX_CALLBACK_DATA, MAX_MESSAGE, escape, text_length, truncate
-from handlers.context import command_argument, is_group, may_change, services
+from handlers.context import command_argument, is_group, may_change, reply, services
 from matching import Query, QueryError, parse_query
 from storage import subscribers, subscriptions
 
@@ -78,13 +78,17 @@ async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: 
     assert message is not None and chat is not None
     svc = services(context)
     if not raw:
-        await message.reply_text(
-            "Tell me what to watch for, for example:\n" + escape(_EXAMPLES) + "\n\n/help explains queries."
+        await reply(
+            context,
+            message,
+            "Tell me what to watch for, for example:\n" + escape(_EXAMPLES) + "\n\n/help explains queries.",
         )
         return
     if len(raw) > MAX_QUERY_CHARS:
-        await message.reply_text(
-            f"That query is {len(raw)} characters long; the limit is {MAX_QUERY_CHARS}. Try fewer words."
+        await reply(
+            context,
+            message,
+            f"That query is {len(raw)} characters long; the limit is {MAX_QUERY_CHARS}. Try fewer words.",
         )
         return
     if not await may_change(update, context):
@@ -92,15 +96,17 @@ async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: 
     try:
         query = parse_query(raw)
     except QueryError as error:
-        await message.reply_text(refusal(raw, error))
+        await reply(context, message, refusal(raw, error))
         return
     cap = svc.config.telegram.max_subscriptions
     title = chat.title if is_group(chat) else None
     subscriber, result, number = await svc.db.run(_subscribe_tx, chat.id, chat.type, title, query, raw, cap)
     if result.status == "limit":
-        await message.reply_text(
+        await reply(
+            context,
+            message,
             f"This chat already has {result.count} subscriptions, the most I keep ({cap}). "
-            "Remove one with /unsubscribe N (see /list), then try again."
+            "Remove one with /unsubscribe N (see /list), then try again.",
         )
         return
     assert result.subscription is not None
@@ -116,15 +122,17 @@ async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: 
         lines.append("Alerts are paused for this chat: /resume to get them.")
     if not subscriber["active"]:
         lines.append("Send /start to get alerts again.")
-    await message.reply_text("\n".join(lines))
+    await reply(context, message, "\n".join(lines))
 
 
-async def suggest_subscription(message: Message, text: str) -> None:
+async def suggest_subscription(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str) -> None:
     """Offer ``/subscribe <text>`` with a button that does it (when the text fits in callback data)."""
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_CHARS:
-        await message.reply_text(
-            "To follow something, send /subscribe followed by a few words. /help has examples."
+        await reply(
+            context,
+            message,
+            "To follow something, send /subscribe followed by a few words. /help has examples.",
         )
         return
     markup = None
@@ -132,7 +140,9 @@ async def suggest_subscription(message: Message, text: str) -> None:
     if len(data.encode()) <= MAX_CALLBACK_DATA:
         button = InlineKeyboardButton(f"Subscribe to “{truncate(text, 40)}”", callback_data=data)
         markup = InlineKeyboardMarkup([[button]])
-    await message.reply_text(
+    await reply(
+        context,
+        message,
         f"Did you mean <code>/subscribe {escape(text)}</code>? Press the button or send that command.",
         reply_markup=markup,
     )
@@ -182,12 +192,12 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             if argument.lstrip("#").isdigit()
             else f"“{escape(truncate(argument, 100))}”"
         )
-        await message.reply_text(
-            f"There is no subscription {what} here. /list shows them with their numbers."
+        await reply(
+            context, message, f"There is no subscription {what} here. /list shows them with their numbers."
         )
         return
     svc.matcher.remove(removed["id"])
-    await message.reply_text(f"Removed <b>{escape(truncate(removed['raw'], 200))}</b>. {_left(left)}")
+    await reply(context, message, f"Removed <b>{escape(truncate(removed['raw'], 200))}</b>. {_left(left)}")
 
 
 def _left(count: int) -> str:
@@ -227,7 +237,7 @@ async def send_list(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: s
     svc = services(context)
     rows = await svc.db.run(subscriptions.list_subscriptions, chat.id)
     text, markup = render_list(rows, svc.config.telegram.max_subscriptions, intro if rows else None)
-    await message.reply_text(text, reply_markup=markup)
+    await reply(context, message, text, reply_markup=markup)
 
 
 async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

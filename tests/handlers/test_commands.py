@@ -295,3 +295,15 @@ async def test_start_link_with_a_topic_offers_it(start_bot):
     assert "Hi!" in welcome.text
     assert "/subscribe new york" in offer.text
     assert [b["callback_data"] for b in offer.buttons] == ["sub:new york"]
+
+
+async def test_a_reply_failed_by_a_502_or_a_reset_is_sent_again(start_bot, fake):
+    bot = await start_bot()
+    fake.fail_next(1, status=502, methods=["sendMessage"])
+    [reply] = await bot.send(USER, "/subscribe keyword:harbour", timeout=10)
+    assert "Subscribed" in reply.text
+    fake.reset_next(1, methods=["sendMessage"])
+    [reply] = await bot.send(USER, "/list", timeout=10)
+    assert "1. keyword:harbour" in reply.text
+    [reply] = await bot.send(USER, "/help")
+    assert "newsalert" in reply.text, "later answers are not held up"
