@@ -4,30 +4,36 @@ Structure (see the "Matching and places" field notes for the measurements behind
 
 - every distinct normalised keyword phrase gets an id; the phrases sit in one Aho-Corasick automaton
   (ahocorasick-rs, contiguous NFA), each padded with spaces so that a hit is always a whole-word match. Pattern
-  number == phrase id, so a hit needs no lookup;
-- places are found by the gazetteer's own automaton (:mod:`matching.places`) and turned into region keys
-  ("XK", "balkans", "US-GA");
-- phrase ids and region keys of the article form one set of *keys*;
+  number == phrase id, so a hit needs no lookup. Region keys ("XK", "balkans", "US-GA") get ids in the same space
+  (as pseudo-phrases that never occur in text), so an article's phrase hits and regions form one set of *keys*;
 - subscriptions with the same canonical query share one compiled *entry* (a million users, far fewer distinct
-  queries: ``region:europe`` is compiled once). Entries with a single clause and no exclusion (most of them:
-  ``kosovo``, ``"tear gas"``, ``kfor OR unmik``) are posted under each of their keys and match on sight. Others
-  are posted under the keys of one clause (the most specific) and are evaluated, with set operations, only when
-  that clause is hit. Nothing loops over all subscriptions.
+  queries: ``region:europe`` is compiled once). An entry is posted under every key of every clause, as a code
+  ``entry * 16 + clause number``, and under each excluded key as a veto. An entry matches when the article's keys
+  hit each of its clauses and no veto: a count of distinct codes per entry, done with numpy over the postings of
+  the article's keys only. Nothing loops over all subscriptions, and nothing loops in Python over the entries or
+  subscriptions an article matches (thousands, for region subscriptions);
+- postings and subscriptions live in compact arrays (CSR: one offsets array, one values array), rebuilt by
+  :meth:`_Index.compact`; what changed since (live adds) sits in small Python dicts beside them. Memory and
+  cache misses, not arithmetic, are what a million subscriptions cost in CPython: 687,000 entry objects and their
+  lists took 600 MB and ~2 µs of pointer chasing per matched subscription.
 
 Updates: a new subscription's phrases that the automata lack go to a small side automaton rebuilt on each add
 (milliseconds), so it is live at once; when the side grows past ``side_limit`` phrases a background thread
 folds it into a mid-sized automaton, and only when that one outgrows ``mid_limit`` is the main one rebuilt.
-Removal takes the subscription out of its entry, so it stops at once; entries left empty are dropped by the next
-full :meth:`Matcher.rebuild` (started in the background once they are a fifth of the live ones).
+Removal clears the subscription's slot (or takes it out of the side dicts), so it stops at once; entries and
+phrases left without subscriptions are dropped by the next full :meth:`Matcher.rebuild` (started in the background
+once removals reach a fifth of the live subscriptions).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 import ahocorasick_rs
+import numpy as np
 
 from matching.document import Document, Prepared
 from matching.explain import explain
@@ -35,29 +41,99 @@ from matching.gazetteer import Gazetteer, load
 from matching.places import NO_FINDINGS, Findings, find_places
 from matching.query import Query, QueryError, Term, parse_query, simple_keyword
 
-Key = int | str  # phrase id or region key
 _AC = ahocorasick_rs.AhoCorasick
+_SHIFT = 4  # codes are entry << 4 | clause number: a query has at most 10 terms, so at most 10 clauses
+_CLAUSE = (1 << _SHIFT) - 1
+_REGION = "\x01"  # prefix of a region's pseudo-phrase: never a word of any text
+_I64 = np.int64
 
 
-class _Entry:
-    """One distinct query, compiled, and the subscriptions that have it. Direct entries (one clause, no
-    exclusion) keep their ``keys`` and match on any of them; checked ones keep ``clauses`` (all must be hit)
-    and ``excluded`` (none may be)."""
+def _rows(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of CSR rows ``rows`` in the values array, concatenated, and the row of each position.
 
-    __slots__ = ("canonical", "sub_ids", "keys", "clauses", "excluded")
+    One vectorised step however many rows: gathering postings in numpy lets the CPU overlap the cache misses
+    that a Python loop over a million-entry structure pays one by one.
+    """
+    starts = ptr[rows]
+    lengths = ptr[rows + 1] - starts
+    total = int(lengths.sum())
+    if not total:
+        return _NONE, _NONE
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return shift + np.arange(total, dtype=_I64), np.repeat(rows, lengths)
 
-    def __init__(
-        self,
-        canonical: str,
-        keys: tuple[Key, ...] | None,
-        clauses: tuple[frozenset[Key], ...] | None = None,
-        excluded: frozenset[Key] | None = None,
-    ) -> None:
-        self.canonical = canonical
-        self.sub_ids: list[int] = []
-        self.keys = keys
-        self.clauses = clauses
-        self.excluded = excluded
+
+def _csr(rows: np.ndarray, values: np.ndarray, nrows: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays (offsets, values) from parallel arrays of rows and values."""
+    order = np.argsort(rows, kind="stable")
+    ptr = np.zeros(nrows + 1, _I64)
+    np.cumsum(np.bincount(rows, minlength=nrows), out=ptr[1:])
+    return ptr, values[order]
+
+
+def _expand(ptr: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (row, value) pairs of CSR arrays."""
+    return np.repeat(np.arange(len(ptr) - 1, dtype=_I64), np.diff(ptr)), values
+
+
+def _flatten(lists: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The (key, value) pairs of a dict of lists."""
+    n = len(lists)
+    keys = np.fromiter(lists.keys(), _I64, n)
+    lengths = np.fromiter(map(len, lists.values()), _I64, n)
+    values = np.fromiter(chain.from_iterable(lists.values()), _I64, int(lengths.sum()))
+    return np.repeat(keys, lengths), values
+
+
+_NONE = np.empty(0, _I64)
+
+
+class _Postings:
+    """Compiled entries and subscriptions: compact arrays up to ``nkeys``/``nent``, plus what was added since.
+
+    Swapped whole by :meth:`_Index.compact`, so a match running meanwhile sees one consistent set. Only the
+    ``*_extra`` dicts, ``alive`` and ``removed`` change in place, under the matcher's lock, by single C-level
+    operations that a match on another thread never sees half done.
+    """
+
+    __slots__ = (
+        "nkeys", "pos_ptr", "pos_val", "neg_ptr", "neg_val",
+        "nent", "ncl", "sub_ptr", "sub_val", "alive", "sub_sorted", "sub_order",
+        "pos_extra", "neg_extra", "subs_extra", "live_extra",
+    )  # fmt: skip
+
+    def __init__(self, nkeys: int = 0, nent: int = 0) -> None:
+        self.nkeys = nkeys
+        self.pos_ptr = np.zeros(nkeys + 1, _I64)  # key -> codes (entry << 4 | clause)
+        self.pos_val = _NONE
+        self.neg_ptr = np.zeros(nkeys + 1, _I64)  # key -> entries it vetoes
+        self.neg_val = _NONE
+        self.nent = nent
+        self.ncl = np.zeros(nent, np.int8)  # clauses per entry
+        self.sub_ptr = np.zeros(nent + 1, _I64)  # entry -> subscription ids
+        self.sub_val = _NONE
+        self.alive = np.zeros(0, bool)  # per slot of sub_val: False once removed
+        self.sub_sorted = _NONE  # sub_val sorted, and where each sits in sub_val: finds a subscription's slot
+        self.sub_order = _NONE
+        self.pos_extra: dict[int, list[int]] = {}
+        self.neg_extra: dict[int, list[int]] = {}
+        self.subs_extra: dict[int, list[int]] = {}
+        self.live_extra: dict[int, int] = {}  # subscription -> entry, for those in subs_extra
+
+    def slot(self, sub_id: int) -> int:
+        """The live slot of ``sub_id`` in ``sub_val``, or -1."""
+        if not self.sub_sorted.size:
+            return -1
+        i = int(np.searchsorted(self.sub_sorted, sub_id))
+        if i < self.sub_sorted.size and self.sub_sorted[i] == sub_id:
+            pos = int(self.sub_order[i])
+            if self.alive[pos]:
+                return pos
+        return -1
+
+    @property
+    def extra_size(self) -> int:
+        return len(self.live_extra)
 
 
 class _Index:
@@ -66,11 +142,13 @@ class _Index:
     def __init__(self) -> None:
         self.phrase_ids: dict[str, int] = {}
         self.phrases: list[str] = []
-        self.entries: dict[str, _Entry] = {}
-        self.live: dict[int, _Entry] = {}
-        self.emptied = 0  # entries left without subscriptions since this index was built (still posted)
-        self.direct: dict[Key, list[_Entry]] = {}
-        self.checked: dict[Key, list[_Entry]] = {}
+        self.region_ids: dict[str, int] = {}
+        self.canon_ids: dict[str, int] = {}
+        self.canonicals: list[str] = []
+        self.ncl: list[int] = []
+        self.post = _Postings()
+        self.n_live = 0
+        self.removed = 0  # subscriptions removed since this index was built (their entries are still posted)
         # Three automata over consecutive ranges of phrase ids: main [0, main_end), mid [main_end, mid_end),
         # side [mid_end, len(phrases)). See Matcher for when each is rebuilt.
         self.automata: tuple[_AC | None, int, _AC | None, int, _AC | None] = (None, 0, None, 0, None)
@@ -82,113 +160,224 @@ class _Index:
             self.phrases.append(phrase)
         return pid
 
-    def term_keys(self, term: Term) -> frozenset[Key]:
+    def term_keys(self, term: Term) -> set[int]:
         if term.kind == "region":
-            return frozenset((term.value,))
-        return frozenset(self.phrase_id(p) for p in term.phrases())
+            rid = self.region_ids.get(term.value)
+            if rid is None:
+                rid = self.region_ids[term.value] = self.phrase_id(_REGION + term.value)
+            return {rid}
+        return {self.phrase_id(p) for p in term.phrases()}
 
-    def add(self, sub_id: int, entry: _Entry) -> None:
-        old = self.live.get(sub_id)
-        if old is entry:
-            return
-        if old is not None:
-            self.remove(sub_id)
-        entry.sub_ids.append(sub_id)
-        self.live[sub_id] = entry
+    # -- entries ------------------------------------------------------------------------------------------
+
+    def entry_for(self, query: Query) -> int:
+        """The entry of ``query``, compiling and posting it if new."""
+        entry = self.canon_ids.get(query.canonical)
+        if entry is None:
+            entry = self.compile(query.canonical, query.clauses, query.excluded)
+        return entry
+
+    def entry_for_text(self, q: Query | str, gaz: Gazetteer) -> int:
+        """The entry of a query or canonical string (parsed only when not known yet; raises QueryError)."""
+        if isinstance(q, Query):
+            return self.entry_for(q)
+        entry = self.canon_ids.get(q)
+        if entry is None:
+            term = simple_keyword(q, gaz)
+            if term is not None:
+                entry = self.compile(q, ((term,),), ())
+            else:
+                entry = self.entry_for(parse_query(q, gaz))
+        return entry
+
+    def compile(
+        self, canonical: str, clauses: tuple[tuple[Term, ...], ...], excluded: tuple[Term, ...]
+    ) -> int:
+        entry = len(self.canonicals)
+        self.canonicals.append(canonical)
+        self.ncl.append(len(clauses))
+        post = self.post
+        pos, neg = post.pos_extra, post.neg_extra
+        for number, clause in enumerate(clauses):
+            code = entry << _SHIFT | number
+            keys = (
+                self.term_keys(clause[0]) if len(clause) == 1 else set().union(*map(self.term_keys, clause))
+            )
+            for key in keys:
+                lst = pos.get(key)
+                if lst is None:
+                    pos[key] = [code]
+                else:
+                    lst.append(code)
+        for term in excluded:
+            for key in self.term_keys(term):
+                neg.setdefault(key, []).append(entry)
+        self.canon_ids[canonical] = entry
+        return entry
+
+    # -- subscriptions ------------------------------------------------------------------------------------
+
+    def entry_of(self, sub_id: int) -> int | None:
+        post = self.post
+        entry = post.live_extra.get(sub_id)
+        if entry is not None:
+            return entry
+        pos = post.slot(sub_id)
+        if pos < 0:
+            return None
+        return int(np.searchsorted(post.sub_ptr, pos, side="right")) - 1
+
+    def add(self, sub_id: int, entry: int) -> None:
+        post = self.post
+        if post.live_extra or post.sub_sorted.size:
+            old = self.entry_of(sub_id)
+            if old == entry:
+                return
+            if old is not None:
+                self.remove(sub_id)
+        lst = post.subs_extra.get(entry)
+        if lst is None:
+            post.subs_extra[entry] = [sub_id]
+        else:
+            lst.append(sub_id)
+        post.live_extra[sub_id] = entry
+        self.n_live += 1
 
     def remove(self, sub_id: int) -> bool:
-        entry = self.live.pop(sub_id, None)
-        if entry is None:
-            return False
-        entry.sub_ids.remove(sub_id)
-        if not entry.sub_ids:
-            del self.entries[entry.canonical]
-            self.emptied += 1
+        post = self.post
+        entry = post.live_extra.pop(sub_id, None)
+        if entry is not None:
+            lst = post.subs_extra[entry]
+            lst.remove(sub_id)
+            if not lst:
+                del post.subs_extra[entry]
+        else:
+            pos = post.slot(sub_id)
+            if pos < 0:
+                return False
+            post.alive[pos] = False
+        self.n_live -= 1
+        self.removed += 1
         return True
 
-    def entry_for(self, query: Query) -> _Entry:
-        """The compiled entry of ``query``, compiling and posting it if new."""
-        entry = self.entries.get(query.canonical)
-        if entry is not None:
-            return entry
-        if len(query.clauses) == 1 and len(query.clauses[0]) == 1 and not query.excluded:  # most queries
-            return self.keyword_entry(query.canonical, query.clauses[0][0])
-        clauses = tuple(frozenset().union(*(self.term_keys(t) for t in clause)) for clause in query.clauses)
-        excluded = frozenset().union(*(self.term_keys(t) for t in query.excluded)) if query.excluded else None
-        anchor = _anchor(query) if len(clauses) > 1 or excluded is not None else 0
-        return self._post(_Entry(query.canonical, None, clauses, excluded), anchor)
+    # -- compaction ---------------------------------------------------------------------------------------
 
-    def keyword_entry(self, canonical: str, term: Term) -> _Entry:
-        """The entry of a one-term query (a keyword or a region), compiling and posting it if new."""
-        entry = self.entries.get(canonical)
-        if entry is not None:
-            return entry
-        if term.kind == "region":
-            keys: tuple[Key, ...] = (term.value,)
+    def compact(self) -> None:
+        """Merge what was added since the last compaction into the arrays (vectorised: ~0.3 s at 1M)."""
+        old = self.post
+        new = _Postings(len(self.phrases), len(self.canonicals))
+        for name, extra in (("pos", old.pos_extra), ("neg", old.neg_extra)):
+            rows, vals = _expand(getattr(old, f"{name}_ptr"), getattr(old, f"{name}_val"))
+            if extra:
+                xr, xv = _flatten(extra)
+                rows, vals = np.concatenate((rows, xr)), np.concatenate((vals, xv))
+            ptr, val = _csr(rows, vals, new.nkeys)
+            setattr(new, f"{name}_ptr", ptr)
+            setattr(new, f"{name}_val", val)
+        new.ncl = np.array(self.ncl, np.int8)
+        ents, subs = _expand(old.sub_ptr, old.sub_val)
+        ents, subs = ents[old.alive], subs[old.alive]
+        if old.subs_extra:
+            xe, xs = _flatten(old.subs_extra)
+            ents, subs = np.concatenate((ents, xe)), np.concatenate((subs, xs))
+        new.sub_ptr, new.sub_val = _csr(ents, subs, new.nent)
+        new.alive = np.ones(new.sub_val.size, bool)
+        new.sub_order = np.argsort(new.sub_val, kind="stable")
+        new.sub_sorted = new.sub_val[new.sub_order]
+        self.post = new
+
+    def collected(self, post: _Postings, alive: np.ndarray) -> _Index:
+        """A new index over the subscriptions ``alive`` in ``post`` (a compacted snapshot of this index's
+        postings): entries and phrases nobody uses are dropped, ids renumbered, all with array operations (no
+        query is parsed again). Automata are not built. Runs outside the lock: this index only grows meanwhile."""
+        ents, subs = _expand(post.sub_ptr, post.sub_val)
+        ents, subs = ents[alive], subs[alive]
+        live = np.unique(ents)
+        emap = np.full(post.nent + 1, -1, _I64)
+        emap[live] = np.arange(live.size, dtype=_I64)
+        keys, codes = _expand(post.pos_ptr, post.pos_val)
+        keep = emap[codes >> _SHIFT] >= 0
+        keys, codes = keys[keep], codes[keep]
+        codes = emap[codes >> _SHIFT] << _SHIFT | (codes & _CLAUSE)
+        nkeys, vetoed = _expand(post.neg_ptr, post.neg_val)
+        keep = emap[vetoed] >= 0
+        nkeys, vetoed = nkeys[keep], emap[vetoed[keep]]
+        used = np.unique(np.concatenate((keys, nkeys)))
+        kmap = np.full(post.nkeys + 1, -1, _I64)
+        kmap[used] = np.arange(used.size, dtype=_I64)
+        new = _Index()
+        new.phrases = [self.phrases[k] for k in used.tolist()]
+        new.phrase_ids = dict(zip(new.phrases, range(len(new.phrases)), strict=True))
+        new.region_ids = {p[1:]: i for i, p in enumerate(new.phrases) if p.startswith(_REGION)}
+        new.canonicals = [self.canonicals[e] for e in live.tolist()]
+        new.canon_ids = dict(zip(new.canonicals, range(live.size), strict=True))
+        ncl = post.ncl[live]
+        new.ncl = ncl.tolist()
+        p = _Postings(used.size, live.size)
+        p.pos_ptr, p.pos_val = _csr(kmap[keys], codes, used.size)
+        p.neg_ptr, p.neg_val = _csr(kmap[nkeys], vetoed, used.size)
+        p.ncl = ncl
+        p.sub_ptr, p.sub_val = _csr(emap[ents], subs, live.size)
+        p.alive = np.ones(p.sub_val.size, bool)
+        p.sub_order = np.argsort(p.sub_val, kind="stable")
+        p.sub_sorted = p.sub_val[p.sub_order]
+        new.post = p
+        new.n_live = int(subs.size)
+        return new
+
+    # -- matching -----------------------------------------------------------------------------------------
+
+    def matched(self, keys: set[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(subscriptions, entry of each) that an article with these keys matches."""
+        post = self.post
+        karr = np.fromiter(keys, _I64, len(keys))
+        base = karr[karr < post.nkeys]
+        codes = post.pos_val[_rows(post.pos_ptr, base)[0]]
+        if post.pos_extra:
+            hit = post.pos_extra.keys() & keys
+            if hit:
+                extra = np.fromiter(chain.from_iterable([post.pos_extra[k] for k in hit]), _I64)
+                codes = np.concatenate((codes, extra))
+        if not codes.size:
+            return _NONE, _NONE
+        codes = np.unique(codes)
+        ents = codes >> _SHIFT
+        first = np.flatnonzero(np.concatenate(([True], ents[1:] != ents[:-1])))
+        counts = np.diff(np.append(first, ents.size))
+        cand = ents[first]
+        inside = cand < post.nent
+        need = np.ones(cand.size, _I64)
+        need[inside] = post.ncl[cand[inside]]
+        if not inside.all():
+            ncl = self.ncl
+            need[~inside] = [ncl[e] for e in cand[~inside].tolist()]
+        entries = cand[counts == need]
+        if post.neg_val.size or post.neg_extra:
+            vetoed = post.neg_val[_rows(post.neg_ptr, base)[0]]
+            hit = post.neg_extra.keys() & keys
+            if hit:
+                extra = np.fromiter(chain.from_iterable([post.neg_extra[k] for k in hit]), _I64)
+                vetoed = np.concatenate((vetoed, extra))
+            if vetoed.size:
+                entries = entries[~np.isin(entries, vetoed)]
+        pos, ents = _rows(post.sub_ptr, entries[entries < post.nent])
+        if pos.size:
+            alive = post.alive[pos]
+            subs, ents = post.sub_val[pos][alive], ents[alive]
         else:
-            keys = tuple({self.phrase_id(p) for p in term.phrases()})
-        entry = self.entries[canonical] = _Entry(canonical, keys)
-        direct = self.direct
-        for key in keys:
-            lst = direct.get(key)
-            if lst is None:
-                direct[key] = [entry]
-            else:
-                lst.append(entry)
-        return entry
-
-    def copy_entry(self, old: _Entry, old_phrases: list[str]) -> _Entry:
-        """Re-post an entry compiled against another index (a rebuild: no re-parsing)."""
-
-        def remap(keys: Iterable[Key]) -> frozenset[Key]:
-            return frozenset(self.phrase_id(old_phrases[k]) if isinstance(k, int) else k for k in keys)
-
-        if old.keys is not None:
-            entry = self._post(_Entry(old.canonical, None, (remap(old.keys),)), 0)
-        else:
-            assert old.clauses is not None
-            clauses = tuple(remap(c) for c in old.clauses)
-            excluded = remap(old.excluded) if old.excluded is not None else None
-            anchor = max(range(len(clauses)), key=lambda i: _clause_rarity(clauses[i], self.phrases))
-            entry = self._post(_Entry(old.canonical, None, clauses, excluded), anchor)
-        for sub_id in old.sub_ids:
-            self.add(sub_id, entry)
-        return entry
-
-    def _post(self, entry: _Entry, anchor: int) -> _Entry:
-        clauses = entry.clauses
-        assert clauses is not None
-        if len(clauses) == 1 and entry.excluded is None:
-            entry.keys = tuple(clauses[0])
-            entry.clauses = None
-            for key in entry.keys:
-                self.direct.setdefault(key, []).append(entry)
-        else:
-            for key in clauses[anchor]:
-                self.checked.setdefault(key, []).append(entry)
-        self.entries[entry.canonical] = entry
-        return entry
+            subs = _NONE
+        if post.subs_extra:
+            hit = post.subs_extra.keys() & set(entries.tolist())
+            if hit:
+                lists = [post.subs_extra.get(e, ()) for e in hit]
+                xs = np.fromiter(chain.from_iterable(lists), _I64)
+                xe = np.repeat(np.fromiter(hit, _I64, len(hit)), [len(x) for x in lists])
+                subs, ents = np.concatenate((subs, xs)), np.concatenate((ents, xe))
+        return subs, ents
 
     def refresh_side(self) -> None:
         main, main_end, mid, mid_end, _ = self.automata
         self.automata = (main, main_end, mid, mid_end, _automaton(self.phrases[mid_end:]))
-
-
-def _clause_rarity(clause: frozenset[Key], phrases: list[str]) -> tuple[int, int]:
-    """Keywords before regions (places are in almost every article), then the longest phrase as the rarest."""
-    if any(isinstance(k, str) for k in clause):
-        return (0, 0)
-    return (1, min(len(phrases[k]) for k in clause))  # type: ignore[index]
-
-
-def _anchor(query: Query) -> int:
-    def rarity(i: int) -> tuple[int, int]:
-        terms = query.clauses[i]
-        if any(t.kind == "region" for t in terms):
-            return (0, 0)
-        return (1, min(len(t.value) for t in terms))
-
-    return max(range(len(query.clauses)), key=rarity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +419,58 @@ class Match(tuple):
 _new_match = tuple.__new__
 
 
+class Matches(Mapping[int, Match]):
+    """The result of :meth:`Matcher.match`: subscription id -> :class:`Match`, read-only.
+
+    Kept as two arrays (subscriptions sorted, and the entry of each) and turned into :class:`Match` objects only
+    for the ids asked for: an article can match thousands of subscriptions, while the caller reads few. One
+    :class:`Match` per distinct query, shared by its subscriptions.
+    """
+
+    __slots__ = ("_subs", "_ents", "_canonicals", "_ctx", "_made")
+
+    def __init__(
+        self, subs: np.ndarray, ents: np.ndarray, canonicals: list[str], ctx: _Context | None
+    ) -> None:
+        order = np.argsort(subs)
+        self._subs = subs[order]
+        self._ents = ents[order]
+        self._canonicals = canonicals
+        self._ctx = ctx
+        self._made: dict[int, Match] = {}
+
+    def _find(self, sub_id: object) -> int:
+        if not isinstance(sub_id, int) or not self._subs.size:
+            return -1
+        i = int(np.searchsorted(self._subs, sub_id))
+        return i if i < self._subs.size and self._subs[i] == sub_id else -1
+
+    def __getitem__(self, sub_id: int) -> Match:
+        i = self._find(sub_id)
+        if i < 0:
+            raise KeyError(sub_id)
+        entry = int(self._ents[i])
+        match = self._made.get(entry)
+        if match is None:
+            match = self._made[entry] = _new_match(Match, (self._canonicals[entry], self._ctx))
+        return match
+
+    def __contains__(self, sub_id: object) -> bool:
+        return self._find(sub_id) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._subs.tolist())
+
+    def __len__(self) -> int:
+        return int(self._subs.size)
+
+    def __repr__(self) -> str:
+        return f"Matches({dict(self.items())!r})"
+
+
+_NO_MATCHES = Matches(_NONE, _NONE, [], None)
+
+
 def _automaton(phrases: list[str]) -> _AC | None:
     """An automaton over `` phrase `` (padded: hits are whole words); pattern number = position in ``phrases``."""
     if not phrases:
@@ -257,16 +498,18 @@ class Matcher:
         self._mid_limit = mid_limit
         self._lock = threading.RLock()
         self._index = _Index()
-        self._log: list[tuple[int, Query | None]] | None = None  # ops during a rebuild; None: no rebuild
+        self._log: list[tuple[int, Query | str | None]] | None = (
+            None  # ops during a rebuild; None: no rebuild
+        )
         self._background: threading.Thread | None = None
 
     # -- public API -------------------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._index.live)
+        return self._index.n_live
 
     def __contains__(self, sub_id: object) -> bool:
-        return sub_id in self._index.live
+        return isinstance(sub_id, int) and self._index.entry_of(sub_id) is not None
 
     def add(self, sub_id: int, q: Query | str) -> None:
         """Add or replace a subscription; it matches from the next article on."""
@@ -280,7 +523,8 @@ class Matcher:
             if self._log is not None:
                 self._log.append((sub_id, query))
             side_size = len(index.phrases) - index.automata[3]
-            start = self._start_background(side_size > self._side_limit, self._fold, index)
+            big = side_size > self._side_limit or index.post.extra_size > self._extra_limit(index)
+            start = self._start_background(big, self._fold, index)
         if start:
             start.start()
 
@@ -302,14 +546,14 @@ class Matcher:
         return refused
 
     def remove(self, sub_id: int) -> bool:
-        """Stop matching ``sub_id`` at once. True if it was there. Emptied entries are dropped by a background
-        rebuild once they reach a fifth of the live ones."""
+        """Stop matching ``sub_id`` at once. True if it was there. Entries left without subscriptions are
+        dropped by a background rebuild once removals reach a fifth of the live subscriptions."""
         with self._lock:
             if self._log is not None:
                 self._log.append((sub_id, None))
             index = self._index
             found = index.remove(sub_id)
-            many = index.emptied > max(1000, len(index.entries) // 5)
+            many = index.removed > max(1000, index.n_live // 5)
             start = self._start_background(many, self.rebuild)
         if start:
             start.start()
@@ -319,15 +563,11 @@ class Matcher:
         """Rebuild everything over the queries in use (drops phrases and entries no subscription needs)."""
         with self._lock:
             old = self._index
-            snapshot = [(e, list(e.sub_ids)) for e in old.entries.values()]
-            old_phrases = list(old.phrases)
+            old.compact()
+            post, alive = old.post, old.post.alive.copy()
             self._log = []
         try:
-            new = _Index()
-            for entry, sub_ids in snapshot:
-                copy = _Entry(entry.canonical, entry.keys, entry.clauses, entry.excluded)
-                copy.sub_ids = sub_ids
-                new.copy_entry(copy, old_phrases)
+            new = old.collected(post, alive)
             end = len(new.phrases)
             new.automata = (_automaton(new.phrases), end, None, end, None)
             with self._lock:
@@ -335,13 +575,18 @@ class Matcher:
                     if query is None:
                         new.remove(sub_id)
                     else:
-                        new.add(sub_id, new.entry_for(query))
+                        new.add(sub_id, new.entry_for_text(query, self._gaz))
                 if len(new.phrases) > end:
                     new.refresh_side()
                 self._index = new
         finally:
             with self._lock:
                 self._log = None
+                # A fifth of what it kept was removed while it ran (or just after): collect again.
+                index = self._index
+                again = index is not old and index.removed > index.n_live // 5
+        if again:
+            self.rebuild()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait for a background rebuild to finish (tests, shutdown). True if none is running."""
@@ -351,13 +596,13 @@ class Matcher:
             return not thread.is_alive()
         return True
 
-    def match(self, doc: Document) -> dict[int, Match]:
-        """Every live subscription the document matches, with its explanation."""
+    def match(self, doc: Document) -> Matches:
+        """Every live subscription the document matches, with its explanation (a read-only mapping)."""
         index = self._index
         prep = Prepared(doc)
         main, main_end, mid, mid_end, side = index.automata
         low = prep.low
-        keys: set[Key] = set()
+        keys: set[int] = set()
         if main is not None:
             keys.update([h[0] for h in main.find_matches_as_indexes(low, overlapping=True)])
         if mid is not None:
@@ -365,56 +610,40 @@ class Matcher:
         if side is not None:
             keys.update([mid_end + h[0] for h in side.find_matches_as_indexes(low, overlapping=True)])
         findings = find_places(prep, self._gaz) if prep.tokens else NO_FINDINGS
-        keys.update(findings.regions)
-        matched: set[_Entry] = set()
-        direct, checked = index.direct, index.checked
-        for key in keys:
-            entries = direct.get(key)
-            if entries is not None:
-                matched.update(entries)
-            candidates = checked.get(key)
-            if candidates is None:
-                continue
-            for entry in candidates:
-                clauses = entry.clauses
-                assert clauses is not None
-                if all(not keys.isdisjoint(c) for c in clauses) and (
-                    entry.excluded is None or keys.isdisjoint(entry.excluded)
-                ):
-                    matched.add(entry)
-        result: dict[int, Match] = {}
-        if matched:
-            ctx = _Context(prep, findings, self._gaz)
-            for entry in matched:
-                ids = entry.sub_ids
-                if len(ids) == 1:
-                    result[ids[0]] = _new_match(Match, (entry.canonical, ctx))
-                elif ids:
-                    result.update(dict.fromkeys(ids, _new_match(Match, (entry.canonical, ctx))))
-        return result
+        if findings.regions:
+            region_ids = index.region_ids
+            keys.update([region_ids[r] for r in findings.regions if r in region_ids])
+        if not keys:
+            return _NO_MATCHES
+        subs, ents = index.matched(keys)
+        if not subs.size:
+            return _NO_MATCHES
+        return Matches(subs, ents, index.canonicals, _Context(prep, findings, self._gaz))
 
     # -- internals ----------------------------------------------------------------------------------------------
 
+    def _extra_limit(self, index: _Index) -> int:
+        """Live adds kept beside the arrays before a background compaction folds them in."""
+        return max(10_000, index.n_live // 10)
+
     def _add_chunk(self, chunk: list[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
         refused: list[tuple[int, QueryError]] = []
+        gaz = self._gaz
         with self._lock:
             index = self._index
+            canon_ids = index.canon_ids
+            log = self._log
             for sub_id, q in chunk:
-                query: Query | None = None
-                if isinstance(q, str) and q in index.entries:
-                    entry = index.entries[q]
-                elif isinstance(q, str) and (term := simple_keyword(q, self._gaz)) is not None:
-                    entry = index.keyword_entry(q, term)
-                else:
+                entry = canon_ids.get(q) if isinstance(q, str) else None
+                if entry is None:
                     try:
-                        query = q if isinstance(q, Query) else parse_query(q, self._gaz)
+                        entry = index.entry_for_text(q, gaz)
                     except QueryError as exc:
                         refused.append((sub_id, exc))
                         continue
-                    entry = index.entry_for(query)
                 index.add(sub_id, entry)
-                if self._log is not None:
-                    self._log.append((sub_id, query or parse_query(entry.canonical, self._gaz)))
+                if log is not None:
+                    log.append((sub_id, index.canonicals[entry]))
         return refused
 
     def _start_background(
@@ -430,15 +659,20 @@ class Matcher:
 
     def _fold(self, index: _Index, *, full: bool = False) -> None:
         """Fold the side automaton into the mid one, or everything into main when mid has grown past
-        ``mid_limit`` (or ``full``). Built outside the lock: adds and matches go on meanwhile.
+        ``mid_limit`` (or ``full``), and the live adds into the arrays. Automata are built outside the lock:
+        adds and matches go on meanwhile.
 
         The Rust build holds the GIL for most of its run (measured: a 400,000-phrase build stalled the other
         threads for 3.8 of its 5 seconds), so the big main build happens only at bulk loads, full rebuilds and
         when mid overflows; folding the side into mid costs a fraction of a second.
         """
         with self._lock:
+            if full or index.post.extra_size > self._extra_limit(index) // 2:
+                index.compact()
             end = len(index.phrases)
-            main, main_end, _, _, _ = index.automata
+            main, main_end, _, mid_end, _ = index.automata
+            if not full and main is not None and end == mid_end:
+                return
             whole = full or main is None or end - main_end > max(self._mid_limit, main_end // 10)
             phrases = index.phrases[:end] if whole else index.phrases[main_end:end]
         automaton = _automaton(phrases)
