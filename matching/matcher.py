@@ -31,6 +31,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 
 import ahocorasick_rs
 import numpy as np
@@ -39,13 +40,14 @@ from matching.document import Document, Prepared
 from matching.explain import explain
 from matching.gazetteer import Gazetteer, load
 from matching.places import NO_FINDINGS, Findings, find_places
-from matching.query import Query, QueryError, Term, parse_query, simple_keyword
+from matching.query import Query, QueryError, Term, parse_query, simple_keyword, simple_pair
 
 _AC = ahocorasick_rs.AhoCorasick
 _SHIFT = 4  # codes are entry << 4 | clause number: a query has at most 10 terms, so at most 10 clauses
 _CLAUSE = (1 << _SHIFT) - 1
 _REGION = "\x01"  # prefix of a region's pseudo-phrase: never a word of any text
 _I64 = np.int64
+_first = itemgetter(0)
 
 
 def _rows(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,6 +63,14 @@ def _rows(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _NONE, _NONE
     shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
     return shift + np.arange(total, dtype=_I64), np.repeat(rows, lengths)
+
+
+def _starts(sorted_values: np.ndarray) -> np.ndarray:
+    """Mask of the first element of each run of equal values in a sorted array."""
+    mask = np.empty(sorted_values.size, bool)
+    mask[:1] = True
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=mask[1:])
+    return mask
 
 
 def _csr(rows: np.ndarray, values: np.ndarray, nrows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +197,7 @@ class _Index:
             if term is not None:
                 entry = self.compile(q, ((term,),), ())
             else:
-                entry = self.entry_for(parse_query(q, gaz))
+                entry = self.entry_for(simple_pair(q, gaz) or parse_query(q, gaz))
         return entry
 
     def compile(
@@ -331,7 +341,7 @@ class _Index:
         """(subscriptions, entry of each) that an article with these keys matches."""
         post = self.post
         karr = np.fromiter(keys, _I64, len(keys))
-        base = karr[karr < post.nkeys]
+        base = karr[karr < post.nkeys] if int(karr.max()) >= post.nkeys else karr
         codes = post.pos_val[_rows(post.pos_ptr, base)[0]]
         if post.pos_extra:
             hit = post.pos_extra.keys() & keys
@@ -340,18 +350,23 @@ class _Index:
                 codes = np.concatenate((codes, extra))
         if not codes.size:
             return _NONE, _NONE
-        codes = np.unique(codes)
+        codes.sort()
+        codes = codes[_starts(codes)]  # distinct (entry, clause) codes
         ents = codes >> _SHIFT
-        first = np.flatnonzero(np.concatenate(([True], ents[1:] != ents[:-1])))
-        counts = np.diff(np.append(first, ents.size))
+        first = np.flatnonzero(_starts(ents))
         cand = ents[first]
         inside = cand < post.nent
-        need = np.ones(cand.size, _I64)
-        need[inside] = post.ncl[cand[inside]]
-        if not inside.all():
+        if inside.all():
+            need = post.ncl[cand]
+        else:
+            need = np.ones(cand.size, _I64)
+            need[inside] = post.ncl[cand[inside]]
             ncl = self.ncl
             need[~inside] = [ncl[e] for e in cand[~inside].tolist()]
-        entries = cand[counts == need]
+        if cand.size == ents.size:  # no entry had two clauses hit: only one-clause entries match
+            entries = cand[need == 1]
+        else:
+            entries = cand[np.diff(first, append=ents.size) == need]
         if post.neg_val.size or post.neg_extra:
             vetoed = post.neg_val[_rows(post.neg_ptr, base)[0]]
             hit = post.neg_extra.keys() & keys
@@ -604,7 +619,7 @@ class Matcher:
         low = prep.low
         keys: set[int] = set()
         if main is not None:
-            keys.update([h[0] for h in main.find_matches_as_indexes(low, overlapping=True)])
+            keys.update(map(_first, main.find_matches_as_indexes(low, overlapping=True)))
         if mid is not None:
             keys.update([main_end + h[0] for h in mid.find_matches_as_indexes(low, overlapping=True)])
         if side is not None:

@@ -58,3 +58,23 @@ def test_text_containing_a_keyword_phrase_matches_it(gaz, phrase, before, after)
     m = Matcher(gaz)
     m.add(1, query)
     assert 1 in m.match(Document(title="", text=f"{before} {phrase} {after}"))
+
+
+@PROFILE
+@given(
+    a=st.sampled_from(["nato", "kfor", "or", "us", "kosovo", "elections", "2024", "gas", "peace"]),
+    b=st.sampled_from(["nato", "unmik", "or", "uk", "balkans", "election", "x1", "news"]),
+    op=st.sampled_from([" OR ", " -"]),
+)
+def test_pair_fast_path_is_the_parser(gaz, a, b, op):
+    from matching.query import _group, _lex, _to_terms, simple_pair
+
+    text = a + op + b
+    fast = simple_pair(text, gaz)
+    if fast is not None:  # None: left to the parser (which may refuse it)
+        general = _group(_to_terms(_lex(text), gaz), gaz)
+        assert (fast.canonical, fast.clauses, fast.excluded) == (
+            general.canonical,
+            general.clauses,
+            general.excluded,
+        )

@@ -141,3 +141,53 @@ def test_two_hundred_characters_and_ten_terms_are_fine():
 def test_query_equality_is_by_canonical_form():
     assert parse_query("Kosovo") == parse_query("region:kosovo")
     assert len({parse_query("nato kfor"), parse_query("kfor  NATO")}) == 1
+
+
+def _general(text: str, gaz):
+    """The general parser, skipping the fast paths."""
+    from matching.query import _group, _lex, _to_terms
+
+    return _group(_to_terms(_lex(text), gaz), gaz)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kfor OR unmik",
+        "unmik OR kfor",
+        "nato OR nato",
+        "nato -kosovo",
+        "nato -japan",
+        "peacekeepers -nato",
+        "nato -nato",
+        "2024 OR elections",
+        "us OR nato",
+        "or OR nato",
+        "nato -or",
+        "balkans OR nato",
+    ],
+)
+def test_pair_fast_path_agrees_with_the_parser(gaz, text):
+    from matching.query import simple_pair
+
+    fast = simple_pair(text, gaz)
+    if fast is None:
+        return  # left to the parser (which may refuse it)
+    general = _general(text, gaz)
+    assert (fast.canonical, fast.clauses, fast.excluded, fast.is_region) == (
+        general.canonical,
+        general.clauses,
+        general.excluded,
+        general.is_region,
+    )
+    assert [t.exact for c in fast.clauses for t in c] == [t.exact for c in general.clauses for t in c]
+    assert parse_query(text, gaz).canonical == general.canonical
+
+
+def test_pair_fast_path_declines_regions_and_or(gaz):
+    from matching.query import simple_pair
+
+    assert simple_pair("nato -kosovo", gaz) is None
+    assert simple_pair("balkans OR nato", gaz) is None
+    assert simple_pair("or OR nato", gaz) is None
+    assert simple_pair("nato OR kfor", gaz) is not None
