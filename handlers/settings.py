@@ -17,9 +17,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot import timing
 from bot.messages import alert_buttons, bold, escape, format_time, truncate
 from handlers.context import command_argument, is_group, may_change, reply, services
-from storage import outbox, subscribers, subscriptions
+from storage import digests, outbox, subscribers, subscriptions
 
 _MUTE_CHOICES = (("2 h", 2), ("8 h", 8), ("24 h", 24))
+
+
+_TIMING_KEYS = {"digest", "digest_time", "timezone", "quiet_start", "quiet_end"}
 
 
 def _ensure_tx(
@@ -28,6 +31,9 @@ def _ensure_tx(
     subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
     row = subscribers.update_settings(db, chat_id, **values)
     assert row is not None
+    if _TIMING_KEYS.intersection(values):
+        # Alerts already held for a digest follow the new settings (turning a digest off releases them now).
+        digests.retime_held(db, chat_id, release_at=timing.release_time(time.time(), row))
     return row
 
 

@@ -191,3 +191,24 @@ def next_due_at(db: sqlite_utils.Database) -> float | None:
         "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending' AND mode = 'digest'"
     ).fetchone()
     return row[0] if row and row[0] is not None else None
+
+
+def retime_held(
+    db: sqlite_utils.Database, chat_id: int, *, release_at: float | None, now: float | None = None
+) -> int:
+    """Move a chat's waiting digest rows to ``release_at`` after its delivery settings changed; ``None`` makes
+    them instant alerts due now. Without this, someone who turns a daily digest off would still wait for 08:00."""
+    now = _now(now)
+    with db.conn:
+        if release_at is None:
+            cursor = db.conn.execute(
+                "UPDATE deliveries SET mode = 'instant', next_attempt_at = ? "
+                "WHERE chat_id = ? AND mode = 'digest' AND state = 'pending'",
+                (now, chat_id),
+            )
+        else:
+            cursor = db.conn.execute(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE chat_id = ? AND mode = 'digest' AND state = 'pending'",
+                (release_at, chat_id),
+            )
+    return cursor.rowcount

@@ -6,7 +6,8 @@ import time
 
 from storage import articles
 from storage import feeds as feed_store
-from tests.handlers.test_alerts import sent_alert, store_story
+from storage import subscribers as subscriber_store
+from tests.handlers.test_alerts import sent_alert, sent_alert_in, store_story
 from tests.support.feed_server import FeedServer
 
 USER = 8001
@@ -44,6 +45,28 @@ async def test_digest_timezone_quiet(start_bot):
     assert "each alert as it comes" in reply.text
     row = subscriber(bot, USER)
     assert (row["digest"], row["quiet_start"], row["quiet_end"]) == ("off", None, None)
+
+
+async def test_turning_a_daily_digest_off_releases_the_alerts_it_held(start_bot):
+    bot = await start_bot()
+    chat = USER + 10
+    # Paused while the row is set up, so the delivery job cannot send it as an instant alert meanwhile.
+    subscriber_store.upsert_subscriber(bot.db, chat)
+    subscriber_store.set_paused(bot.db, chat, True)
+    delivery_id = store_story(bot.db, chat_id=chat)
+    bot.db.execute(
+        "UPDATE deliveries SET mode = 'digest', next_attempt_at = ? WHERE id = ?",
+        [time.time() + 86400, delivery_id],
+    )
+    bot.db.execute(
+        "UPDATE subscribers SET paused = 0, digest = 'daily', digest_time = '08:00' WHERE chat_id = ?", [chat]
+    )
+    bot.db.conn.commit()
+    [reply] = await bot.send(chat, "/digest off")
+    assert "each alert as it comes" in reply.text
+    alert = await sent_alert_in(bot, chat, delivery_id)
+    assert "Zvecan" in alert.text
+    assert bot.row("SELECT mode FROM deliveries WHERE id = ?", [delivery_id])["mode"] == "instant"
 
 
 async def test_mute_and_unmute(start_bot):
