@@ -8,7 +8,7 @@ change to a group's subscriptions asks, and Telegram rate-limits getChatMember l
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 
 from telegram import Bot, ChatMember
@@ -60,22 +60,6 @@ class RateLimiter:
                 self._warned_until.pop(user_id, None)
 
 
-class SeenUpdates:
-    """Update ids handled recently, so an update Telegram hands out twice is acted on once within a process."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._ids: OrderedDict[int, None] = OrderedDict()
-
-    def first_time(self, update_id: int) -> bool:
-        if update_id in self._ids:
-            return False
-        self._ids[update_id] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return True
-
-
 class Guard:
     """The access rules from ``[telegram]`` config plus the group-admin check."""
 
@@ -89,7 +73,6 @@ class Guard:
         self._admins = frozenset(config.admins)
         self._allowed = frozenset(config.allowed_users)
         self.rate = RateLimiter(config.commands_per_minute, clock)
-        self.seen = SeenUpdates()
         self._clock = clock
         self._admin_cache_seconds = admin_cache_seconds
         self._group_admins: dict[tuple[int, int], tuple[float, bool]] = {}

@@ -1,4 +1,5 @@
-"""The gate every update passes before any command: repeats, allowed users and the per-user rate limit.
+"""The gate every update passes before any command: repeats (recorded in storage, so they survive a restart),
+allowed users and the per-user rate limit.
 
 It runs in its own handler group ahead of the others and stops the update (``ApplicationHandlerStop``) when it
 must not be handled. Membership and migration updates always pass: they are Telegram's, not the user's.
@@ -10,13 +11,14 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from handlers.context import reply, services
+from storage import updates
 
 GROUP = -1
 
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     guard = services(context).guard
-    if not guard.seen.first_time(update.update_id):
+    if not await services(context).db.run(updates.first_time, update.update_id):
         raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         return

@@ -139,7 +139,13 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """Telegram updates already acted on: PTB confirms an update only with the next getUpdates, so one handled just
+    before a crash comes again after restart, and ``/unsubscribe 2`` must not remove a second subscription."""
+    db.execute("CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY, handled_at REAL NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

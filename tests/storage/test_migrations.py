@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
+from storage import updates
 from storage.db import MIGRATIONS, SCHEMA_VERSION, connect
 
 
@@ -41,3 +42,13 @@ def test_a_database_from_a_newer_release_is_refused(tmp_path):
     conn.close()
     with pytest.raises(RuntimeError, match="newer than this newsalert"):
         connect(path)
+
+
+def test_handled_updates_are_remembered_and_old_ones_pruned(tmp_path):
+    db = connect(tmp_path / "u.db")
+    assert updates.first_time(db, 5, now=100.0)
+    assert not updates.first_time(db, 5, now=101.0)
+    assert updates.first_time(
+        db, 1000, now=100.0 + updates.KEEP_SECONDS + 1
+    )  # prunes what is older than a day
+    assert updates.first_time(db, 5, now=100.0 + updates.KEEP_SECONDS + 2)
