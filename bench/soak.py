@@ -12,8 +12,8 @@ vocabulary, as ``bench/commands.py`` makes them); a share of the chats (``--hot-
 generated story contains, so each change of the feeds is a burst of alerts.
 
 Phases: warm-up (the bot loads its matcher and polls every feed once; not measured), then ``--minutes`` of soak:
-every ``--bump-every`` seconds every feed gains two new stories dated now (until 60 % of the soak has passed; the
-rest lets the queue drain). Every 5 s it samples the bot's RSS (the bot and its parse workers), the fake's counters and the
+every ``--bump-every`` seconds every feed gains two new stories dated now; then no more changes while the queue
+drains (at most ``--drain-max`` seconds). Every 5 s it samples the bot's RSS (the bot and its parse workers), the fake's counters and the
 outbox. It prints RSS at the start and end of the soak, the delivery rate while alerts were waiting (against the
 bot's limiter, ``messages_per_second``, and the fake's 30/s), 429s, the queue left at the end, lost or doubled
 alerts, and whether SIGTERM ended the bot cleanly.
@@ -271,20 +271,23 @@ def main() -> int:
         "--subscriptions", type=int, default=None, help="default 100,000; 1,000,000 with --full"
     )
     parser.add_argument(
-        "--hot-share", type=float, default=0.1, help="share of chats following a word of every bump"
+        "--hot-share", type=float, default=0.02, help="share of chats following a word of every bump"
     )
     parser.add_argument("--interval", type=int, default=60, help="feed poll interval, seconds")
     parser.add_argument(
-        "--bump-every", type=float, default=None, help="seconds between feed changes (20; 60 with --full)"
+        "--bump-every", type=float, default=None, help="seconds between feed changes (30; 90 with --full)"
     )
     parser.add_argument(
         "--rate", type=float, default=30.0, help="the fake Bot API's overall limit, messages/s"
+    )
+    parser.add_argument(
+        "--drain-max", type=float, default=600, help="seconds to wait for the queue after the load"
     )
     parser.add_argument("--workdir", default=None, help="keep the database, config and bot log here")
     args = parser.parse_args()
     minutes = args.minutes if args.minutes is not None else (10.0 if args.full else 2.0)
     subscriptions = args.subscriptions or (1_000_000 if args.full else 100_000)
-    bump_every = args.bump_every or (60.0 if args.full else 20.0)
+    bump_every = args.bump_every or (90.0 if args.full else 30.0)
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
     work = Path(args.workdir or tempfile.mkdtemp(prefix="newsalert-soak-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -358,34 +361,39 @@ def main() -> int:
         duration = minutes * 60
         last_bump = started - bump_every  # the first change comes at once
         bumps = 0
+        drained_at: float | None = None
+        csv = (work / "samples.csv").open("w")
+        csv.write("seconds,rss_mb,sent,too_many,queue,held,articles\n")
         while True:
             now = time.monotonic()
-            if now - started <= 0.6 * duration and now - last_bump >= bump_every:
+            loading = now - started < duration
+            if loading and now - last_bump >= bump_every:
                 feeds.bump()
                 last_bump, bumps = now, bumps + 1
             stats = get_json(f"{fake_url}/_fake/stats")
             backlog, held, articles, _ = outbox_counts(db_path)
-            samples.append(
-                Sample(
-                    now - started,
-                    tree_rss_mb(bot.pid),
-                    stats["sent"],
-                    stats["too_many"],
-                    backlog,
-                    held,
-                    articles,
-                )
+            last = Sample(
+                now - started, tree_rss_mb(bot.pid), stats["sent"], stats["too_many"], backlog, held, articles
             )
-            last = samples[-1]
+            samples.append(last)
+            csv.write(
+                f"{last.at:.1f},{last.rss_mb:.1f},{last.sent},{last.too_many},{backlog},{held},{articles}\n"
+            )
+            csv.flush()
             if len(samples) % 6 == 1:
                 print(
                     f"  t={last.at:5.0f} s  rss {last.rss_mb:6.0f} MB  sent {last.sent:6d}  429s {last.too_many:4d}  "
                     f"queue {last.backlog:5d}  held {last.held:5d}  articles {last.articles:7d}",
                     flush=True,
                 )
-            if now - started >= duration or bot.poll() is not None:
+            if bot.poll() is not None:
+                break
+            # After the load: no more changes; wait (at most --drain-max) for the queue to empty.
+            if not loading and (backlog == 0 or now - started >= duration + args.drain_max):
+                drained_at = now - started if backlog == 0 else None
                 break
             time.sleep(5)
+        csv.close()
 
         stopping = time.monotonic()
         bot.send_signal(signal.SIGTERM)
@@ -424,6 +432,12 @@ def main() -> int:
     print(
         f"rate while queued       {mean:.1f} msg/s over {busy:.0f} s, best 30 s {best:.1f} msg/s   (limiter {TelegramConfig().messages_per_second:g}/s, API {args.rate:g}/s)"
     )
+    drain = (
+        "never emptied"
+        if drained_at is None
+        else f"emptied {drained_at - minutes * 60:.0f} s after the load ended"
+    )
+    print(f"queue after the load    {drain}")
     print(f"queue at end            {backlog} instant waiting, {held} held for hourly digests (per-chat cap)")
     print(f"outbox states           {states}")
     print(f"sent twice              {doubled}")
