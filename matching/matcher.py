@@ -208,11 +208,18 @@ class _Index:
         self.ncl.append(len(clauses))
         post = self.post
         pos, neg = post.pos_extra, post.neg_extra
+        phrase_ids = self.phrase_ids
         for number, clause in enumerate(clauses):
             code = entry << _SHIFT | number
-            keys = (
-                self.term_keys(clause[0]) if len(clause) == 1 else set().union(*map(self.term_keys, clause))
-            )
+            if len(clause) > 1:
+                keys = set().union(*map(self.term_keys, clause))
+            elif clause[0].kind == "keyword":
+                keys = set()
+                for phrase in clause[0].phrases():
+                    pid = phrase_ids.get(phrase)
+                    keys.add(self.phrase_id(phrase) if pid is None else pid)
+            else:
+                keys = self.term_keys(clause[0])
             for key in keys:
                 lst = pos.get(key)
                 if lst is None:
@@ -642,23 +649,43 @@ class Matcher:
         return max(10_000, index.n_live // 10)
 
     def _add_chunk(self, chunk: list[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
+        """One chunk of a bulk load, under the lock. :meth:`_Index.add` inlined: a million calls add up."""
         refused: list[tuple[int, QueryError]] = []
         gaz = self._gaz
         with self._lock:
             index = self._index
+            post = index.post
             canon_ids = index.canon_ids
+            live_extra, subs_extra = post.live_extra, post.subs_extra
+            in_base = post.sub_sorted.size > 0
             log = self._log
+            added = 0
             for sub_id, q in chunk:
-                entry = canon_ids.get(q) if isinstance(q, str) else None
+                entry = canon_ids.get(q) if q.__class__ is str else None
                 if entry is None:
                     try:
                         entry = index.entry_for_text(q, gaz)
                     except QueryError as exc:
                         refused.append((sub_id, exc))
                         continue
-                index.add(sub_id, entry)
                 if log is not None:
                     log.append((sub_id, index.canonicals[entry]))
+                old = live_extra.get(sub_id)
+                if old is None and in_base:
+                    old = index.entry_of(sub_id)
+                if old is not None:
+                    if old == entry:
+                        continue
+                    index.remove(sub_id)
+                    index.removed -= 1  # replaced, not removed
+                lst = subs_extra.get(entry)
+                if lst is None:
+                    subs_extra[entry] = [sub_id]
+                else:
+                    lst.append(sub_id)
+                live_extra[sub_id] = entry
+                added += 1
+            index.n_live += added
         return refused
 
     def _start_background(
