@@ -135,7 +135,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     from bot.ingest import poll_once, shutdown_parse_pool
 
     config, db = _open(args)
-    feed_store.sync_config_feeds(db, config.feeds)
+    feed_store.sync_config_feeds(db, config.feeds, default_interval=config.polling.interval_seconds)
     if not feed_store.all_feeds(db):
         _note("no feeds to poll: add one with `newsalert feeds add URL` or under [[feeds]] in config.toml")
         return 0
@@ -249,7 +249,9 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
     if existing is not None:
         raise CliError(f"already added as feed {existing['id']}: {url}")
     parsed = asyncio.run(_probe(url, config))
-    feed_id = feed_store.add_feed(db, url, name=args.name, interval=args.interval)
+    feed_id = feed_store.add_feed(
+        db, url, name=args.name, interval=args.interval, default_interval=config.polling.interval_seconds
+    )
     with db.conn:
         db.execute(
             "UPDATE feeds SET title = ?, site_url = ? WHERE id = ?", [parsed.title, parsed.site_url, feed_id]
@@ -305,7 +307,7 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
         raise CliError(f"{path} is not valid OPML: {exc}") from None
     except ValueError as exc:
         raise CliError(f"{path} is not accepted: {exc}") from None
-    _config, db = _open(args)
+    config, db = _open(args)
     added = present = invalid = 0
     progress = Progress("importing feeds")
     try:
@@ -314,7 +316,7 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
                 if feed_store.find_feed_by_url(db, url) is not None:
                     present += 1
                 else:
-                    feed_store.add_feed(db, url, name=title)
+                    feed_store.add_feed(db, url, name=title, default_interval=config.polling.interval_seconds)
                     added += 1
             except FeedUrlError as exc:
                 invalid += 1

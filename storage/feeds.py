@@ -54,11 +54,14 @@ def add_feed(
     name: str | None = None,
     interval: int | None = None,
     now: float | None = None,
+    *,
+    default_interval: int = DEFAULT_INTERVAL,
 ) -> int:
     """Add a feed (or return the id of the feed that already has this URL, unchanged) and return its id.
 
     Raises :class:`feeds.urls.FeedUrlError` for a URL we will not poll. The first check is spread over the
-    interval (at most five minutes) so an OPML import of thousands of feeds does not fire all at once.
+    feed's interval (its own, else ``default_interval``: pass ``[polling] interval_seconds``), at most five
+    minutes, so an OPML import of thousands of feeds does not fire all at once.
     """
     now = time.time() if now is None else now
     url = normalize_feed_url(url)
@@ -68,7 +71,7 @@ def add_feed(
         cursor = db.execute(
             """INSERT OR IGNORE INTO feeds (url, name, interval, next_check_at, added_at)
                VALUES (?, ?, ?, ?, ?)""",
-            [url, name, interval, first_check_at(now, url, interval or DEFAULT_INTERVAL), now],
+            [url, name, interval, first_check_at(now, url, interval or default_interval), now],
         )
         if cursor.rowcount:
             return int(cursor.lastrowid)  # type: ignore[arg-type]
@@ -120,17 +123,29 @@ def all_feeds(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def sync_config_feeds(
-    db: sqlite_utils.Database, feeds: Iterable[FeedLike], now: float | None = None
+    db: sqlite_utils.Database,
+    feeds: Iterable[FeedLike],
+    now: float | None = None,
+    *,
+    default_interval: int = DEFAULT_INTERVAL,
 ) -> list[int]:
     """Make sure every feed of the config file is in the database, with the config's name and interval.
 
     Feeds not in the config are left alone: they were added with the CLI or from Telegram. Returns the ids of the
-    config's feeds, in config order.
+    config's feeds, in config order. Pass ``default_interval=[polling] interval_seconds`` so new feeds without an
+    interval of their own are first checked within it.
     """
     now = time.time() if now is None else now
     ids = []
     for feed in feeds:
-        feed_id = add_feed(db, feed.url, name=feed.name, interval=feed.interval_seconds, now=now)
+        feed_id = add_feed(
+            db,
+            feed.url,
+            name=feed.name,
+            interval=feed.interval_seconds,
+            now=now,
+            default_interval=default_interval,
+        )
         with db.conn:
             db.execute(
                 "UPDATE feeds SET name = coalesce(?, name), interval = ? WHERE id = ?",

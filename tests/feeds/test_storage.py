@@ -145,3 +145,11 @@ def test_known_hashes_are_the_newest_and_the_constraint_still_dedups(db: sqlite_
     article_store.insert_articles(db, feed_id, [item(str(i), f"T{i}") for i in range(5)], now=NOW)
     assert article_store.known_guid_hashes(db, feed_id, limit=2) == frozenset({"3", "4"})
     assert article_store.insert_articles(db, feed_id, [item("0", "T0")], now=NOW) == []
+
+
+def test_first_check_is_spread_over_the_configured_interval(db: sqlite_utils.Database) -> None:
+    ids = feed_store.sync_config_feeds(
+        db, [FeedConfig(url=f"https://example.org/{i}.xml") for i in range(50)], now=NOW, default_interval=10
+    )
+    due = [feed_store.get_feed(db, feed_id)["next_check_at"] - NOW for feed_id in ids]  # type: ignore[index]
+    assert all(0 <= delay < 10 for delay in due) and max(due) > 5
