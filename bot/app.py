@@ -77,7 +77,6 @@ class Pipeline:
     deliverer: Deliverer
     digests: DigestSender
     matcher: Matcher
-    trusted_feeds: frozenset[int]
     deliver_job: Job | None = None
     loader: asyncio.Task | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -108,11 +107,11 @@ class Pipeline:
         await self._tell_admins(context, result)
 
     async def _poll_feeds(self) -> PollResult:
-        """Config-file feeds may live anywhere (the operator wrote them); others (added from Telegram) may only
+        """Feeds the operator added (config file, CLI) may live anywhere; others (added from Telegram) may only
         point at private or loopback addresses when ``allow_private_addresses`` says so."""
         due = await asyncio.to_thread(feed_store.due_feeds, self.poll_db)
-        trusted = [feed for feed in due if feed["id"] in self.trusted_feeds]
-        others = [feed for feed in due if feed["id"] not in self.trusted_feeds]
+        trusted = [feed for feed in due if feed["trusted"]]
+        others = [feed for feed in due if not feed["trusted"]]
         result = PollResult()
         for group, allow_private in ((trusted, True), (others, self.config.polling.allow_private_addresses)):
             if group:
@@ -187,7 +186,12 @@ async def _start(app: Application) -> None:
     config: Config = app.bot_data["config"]
     path = config.storage.path
     poll_db = await asyncio.to_thread(connect, path)
-    trusted = await asyncio.to_thread(feed_store.sync_config_feeds, poll_db, config.feeds)
+    await asyncio.to_thread(
+        feed_store.sync_config_feeds,
+        poll_db,
+        config.feeds,
+        default_interval=config.polling.interval_seconds,
+    )
     deliver_db = await asyncio.to_thread(connect, path)
     # Rows a crash left in 'sending' go back to 'pending': only messages in flight at the crash may repeat.
     await asyncio.to_thread(recover, deliver_db)
@@ -196,7 +200,7 @@ async def _start(app: Application) -> None:
     # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing), and
     # like alerts keep few messages in the rate limiter, so replies to commands still pass quickly.
     digests = DigestSender(deliverer, concurrency=in_flight_limit(config))
-    pipeline = Pipeline(config, poll_db, deliverer, digests, matcher, frozenset(trusted))
+    pipeline = Pipeline(config, poll_db, deliverer, digests, matcher)
     app.bot_data["pipeline"] = pipeline
     app.bot_data["services"] = Services(
         config=config,

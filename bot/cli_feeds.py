@@ -250,7 +250,12 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
         raise CliError(f"already added as feed {existing['id']}: {url}")
     parsed = asyncio.run(_probe(url, config))
     feed_id = feed_store.add_feed(
-        db, url, name=args.name, interval=args.interval, default_interval=config.polling.interval_seconds
+        db,
+        url,
+        name=args.name,
+        interval=args.interval,
+        default_interval=config.polling.interval_seconds,
+        trusted=True,
     )
     with db.conn:
         db.execute(
@@ -316,7 +321,9 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
                 if feed_store.find_feed_by_url(db, url) is not None:
                     present += 1
                 else:
-                    feed_store.add_feed(db, url, name=title, default_interval=config.polling.interval_seconds)
+                    feed_store.add_feed(
+                        db, url, name=title, default_interval=config.polling.interval_seconds, trusted=True
+                    )
                     added += 1
             except FeedUrlError as exc:
                 invalid += 1

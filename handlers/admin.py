@@ -113,11 +113,11 @@ async def _probe(url: str, context: ContextTypes.DEFAULT_TYPE) -> ParsedFeed | s
     return await loop.run_in_executor(parse_pool(), process_feed, fetched.body or b"", fetched.content_type)
 
 
-def _add_tx(db: Any, url: str, parsed: ParsedFeed) -> tuple[int, bool]:
+def _add_tx(db: Any, url: str, parsed: ParsedFeed, interval: int) -> tuple[int, bool]:
     existing = feed_store.find_feed_by_url(db, url)
     if existing is not None:
         return existing["id"], False
-    feed_id = feed_store.add_feed(db, url)
+    feed_id = feed_store.add_feed(db, url, default_interval=interval)
     with db.conn:
         db.execute(
             "UPDATE feeds SET title = ?, site_url = ? WHERE id = ?", [parsed.title, parsed.site_url, feed_id]
@@ -144,7 +144,9 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             context, message, f"Cannot add {escape(truncate(url, 200))}: {escape(truncate(parsed, 300))}"
         )
         return
-    feed_id, created = await services(context).db.run(_add_tx, url, parsed)
+    feed_id, created = await services(context).db.run(
+        _add_tx, url, parsed, services(context).config.polling.interval_seconds
+    )
     if not created:
         await reply(context, message, f"That feed is already there as #{feed_id}.")
         return

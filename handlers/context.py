@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 from telegram import Chat, Message, Update
-from telegram.error import NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.config import Config
@@ -89,7 +89,8 @@ async def send_reliably(context: ContextTypes.DEFAULT_TYPE, send: Callable[[], A
     """
     try:
         await send()
-    except TimedOut:
+    except (TimedOut, BadRequest):
+        # PTB's BadRequest (a 400: Telegram refused it for good) is a NetworkError too: never repeat it.
         raise
     except NetworkError as error:
         log.warning("an answer failed (%s); trying again", error)
@@ -102,7 +103,7 @@ async def _send_later(send: Callable[[], Awaitable[Any]]) -> None:
         try:
             await send()
             return
-        except TimedOut:
+        except (TimedOut, BadRequest):
             break
         except NetworkError:
             continue

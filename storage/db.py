@@ -145,7 +145,13 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY, handled_at REAL NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    """Whether the operator vouched for a feed (config file or CLI): only those may live on private addresses
+    unless ``allow_private_addresses`` is set. Feeds added from Telegram are not trusted."""
+    db.execute("ALTER TABLE feeds ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -56,12 +56,14 @@ def add_feed(
     now: float | None = None,
     *,
     default_interval: int = DEFAULT_INTERVAL,
+    trusted: bool = False,
 ) -> int:
     """Add a feed (or return the id of the feed that already has this URL, unchanged) and return its id.
 
     Raises :class:`feeds.urls.FeedUrlError` for a URL we will not poll. The first check is spread over the
     feed's interval (its own, else ``default_interval``: pass ``[polling] interval_seconds``), at most five
-    minutes, so an OPML import of thousands of feeds does not fire all at once.
+    minutes, so an OPML import of thousands of feeds does not fire all at once. ``trusted`` marks a feed the
+    operator added (config file, CLI), which may point at private addresses; adding it again as trusted upgrades it.
     """
     now = time.time() if now is None else now
     url = normalize_feed_url(url)
@@ -69,12 +71,14 @@ def add_feed(
         raise ValueError("interval must be a positive number of seconds")
     with db.conn:
         cursor = db.execute(
-            """INSERT OR IGNORE INTO feeds (url, name, interval, next_check_at, added_at)
-               VALUES (?, ?, ?, ?, ?)""",
-            [url, name, interval, first_check_at(now, url, interval or default_interval), now],
+            """INSERT OR IGNORE INTO feeds (url, name, interval, next_check_at, added_at, trusted)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [url, name, interval, first_check_at(now, url, interval or default_interval), now, int(trusted)],
         )
         if cursor.rowcount:
             return int(cursor.lastrowid)  # type: ignore[arg-type]
+        if trusted:
+            db.execute("UPDATE feeds SET trusted = 1 WHERE url = ?", [url])
     row = db.execute("SELECT id FROM feeds WHERE url = ?", [url]).fetchone()
     return int(row[0])
 
@@ -145,6 +149,7 @@ def sync_config_feeds(
             interval=feed.interval_seconds,
             now=now,
             default_interval=default_interval,
+            trusted=True,
         )
         with db.conn:
             db.execute(

@@ -23,11 +23,6 @@ async def test_a_reply_refused_once_by_a_502_still_reaches_the_user(start_bot, f
     assert [c.status for c in fake.calls("sendMessage")] == [502, 200]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: handlers.context.send_reliably catches NetworkError, and PTB's BadRequest (a 400) is a "
-    "NetworkError, so a reply Telegram refused for good is sent again up to four times",
-)
 async def test_a_reply_refused_with_a_400_is_not_sent_again(start_bot, fake):
     bot = await start_bot()
     fake.fail_next(1, status=400, description="Bad Request: chat not found", methods=["sendMessage"])

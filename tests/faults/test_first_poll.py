@@ -7,19 +7,12 @@ built-in default interval (300 s) rather than the configured one.
 
 from __future__ import annotations
 
-import pytest
-
 from bot.config import FeedConfig
 
 # A fixed URL, so the spread is the same on every run (this one lands at 75 % of the spread window).
 URL = "http://127.0.0.1:9/feed.xml"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: storage.feeds.add_feed (via sync_config_feeds) spreads the first check over DEFAULT_INTERVAL "
-    "(300 s) when a feed has no interval of its own, ignoring [polling] interval_seconds",
-)
 async def test_first_check_of_a_config_feed_is_within_the_configured_interval(start_bot):
     bot = await start_bot(
         polling={"interval_seconds": 10}, feeds=(FeedConfig(url=URL, name="No own interval"),)
