@@ -111,11 +111,39 @@ def _etag_for(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
 
 
-def add_items(feed: bytes, generation: int, count: int = 2, tag: str = "bench") -> bytes:
+_NEWS_TEXT = (
+    "harbour bridge council ministry convoy border village election river mayor strike flood court pipeline "
+    "minister airport summit ceasefire protest railway drought vaccine factory reactor budget senate embassy "
+    "parliament tunnel glacier wildfire earthquake satellite orchestra museum festival stadium marathon cathedral "
+    "monastery vineyard refinery lighthouse copper lithium harvest tariff verdict referendum coalition militia "
+    "hostage refugee drone frigate treaty sanctions inflation currency bond pension hospital outbreak famine "
+    "typhoon hurricane landslide blackout heatwave cyberattack spyware merger layoffs union teachers nurses "
+    "farmers truckers miners students judges governor cabinet opposition rebels peacekeepers monitors observers "
+    "ballots recount curfew barricade embargo subsidy reform audit scandal inquiry bribery smuggling cartel "
+    "piracy satellite launch rover telescope vaccine trial antibiotics wheat grain fishing quota dam reservoir"
+)
+_NEWS_WORDS = _NEWS_TEXT.split()
+
+
+def _headline_words(copy: int, generation: int, index: int, count: int) -> str:
+    """Words that make copy ``copy``'s generated item its own story (10,000 feeds do not all break one headline)."""
+    words = []
+    seed = (copy * 1_000_003 + generation * 10_007 + index * 101) & 0xFFFFFFFF
+    for _ in range(count):
+        seed = (seed * 1_103_515_245 + 12_345) & 0x7FFFFFFF  # a tiny deterministic LCG: same copy, same words
+        words.append(_NEWS_WORDS[seed % len(_NEWS_WORDS)])
+    return " ".join(words)
+
+
+def add_items(
+    feed: bytes, generation: int, count: int = 2, tag: str = "bench", copy: int | None = None
+) -> bytes:
     """``feed`` with ``count`` new items per generation (newest first) inserted before its first item/entry.
 
     Items are written in the feed's own element (``item`` for RSS/RDF, ``entry`` for Atom), so they parse as
-    ordinary entries. Used by the benchmark's "changed" cycle and by tests that need a feed to grow.
+    ordinary entries. Used by the benchmark's "changed" cycle and by tests that need a feed to grow. With ``copy``
+    the items' titles and texts are made of words drawn for that copy, so the copies of one feed report different
+    stories, as different feeds do.
     """
     match = _ITEM_START.search(feed)
     if match is None:
@@ -125,11 +153,15 @@ def add_items(feed: bytes, generation: int, count: int = 2, tag: str = "bench") 
     for gen in range(generation, 0, -1):
         for k in range(count):
             ident = f"urn:{tag}:{gen}:{k}"
-            title = f"Generated story {gen}-{k}: officials report new developments in the region"
-            text = (
-                f"Officials said on day {gen} that talks on item {k} would continue next week. "
-                "Both sides described the meeting as constructive. Observers expect a statement soon."
-            )
+            if copy is None:
+                title = f"Generated story {gen}-{k}: officials report new developments in the region"
+                text = (
+                    f"Officials said on day {gen} that talks on item {k} would continue next week. "
+                    "Both sides described the meeting as constructive. Observers expect a statement soon."
+                )
+            else:
+                title = _headline_words(copy, gen, k, 8).capitalize()
+                text = f"{_headline_words(copy, gen, k + 50, 14).capitalize()}. {_headline_words(copy, gen, k + 90, 12)}."
             when = email.utils.formatdate(1_700_000_000 + gen * 3600 + k, usegmt=True)
             if atom:
                 pieces.append(
@@ -487,13 +519,13 @@ class FeedServer:
         template = self._mirror_cache.get(key)
         if template is None:
             template = Route(
-                body=add_items(self._mirror[base], generation),
+                body=self._mirror[base],
                 etag=f'"m{base}-g{generation}"',
                 last_modified=email.utils.formatdate(1_700_000_000 + generation * 3600, usegmt=True),
             )
             with self._lock:
                 self._mirror_cache[key] = template
-        body = copy_links(template.body, copy)
+        body = copy_links(add_items(template.body, generation, copy=copy), copy)
         return Route(
             body=body,
             etag=template.etag,
