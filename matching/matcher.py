@@ -48,6 +48,7 @@ _CLAUSE = (1 << _SHIFT) - 1
 _REGION = "\x01"  # prefix of a region's pseudo-phrase: never a word of any text
 _I64 = np.int64
 _first = itemgetter(0)
+_BULK_COMPACT = 250_000  # a bulk load folds its subscriptions into the arrays this many at a time
 
 
 def _rows(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -563,6 +564,12 @@ class Matcher:
             if len(chunk) >= 10_000:
                 refused += self._add_chunk(chunk)
                 chunk = []
+                with self._lock:
+                    index = self._index
+                    if (
+                        index.post.extra_size >= _BULK_COMPACT
+                    ):  # dicts of lists cost ~300 bytes a subscription
+                        index.compact()
         refused += self._add_chunk(chunk)
         self._fold(self._index, full=True)
         return refused
