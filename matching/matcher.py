@@ -27,6 +27,7 @@ once removals reach a fifth of the live subscriptions).
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -557,6 +558,16 @@ class Matcher:
         Work is done in chunks, each under the lock for a moment, so ``add``/``remove``/``match`` from other
         threads keep going; a query already known by its canonical text is not parsed again.
         """
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()  # millions of lists and tuples are made: each full collection would walk them all
+        try:
+            return self._add_all(pairs)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _add_all(self, pairs: Iterable[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
         refused: list[tuple[int, QueryError]] = []
         chunk: list[tuple[int, Query | str]] = []
         for pair in pairs:
