@@ -3,7 +3,8 @@
     python bench/ingest.py [--feeds 10000] [--gzip] [--concurrency 50]
 
 Copy i of a feed has its item links made unique (``?copy=i``), so copies stand for different feeds rather
-than 10,000 reports of the same story. Cycles: *first* (every item new), *changed* (every feed gained 2 items; the rest is already stored, as a busy
+than 10,000 reports of the same story, and the items a copy gains are its own stories. Cycles: *first* (every item
+new), *changed* (every feed gained 2 items; the rest is already stored, as a busy
 5-minute cycle looks), *unchanged* (every feed answers 304). For each: wall time, feeds/s, new items/s, and the
 peak RSS of the bot's side (this process plus its parse workers; the feed server runs in its own process and is
 not counted, though it shares the machine's cores). Targets on a 2-core machine: changed ≤ 90 s, unchanged
