@@ -139,3 +139,47 @@ def test_explanation_of_mixed_query(gaz):
     assert "“kosovo” (region Kosovo): Zvečan in title" in text  # as the article wrote it
     assert "northern Kosovo (North Kosovo) in summary" in text
     assert text.endswith("none of -japan")
+
+
+def test_result_is_a_read_only_mapping(gaz):
+    m = Matcher(gaz)
+    m.add_many([(5, "nato"), (3, "kosovo"), (9, "nato"), (4, "japan")])
+    found = m.match(DOC)
+    assert len(found) == 3 and sorted(found) == [3, 5, 9] and list(found) == [3, 5, 9]
+    assert 4 not in found and "5" not in found and found.get(4) is None
+    assert found[5] is found[9] and found[5].canonical == "nato"
+    assert dict(found) == {3: found[3], 5: found[5], 9: found[5]}
+    try:
+        found[4]
+    except KeyError:
+        pass
+    else:  # pragma: no cover - reported by the assertion
+        raise AssertionError("found[4] should raise KeyError")
+
+
+def test_compiled_and_live_parts_agree(gaz):
+    """Subscriptions in the arrays (bulk) and beside them (live adds): replace, remove, share keys and vetoes."""
+    m = Matcher(gaz)
+    m.add_many([(1, "nato"), (2, '"tear gas"'), (3, "kosovo"), (4, "japan"), (5, "nato -japan")])
+    m.add(1, "japan")  # a compiled subscription replaced by a live one
+    m.remove(2)  # a compiled one removed
+    m.add(6, "nato")  # live, on an entry that is compiled
+    m.add(7, "nato -kosovo")  # live, vetoed by a compiled key
+    m.add(8, "nato gas")  # live, two clauses
+    assert len(m) == 7 and 2 not in m and 1 in m
+    assert sorted(m.match(DOC)) == [3, 5, 6, 8]
+    m.rebuild()  # everything compiled again, removed ones dropped
+    assert sorted(m.match(DOC)) == [3, 5, 6, 8]
+    assert m.match(Document(title="Japan")).keys() == {1, 4}
+
+
+def test_many_live_adds_are_compacted_in_the_background(gaz):
+    m = Matcher(gaz)
+    m.add_many([(0, "kosovo")])
+    for i in range(1, 12_001):
+        m.add(i, "nato" if i % 2 else "japan")
+    assert m.wait_idle(timeout=60)
+    assert m._index.post.extra_size < 10_000  # folded into the arrays
+    m.remove(1)
+    found = m.match(DOC)
+    assert len(found) == 1 + 6000 - 1 and 0 in found and 3 in found and 1 not in found and 2 not in found
