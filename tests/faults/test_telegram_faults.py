@@ -1,7 +1,7 @@
 """Telegram misbehaving under a running ``newsalert run``: 429s with a growing retry_after, 500s, timeouts,
 connection resets, then the Bot API gone for 30 seconds. Every alert still arrives exactly once, and the bot
-answers commands again once Telegram is back (a reply that fails while Telegram is away is lost: see
-``test_command_replies.py``).
+answers commands again once Telegram is back (a command's reply is resent for about 7 s only, see
+``handlers.context.send_reliably`` and ``test_command_replies.py``, so the command here is sent after the outage).
 
 (The sender's answer handling is tested piece by piece in ``tests/delivery/test_delivery.py``; this is the whole
 process with the faults stacked, as a bad day at Telegram looks.)
