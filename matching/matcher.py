@@ -382,8 +382,12 @@ class _Index:
             if hit:
                 extra = np.fromiter(chain.from_iterable([post.neg_extra[k] for k in hit]), _I64)
                 vetoed = np.concatenate((vetoed, extra))
-            if vetoed.size:
-                entries = entries[~np.isin(entries, vetoed)]
+            if (
+                vetoed.size and entries.size
+            ):  # np.isin costs ~30 µs of checks; two small sorted arrays need less
+                vetoed.sort()
+                at = np.minimum(np.searchsorted(vetoed, entries), vetoed.size - 1)
+                entries = entries[vetoed[at] != entries]
         pos, ents = _rows(post.sub_ptr, entries[entries < post.nent])
         if pos.size:
             alive = post.alive[pos]
