@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -424,13 +425,14 @@ REDACTED = "<redacted-token>"
 
 
 def redact(text: str, token: str | None) -> str:
-    """``text`` with the bot token (and its secret half alone) replaced."""
+    """``text`` with the bot token (and its secret half alone) replaced, in any letter case: PTB runs
+    ``capitalize()`` on Telegram's error descriptions, so a token echoed in one comes back lower-cased."""
     if not token or not text:
         return text
-    text = text.replace(token, REDACTED)
+    text = re.sub(re.escape(token), REDACTED, text, flags=re.IGNORECASE)
     _, _, secret = token.partition(":")
     if len(secret) >= 8:
-        text = text.replace(secret, REDACTED)
+        text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
     return text
 
 

@@ -108,11 +108,6 @@ async def test_the_token_appears_nowhere(start_bot, fake: FakeTelegram, debug_lo
     assert "wrong token" in stored.lower() and secret not in stored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PTB lower-cases Telegram's error descriptions (str.capitalize), so a token echoed in one reaches "
-    "logs and deliveries.last_error in lower case; bot.delivery.redact only replaces the exact-case token",
-)
 async def test_a_token_echoed_by_telegram_is_redacted_whatever_its_case(
     start_bot, fake: FakeTelegram, debug_log
 ):
