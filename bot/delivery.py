@@ -172,6 +172,7 @@ class Deliverer:
         self._token = token if token is not None else getattr(bot, "token", None)
         self._clock = clock
         self._last_sent: dict[int, float] = {}  # chat_id -> monotonic time it was last claimed or sent to
+        self._backing_off = False  # a send failed transiently and no send has succeeded since
 
     # ----------------------------------------------------------------------- batches
 
@@ -366,6 +367,11 @@ class Deliverer:
             assert sent.message_id is not None
             outbox.mark_sent(self.db, delivery_id, sent.message_id, now=self._clock())
             stats.sent += 1
+            if self._backing_off:
+                # Telegram answers again: what waits out an exponential backoff from the outage goes now, rather
+                # than up to the outage's length later.
+                self._backing_off = False
+                outbox.expedite_backoffs(self.db, now=self._clock())
         elif sent.outcome is Outcome.RATE_LIMITED:
             outbox.schedule_retry(
                 self.db,
@@ -406,6 +412,7 @@ class Deliverer:
             stats.failed += 1
             return
         delay = self.backoff(attempts)
+        self._backing_off = True
         outbox.schedule_retry(self.db, delivery_id, at=self._clock() + delay, error=error)
         log.info("delivery %s: %s; retry in %.1f s", delivery_id, error, delay)
         stats.retried += 1

@@ -186,6 +186,19 @@ def schedule_retry(
         )
 
 
+def expedite_backoffs(db: sqlite_utils.Database, *, now: float | None = None) -> int:
+    """Make instant rows that wait out a transient failure (network, 5xx) due now; flood-control (429) and
+    token waits are kept. Called when Telegram has answered again after an outage."""
+    now = _now(now)
+    with db.conn:
+        return db.conn.execute(
+            "UPDATE deliveries SET next_attempt_at = ? WHERE state = 'pending' AND mode = 'instant' "
+            "AND next_attempt_at > ? AND attempts > 0 AND last_error IS NOT NULL "
+            "AND last_error NOT LIKE '429%' AND last_error != 'token refused'",
+            (now, now),
+        ).rowcount
+
+
 def mark_failed(db: sqlite_utils.Database, delivery_id: int, error: str) -> None:
     """Given up on (a permanent refusal, or too many transient failures)."""
     with db.conn:

@@ -355,3 +355,15 @@ async def test_stop_and_time_slice_finish_what_is_in_flight_and_leave_the_rest_p
         assert 0 < sliced.sent < 60 - stats.sent and "sending" not in states(db)
         await drain(deliverer, db)
     assert_once_each(fake, range(9501, 9561))
+
+
+async def test_alerts_backing_off_after_an_outage_go_as_soon_as_telegram_answers_again(fake, app, db):
+    first = seed(db, [4301, 4302, 4303])
+    fake.fail_next(3, status=502, methods=["sendMessage"])
+    deliverer = sender(app, db, backoff_base=120.0)  # first retry would be 96-144 s later
+    await deliverer.run_until_idle()
+    assert {outbox.get_delivery(db, i)["state"] for i in first.values()} == {"pending"}
+    assert min(outbox.get_delivery(db, i)["next_attempt_at"] for i in first.values()) > time.time() + 60
+    seed(db, [4304])  # a new alert: Telegram accepts it, so the backed-off ones are due at once
+    await drain(deliverer, db, timeout=10)
+    assert_once_each(fake, [4301, 4302, 4303, 4304])
