@@ -110,7 +110,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         CREATE INDEX deliveries_message ON deliveries(chat_id, message_id);
         """
     )
-    db["articles"].enable_fts(
+    db.table("articles").enable_fts(
         ["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
     )
 
