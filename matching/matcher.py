@@ -41,7 +41,7 @@ from matching.document import Document, Prepared
 from matching.explain import explain
 from matching.gazetteer import Gazetteer, load
 from matching.places import NO_FINDINGS, Findings, find_places
-from matching.query import Query, QueryError, Term, parse_query, simple_keyword, simple_pair
+from matching.query import Query, QueryError, Term, parse_query, simple_pair, simple_phrases
 
 _AC = ahocorasick_rs.AhoCorasick
 _SHIFT = 4  # codes are entry << 4 | clause number: a query has at most 10 terms, so at most 10 clauses
@@ -195,11 +195,30 @@ class _Index:
             return self.entry_for(q)
         entry = self.canon_ids.get(q)
         if entry is None:
-            term = simple_keyword(q, gaz)
-            if term is not None:
-                entry = self.compile(q, ((term,),), ())
+            phrases = simple_phrases(q, gaz)
+            if phrases is not None:
+                entry = self.compile_keyword(q, phrases)
             else:
                 entry = self.entry_for(simple_pair(q, gaz) or parse_query(q, gaz))
+        return entry
+
+    def compile_keyword(self, canonical: str, phrases: tuple[str, ...]) -> int:
+        """:meth:`compile` for one keyword term given by its phrases (most stored queries)."""
+        entry = len(self.canonicals)
+        self.canonicals.append(canonical)
+        self.ncl.append(1)
+        code = entry << _SHIFT
+        phrase_ids, pos = self.phrase_ids, self.post.pos_extra
+        for phrase in phrases:
+            pid = phrase_ids.get(phrase)
+            if pid is None:
+                pid = self.phrase_id(phrase)
+            lst = pos.get(pid)
+            if lst is None:
+                pos[pid] = [code]
+            else:
+                lst.append(code)
+        self.canon_ids[canonical] = entry
         return entry
 
     def compile(

@@ -120,6 +120,17 @@ def simple_keyword(text: str, gaz: Gazetteer) -> Term | None:
     return Term("keyword", text)
 
 
+def simple_phrases(text: str, gaz: Gazetteer) -> tuple[str, ...] | None:
+    """The phrases of a query that :func:`simple_keyword` accepts, without building its Term (bulk loads)."""
+    if not _SIMPLE.fullmatch(text):
+        return None
+    if text[0] == '"':
+        return (text[1:-1],)
+    if text == "or" or text in gaz.region_names:
+        return None
+    return variants(text)
+
+
 def simple_pair(text: str, gaz: Gazetteer) -> Query | None:
     """``a OR b`` or ``a -b`` of plain keywords (lowercase ASCII words that name no region), else None.
 

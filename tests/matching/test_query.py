@@ -191,3 +191,13 @@ def test_pair_fast_path_declines_regions_and_or(gaz):
     assert simple_pair("balkans OR nato", gaz) is None
     assert simple_pair("or OR nato", gaz) is None
     assert simple_pair("nato OR kfor", gaz) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["nato", "elections", "peacekeeper", '"tear gas"', "kosovo", "or", "Nato", "us", "a-b"]
+)
+def test_simple_phrases_are_the_keyword_terms_phrases(gaz, text):
+    from matching.query import simple_keyword, simple_phrases
+
+    term = simple_keyword(text, gaz)
+    assert simple_phrases(text, gaz) == (term.phrases() if term is not None else None)
