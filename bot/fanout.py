@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -153,7 +153,7 @@ def _fan_out_one(
     max_age_hours: int,
     max_per_hour: int,
 ) -> list[int]:
-    matches: dict[int, Match] = {}
+    matches: Mapping[int, Match] = {}
     if not _too_old(article, now, max_age_hours):
         doc = Document(title=article["title"], summary=article["summary"], text=article["text"])
         matches = matcher.match(doc)
