@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import email.utils
+import functools
 import gzip
 import hashlib
 import re
@@ -111,27 +112,23 @@ def _etag_for(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
 
 
-_NEWS_TEXT = (
-    "harbour bridge council ministry convoy border village election river mayor strike flood court pipeline "
-    "minister airport summit ceasefire protest railway drought vaccine factory reactor budget senate embassy "
-    "parliament tunnel glacier wildfire earthquake satellite orchestra museum festival stadium marathon cathedral "
-    "monastery vineyard refinery lighthouse copper lithium harvest tariff verdict referendum coalition militia "
-    "hostage refugee drone frigate treaty sanctions inflation currency bond pension hospital outbreak famine "
-    "typhoon hurricane landslide blackout heatwave cyberattack spyware merger layoffs union teachers nurses "
-    "farmers truckers miners students judges governor cabinet opposition rebels peacekeepers monitors observers "
-    "ballots recount curfew barricade embargo subsidy reform audit scandal inquiry bribery smuggling cartel "
-    "piracy satellite launch rover telescope vaccine trial antibiotics wheat grain fishing quota dam reservoir"
-)
-_NEWS_WORDS = _NEWS_TEXT.split()
+_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
-def _headline_words(copy: int, generation: int, index: int, count: int) -> str:
+@functools.lru_cache(maxsize=64)
+def _vocabulary(feed: bytes) -> tuple[str, ...]:
+    """The distinct words of a feed's own text (its language, its topics): what its generated items are made of."""
+    text = re.sub(r"<[^>]*>", " ", feed.decode("utf-8", "replace"))
+    return tuple(sorted({word.lower() for word in _WORD.findall(text)}))
+
+
+def _headline_words(vocabulary: tuple[str, ...], copy: int, generation: int, index: int, count: int) -> str:
     """Words that make copy ``copy``'s generated item its own story (10,000 feeds do not all break one headline)."""
     words = []
     seed = (copy * 1_000_003 + generation * 10_007 + index * 101) & 0xFFFFFFFF
     for _ in range(count):
         seed = (seed * 1_103_515_245 + 12_345) & 0x7FFFFFFF  # a tiny deterministic LCG: same copy, same words
-        words.append(_NEWS_WORDS[seed % len(_NEWS_WORDS)])
+        words.append(vocabulary[seed % len(vocabulary)])
     return " ".join(words)
 
 
@@ -142,8 +139,8 @@ def add_items(
 
     Items are written in the feed's own element (``item`` for RSS/RDF, ``entry`` for Atom), so they parse as
     ordinary entries. Used by the benchmark's "changed" cycle and by tests that need a feed to grow. With ``copy``
-    the items' titles and texts are made of words drawn for that copy, so the copies of one feed report different
-    stories, as different feeds do.
+    the items' titles and texts are made of the feed's own words drawn for that copy, so the copies of one feed
+    report different stories, as different feeds do.
     """
     match = _ITEM_START.search(feed)
     if match is None:
@@ -160,8 +157,10 @@ def add_items(
                     "Both sides described the meeting as constructive. Observers expect a statement soon."
                 )
             else:
-                title = _headline_words(copy, gen, k, 8).capitalize()
-                text = f"{_headline_words(copy, gen, k + 50, 14).capitalize()}. {_headline_words(copy, gen, k + 90, 12)}."
+                words = _vocabulary(feed) or ("news",)
+                title = _headline_words(words, copy, gen, k, 8).capitalize()
+                lead = _headline_words(words, copy, gen, k + 50, 14).capitalize()
+                text = f"{lead}. {_headline_words(words, copy, gen, k + 90, 12)}."
             when = email.utils.formatdate(1_700_000_000 + gen * 3600 + k, usegmt=True)
             if atom:
                 pieces.append(
