@@ -51,10 +51,16 @@ ProgressCallback = Callable[[int, int], None]
 
 _pool: ProcessPoolExecutor | None = None
 
-# Per feed (id, url): hashes of the raw item elements of its last stored parse, so the next parse can skip the
-# items it already has (see feeds.parse.trim_seen_items). In memory only: after a restart the first parse of each
-# feed is whole, which is merely slower. ~1 KB a feed.
-_seen_chunks: dict[tuple[int, str], frozenset[int]] = {}
+# Per feed (id, url, added_at): hashes of the raw item elements of its last stored parse, so the next parse can
+# skip the items it already has (see feeds.parse.trim_seen_items). added_at is in the key because SQLite may give a
+# removed feed's id to the next feed added, and one process may poll several databases (tests, benchmarks): only
+# the very same feed row may skip items. In memory only: after a restart the first parse of each feed is whole,
+# which is merely slower. ~1 KB a feed.
+_seen_chunks: dict[tuple[int, str, float], frozenset[int]] = {}
+
+
+def _seen_key(feed: dict[str, Any]) -> tuple[int, str, float]:
+    return (feed["id"], feed["url"], feed["added_at"])
 
 
 def parse_pool() -> ProcessPoolExecutor:
@@ -143,7 +149,7 @@ class _Cycle:
                 self._queue(_Outcome(feed, fetched))
                 return
             known = article_store.known_guid_hashes(self.db, feed["id"])
-            seen = _seen_chunks.get((feed["id"], feed["url"]), frozenset())
+            seen = _seen_chunks.get(_seen_key(feed), frozenset())
             loop = asyncio.get_running_loop()
             pool = self.executor
             try:
@@ -176,7 +182,7 @@ class _Cycle:
                 self._apply(outcome)
         for outcome in batch:
             if outcome.parsed is not None:
-                _seen_chunks[(outcome.feed["id"], outcome.feed["url"])] = outcome.parsed.chunk_hashes
+                _seen_chunks[_seen_key(outcome.feed)] = outcome.parsed.chunk_hashes
         if len(self.ungrouped) >= STORY_BATCH:
             self.group_stories()
 

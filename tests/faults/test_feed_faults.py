@@ -146,7 +146,7 @@ async def test_hostile_feeds_do_not_stall_the_cycle_and_are_reported_once(start_
             and "larger than" in status["Gzip bomb"]["last_error"]
         )
         assert "redirect" in status["Loop"]["last_error"]
-        assert resets.requests >= 5
+        assert resets.requests >= 4  # at least one connection per failure counted above
         # The entity bomb was defused into its one small item, not expanded into megabytes.
         [text] = bot.db.execute(
             "SELECT text FROM articles WHERE feed_id = ?", [status["Entity bomb"]["id"]]
