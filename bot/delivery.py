@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 import sqlite_utils
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
@@ -73,8 +73,16 @@ def rate_limiter(overall_max_rate: float = DEFAULT_RATE, max_retries: int = 3) -
     return AIORateLimiter(overall_max_rate=overall_max_rate, overall_time_period=1, max_retries=max_retries)
 
 
+class Counters:
+    """A dataclass of integer counters that adds up another of its kind, field by field."""
+
+    def add(self, other: Self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
 @dataclass
-class DeliveryStats:
+class DeliveryStats(Counters):
     """What one batch (or a run of batches) did; ``sent`` counts messages Telegram accepted."""
 
     claimed: int = 0
@@ -86,10 +94,6 @@ class DeliveryStats:
     dropped: int = 0
     deactivated_chats: int = 0
     migrated_chats: int = 0
-
-    def add(self, other: DeliveryStats) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 def recover(db: sqlite_utils.Database) -> int:

@@ -26,7 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -36,7 +36,7 @@ import sqlite_utils
 from telegram import Bot
 
 from bot import timing
-from bot.delivery import Deliverer, Outcome, SendResult
+from bot.delivery import Counters, Deliverer, Outcome, SendResult
 from bot.messages import MAX_MESSAGE, bold, clean, italic, safe_url, source_name, text_length, truncate
 from storage import digests as digest_store
 from storage import outbox
@@ -253,7 +253,7 @@ def render_digest(
 
 
 @dataclass
-class DigestStats:
+class DigestStats(Counters):
     """What a run did: ``messages`` Telegram accepted, carrying ``stories`` outbox rows, to ``chats`` chats."""
 
     chats: int = 0
@@ -266,10 +266,6 @@ class DigestStats:
     dropped: int = 0
     deactivated_chats: int = 0
     migrated_chats: int = 0
-
-    def add(self, other: DigestStats) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 class DigestSender:
