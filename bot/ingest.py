@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -51,12 +52,15 @@ ProgressCallback = Callable[[int, int], None]
 
 _pool: ProcessPoolExecutor | None = None
 
-# Per feed (id, url, added_at): hashes of the raw item elements of its last stored parse, so the next parse can
-# skip the items it already has (see feeds.parse.trim_seen_items). added_at is in the key because SQLite may give a
-# removed feed's id to the next feed added, and one process may poll several databases (tests, benchmarks): only
-# the very same feed row may skip items. In memory only: after a restart the first parse of each feed is whole,
-# which is merely slower. ~1 KB a feed.
-_seen_chunks: dict[tuple[int, str, float], frozenset[int]] = {}
+_SeenChunks = dict[tuple[int, str, float], frozenset[int]]
+
+# Per database, per feed (id, url, added_at): hashes of the raw item elements of its last stored parse, so the next
+# parse can skip the items it already has (see feeds.parse.trim_seen_items). Only the very same feed row of the
+# very same database may skip items: SQLite may give a removed feed's id to the next feed added, and one process
+# may poll several databases (tests, benchmarks), even two copies of one file whose rows look alike but hold
+# different articles. Keyed by the open Database object, so a database's entries go when it is dropped. In memory
+# only: after a restart the first parse of each feed is whole, which is merely slower. ~1 KB a feed.
+_seen_chunks: weakref.WeakKeyDictionary[sqlite_utils.Database, _SeenChunks] = weakref.WeakKeyDictionary()
 
 
 def _seen_key(feed: dict[str, Any]) -> tuple[int, str, float]:
@@ -116,6 +120,7 @@ class _Cycle:
         owns_pool: bool,
     ) -> None:
         self.db = db
+        self.seen_chunks = _seen_chunks.setdefault(db, {})
         self.config = config
         self.fetcher = fetcher
         self.executor = executor
@@ -149,7 +154,7 @@ class _Cycle:
                 self._queue(_Outcome(feed, fetched))
                 return
             known = article_store.known_guid_hashes(self.db, feed["id"])
-            seen = _seen_chunks.get(_seen_key(feed), frozenset())
+            seen = self.seen_chunks.get(_seen_key(feed), frozenset())
             loop = asyncio.get_running_loop()
             pool = self.executor
             try:
@@ -182,7 +187,7 @@ class _Cycle:
                 self._apply(outcome)
         for outcome in batch:
             if outcome.parsed is not None:
-                _seen_chunks[_seen_key(outcome.feed)] = outcome.parsed.chunk_hashes
+                self.seen_chunks[_seen_key(outcome.feed)] = outcome.parsed.chunk_hashes
         if len(self.ungrouped) >= STORY_BATCH:
             self.group_stories()
 
