@@ -1,8 +1,10 @@
-"""An article as the matcher sees it: three fields folded into one padded, lowercase string.
+"""An article as the matcher sees it: its three fields folded and tokenised once, for every subscription.
 
-``low`` is " title \\x00 summary \\x00 text " with words separated by single spaces, so a pattern " word " only
-meets whole words and no phrase runs from the title into the summary. The cased tokens and the separators
-between them are kept for place names, which are believed only when written as names.
+The fields are joined into one folded text, "title \\n\\x00\\n summary \\n\\x00\\n text", and scanned into tokens
+(:mod:`matching.tokens`): the NUL between fields is a token of its own that matches no word, so no phrase runs
+from the title into the summary. The matcher and the place finder work on the tokens' hashes; the cased tokens
+and the punctuation between them are read only where a place name was found, and the lowercase text only to
+explain a match, so both are made on demand.
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from matching.normalize import split_tokens
+import numpy as np
+
+from matching.normalize import fold, split_tokens
+from matching.tokens import scan
 
 FIELDS = ("title", "summary", "text")
 SENTINEL = "\x00"
+_JOIN = "\n\x00\n"  # between fields: a sentence break around the sentinel token
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,35 +32,64 @@ class Document:
 
 
 class Prepared:
-    """A document folded once for every subscription."""
+    """A document folded and tokenised once for every subscription.
 
-    __slots__ = ("doc", "tokens", "gaps", "low", "cased", "field_starts", "_written")
+    ``hashes[k]`` is the hash of token k in lowercase, ``lower_first[k]`` whether it starts with a lowercase
+    letter; :meth:`token` and :meth:`gap` give the cased token and the text before it.
+    """
+
+    __slots__ = (
+        "doc", "text", "hashes", "lower_first", "field_starts", "_starts", "_ends", "_tokens", "_low",
+        "_written",
+    )  # fmt: skip
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
+        fields = [
+            fold(value.replace(SENTINEL, " ") if SENTINEL in value else value) for value in _values(doc)
+        ]
+        self.text = _JOIN.join(fields)
+        tokens = scan(self.text)
+        self.hashes = tokens.hashes
+        self.lower_first = tokens.lower_first
+        self._starts = tokens.starts
+        self._ends = tokens.ends
+        summary_at = len(fields[0]) + len(_JOIN)
+        text_at = summary_at + len(fields[1]) + len(_JOIN)
+        self.field_starts = [0, *np.searchsorted(tokens.starts, [summary_at, text_at]).tolist()]
+        self._tokens: list[str] | None = None
+        self._low: str | None = None
         self._written: list[str] | None = None
-        tokens: list[str] = []
-        gaps: list[str] = []
-        field_starts: list[int] = []
-        for i, value in enumerate((doc.title, doc.summary, doc.text)):
-            if i:
-                tokens.append(SENTINEL)
-                gaps.append("\n")
-            field_starts.append(len(tokens))
-            toks, gs = split_tokens(value or "")
-            if gs:
-                gs[0] = "\n"  # a field starts a sentence
-            tokens += toks
-            gaps += gs
-        self.tokens = tokens
-        self.gaps = gaps
-        self.field_starts = field_starts
-        cased = " " + " ".join(tokens) + " "
-        low = cased.lower()
-        if len(low) != len(cased):  # a letter whose lowercase is longer ("İ"): keep offsets aligned
-            low = " " + " ".join(t.lower() if len(t.lower()) == len(t) else t for t in tokens) + " "
-        self.cased = cased
-        self.low = low
+
+    def __len__(self) -> int:
+        return self._starts.size
+
+    def token(self, k: int) -> str:
+        """Token k as folded, in its case."""
+        return self.text[self._starts.item(k) : self._ends.item(k)]
+
+    def gap(self, k: int) -> str:
+        """The text between token k - 1 and token k (before the first token, for k = 0)."""
+        return self.text[self._ends.item(k - 1) if k else 0 : self._starts.item(k)]
+
+    @property
+    def tokens(self) -> list[str]:
+        """Every token as folded, in its case."""
+        if self._tokens is None:
+            text = self.text
+            self._tokens = [
+                text[a:b] for a, b in zip(self._starts.tolist(), self._ends.tolist(), strict=True)
+            ]
+        return self._tokens
+
+    @property
+    def low(self) -> str:
+        """ " token token ... ": the lowercase tokens between single spaces (what explanations search)."""
+        if self._low is None:
+            self._low = (
+                " " + " ".join(t.lower() if len(t.lower()) == len(t) else t for t in self.tokens) + " "
+            )
+        return self._low
 
     def written(self, k: int, n: int = 1) -> str:
         """Tokens k..k+n-1 as the article wrote them (with accents: "Zvečan"), for explanations.
@@ -64,15 +99,15 @@ class Prepared:
         """
         if self._written is None:
             written: list[str] = []
-            for i, value in enumerate((self.doc.title, self.doc.summary, self.doc.text)):
+            for i, value in enumerate(_values(self.doc)):
                 if i:
                     written.append(SENTINEL)
-                written += split_tokens(value or "", folded=False)[0]
-            self._written = written if len(written) == len(self.tokens) else self.tokens
+                written += split_tokens(value.replace(SENTINEL, " "), folded=False)[0]
+            self._written = written if len(written) == len(self) else self.tokens
         return " ".join(self._written[k : k + n])
 
     def token_at(self, pos: int) -> int:
-        """Index of the token that starts at ``pos`` in ``low`` (tokens are separated by exactly one space)."""
+        """Index of the token that starts at ``pos`` in :attr:`low` (tokens are separated by exactly one space)."""
         return self.low.count(" ", 0, pos) - 1
 
     def field_of_token(self, k: int) -> str:
@@ -80,3 +115,12 @@ class Prepared:
 
     def field_of_pos(self, pos: int) -> str:
         return self.field_of_token(self.token_at(pos))
+
+    def field_tokens(self, field: int) -> range:
+        """Token indices of a field (0 title, 1 summary, 2 text), without the separator after it."""
+        end = self.field_starts[field + 1] - 1 if field < 2 else len(self)
+        return range(self.field_starts[field], end)
+
+
+def _values(doc: Document) -> tuple[str, str, str]:
+    return (doc.title or "", doc.summary or "", doc.text or "")

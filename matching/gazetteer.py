@@ -1,8 +1,10 @@
 """The gazetteer: places, their names, and the regions they belong to.
 
 Loaded once per process from ``matching/data/gazetteer.json.gz`` (built by ``scripts/build_gazetteer.py`` from
-GeoNames data, CC BY 4.0). Besides lookups it owns one Aho-Corasick automaton over every place name, used by
-:mod:`matching.places` to find places in an article in one pass.
+GeoNames data, CC BY 4.0). Besides lookups it owns a word trie (:mod:`matching.trie`) over every place name, used
+by :mod:`matching.places` to find places in an article in one pass. Slavic case endings are spelt out in it: each
+stem pattern ("zvecan") gets a node for every allowed ending of its script ("zvecanu", "zvecana"...), so endings
+cost nothing at match time.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import ahocorasick_rs
+import numpy as np
 
 from matching.normalize import normalize
 from matching.regions import COUNTRY_NAMES, GROUPS, Group
+from matching.tokens import word_hashes
+from matching.trie import WordTrie
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.json.gz"
 
@@ -92,6 +96,19 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class Name:
+    """What a name pattern can mean, worked out once per pattern (the same names recur in article after
+    article, and each is met again at every sentence start that writes it)."""
+
+    alias: str  # its words, joined by single spaces
+    exact: bool  # a whole name, not a Slavic stem with an ending
+    candidates: tuple[Place, ...]
+    best: Place  # the largest kind of area, then the most populous
+    flags: int
+    city_countries: frozenset[str]  # countries of its city and capital candidates
+
+
+@dataclass(frozen=True, slots=True)
 class Region:
     """Something a ``region:`` subscription can name: a country, a US state or a group of countries."""
 
@@ -101,7 +118,8 @@ class Region:
 
 
 class Gazetteer:
-    """Places, their names as automaton patterns, and region names."""
+    """Places, their names as patterns (" word  word " for a whole name, " stem" for a Slavic stem), and region
+    names. ``names`` finds patterns in tokenised text; ``pattern_of_node`` maps what it finds to patterns."""
 
     def __init__(self, data: dict) -> None:
         if data.get("version") != 3 or data.get("groups") != groups_signature():
@@ -134,11 +152,8 @@ class Gazetteer:
             key: key.lower() if r.kind == "state" else key if r.kind == "group" else normalize(r.title)
             for key, r in self.regions.items()
         }
-        self.automaton = ahocorasick_rs.AhoCorasick(
-            self.pattern_names,
-            matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
-            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
-        )
+        self.names, self.pattern_of_node = _name_trie(self.pattern_names)
+        self._name_cache: dict[int, Name | None] = {}
 
     def _index_regions(self) -> None:
         for cc, idx in self.country_index.items():
@@ -171,6 +186,29 @@ class Gazetteer:
 
     def flags(self, pattern: int) -> int:
         return ord(self._flags[pattern]) - 48
+
+    def name(self, pattern: int) -> Name | None:
+        """What ``pattern`` can mean (None if it names no place), cached."""
+        try:
+            return self._name_cache[pattern]
+        except KeyError:
+            pass
+        text = self.pattern_names[pattern]
+        exact = text.endswith(" ")
+        idxs = self.exact_places(pattern) if exact else self.stem_places(pattern)
+        name = None
+        if idxs:
+            candidates = tuple(self.places[i] for i in idxs)
+            name = Name(
+                alias=text.strip().replace("  ", " "),
+                exact=exact,
+                candidates=candidates,
+                best=min(candidates, key=rank),
+                flags=self.flags(pattern),
+                city_countries=frozenset(p.country for p in candidates if p.kind in ("city", "capital")),
+            )
+        self._name_cache[pattern] = name
+        return name
 
     # -- lookups -------------------------------------------------------------------------------------------
 
@@ -211,6 +249,71 @@ class Gazetteer:
         if place.country == "US" and place.admin1:
             keys += (f"US-{place.admin1}",)
         return keys
+
+
+def _name_trie(patterns: list[str]) -> tuple[WordTrie, np.ndarray]:
+    """The trie of every pattern, and the pattern each node completes (-1 for a node inside longer names).
+
+    Built with array operations a word position at a time (a Python loop over the 400,000 names took seconds):
+    the nodes of the names' first n words are the distinct (node of the first n - 1, n-th word) pairs. Slavic
+    stems are spelt out with every ending of their script: "zvecan" gives the words "zvecanu", "zvecana"... A
+    word that is a whole name keeps it; two stems that inflect to the same word give it to the longer stem, as a
+    leftmost-longest automaton over the characters would.
+    """
+    exact = [i for i, p in enumerate(patterns) if p.endswith(" ")]
+    names = [patterns[i].strip().split("  ") for i in exact]
+    lengths = np.fromiter(map(len, names), np.int64, len(names))
+    first_word = np.zeros(len(names) + 1, np.int64)
+    np.cumsum(lengths, out=first_word[1:])
+    # Words: the names' words and the stems' inflected forms, numbered by distinct hash; longest stems first.
+    forms, form_stem = _inflections(patterns)
+    hashes = word_hashes([w for name in names for w in name] + forms)
+    distinct, word_of = np.unique(hashes, return_inverse=True)
+    nodes = distinct.size
+    pattern_of = np.full(nodes, -1, np.int64)
+    trie = WordTrie()
+    trie.words.put_many(distinct, np.arange(nodes))
+    # Nodes along each name, one word position at a time.
+    node = word_of[first_word[:-1]]
+    longer = np.arange(len(names))
+    for n in range(1, int(lengths.max())):
+        longer = longer[lengths[longer] > n]
+        keys = (node[longer] << 32) + word_of[first_word[longer] + n]
+        steps, step_of = np.unique(keys, return_inverse=True)
+        trie.add_links(steps >> 32, steps & 0xFFFFFFFF, np.arange(nodes, nodes + steps.size))
+        node[longer] = nodes + step_of
+        nodes += steps.size
+    pattern_of = np.concatenate((pattern_of, np.full(nodes - pattern_of.size, -1, np.int64)))
+    pattern_of[node] = exact
+    # Inflected forms name their stem unless the word names a place itself (its own first form wins).
+    form_word = word_of[first_word[-1] :]
+    _, first_form = np.unique(form_word, return_index=True)
+    form_word, form_stem = form_word[first_form], form_stem[first_form]
+    free = pattern_of[form_word] < 0
+    pattern_of[form_word[free]] = form_stem[free]
+    return trie, pattern_of
+
+
+def _inflections(patterns: list[str]) -> tuple[list[str], np.ndarray]:
+    """Every stem pattern with every Slavic ending of its script, longest stems first; and the stem pattern of
+    each."""
+    stems = sorted(
+        ((p.strip(), i) for i, p in enumerate(patterns) if not p.endswith(" ")), key=lambda s: -len(s[0])
+    )
+    latin = sorted(e for e in SLAVIC_ENDINGS if e.isascii())
+    cyrillic = sorted(e for e in SLAVIC_ENDINGS if not e.isascii())
+    forms: list[str] = []
+    stem_of: list[int] = []
+    for stem, i in stems:
+        endings = latin if stem.isascii() else cyrillic
+        forms += [stem + e for e in endings]
+        stem_of += [i] * len(endings)
+    return forms, np.array(stem_of, np.int64)
+
+
+def rank(place: Place) -> tuple[int, int]:
+    """Order of preference among places of one name: larger kinds of area first, then population."""
+    return (place.rank, -place.population)
 
 
 def _place(line: str) -> Place:

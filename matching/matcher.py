@@ -2,14 +2,19 @@
 
 Structure (see the "Matching and places" field notes for the measurements behind it):
 
-- every distinct normalised keyword phrase gets an id; the phrases sit in one Aho-Corasick automaton
-  (ahocorasick-rs, contiguous NFA), each padded with spaces so that a hit is always a whole-word match. Pattern
-  number == phrase id, so a hit needs no lookup. Region keys ("XK", "balkans", "US-GA") get ids in the same space
-  (as pseudo-phrases that never occur in text), so an article's phrase hits and regions form one set of *keys*;
+- every distinct normalised keyword phrase gets an id, and the phrases form one word trie
+  (:mod:`matching.trie`): an article's tokens are hashed once and walked through it from every token at once,
+  which finds every subscribed phrase as a whole-word, case-, accent- and punctuation-insensitive match. Phrase
+  id == trie node, so a hit needs no lookup. (An Aho-Corasick automaton over the characters, patterns padded with
+  spaces, takes ~250 µs an article at a million subscriptions: the whole budget of 333 µs. The walk takes ~40.)
+  Region keys ("XK", "balkans", "US-GA") get ids in the same space (as pseudo-phrases that never occur in text),
+  so an article's phrase hits and regions form one set of *keys*;
 - subscriptions with the same canonical query share one compiled *entry* (a million users, far fewer distinct
-  queries: ``region:europe`` is compiled once). An entry is posted under every key of every clause, as a code
-  ``entry * 16 + clause number``, and under each excluded key as a veto. An entry matches when the article's keys
-  hit each of its clauses and no veto: a count of distinct codes per entry, done with numpy over the postings of
+  queries: ``region:europe`` is compiled once). Most entries are one clause ("nato", ``"tear gas"``,
+  ``kfor OR unmik``, ``region:kosovo``, ``nato -kosovo``): such an entry is posted under each of its keys and is
+  a candidate when any is hit. An entry of several clauses is posted under every key of every clause as a code
+  ``entry * 16 + clause number``, and is a candidate when the article's keys hit each clause: a count of
+  distinct codes per entry. Every entry is also posted under each excluded key, as a veto of its candidacy. All of it is numpy over the postings of
   the article's keys only. Nothing loops over all subscriptions, and nothing loops in Python over the entries or
   subscriptions an article matches (thousands, for region subscriptions);
 - postings and subscriptions live in compact arrays (CSR: one offsets array, one values array), rebuilt by
@@ -17,12 +22,12 @@ Structure (see the "Matching and places" field notes for the measurements behind
   cache misses, not arithmetic, are what a million subscriptions cost in CPython: 687,000 entry objects and their
   lists took 600 MB and ~2 µs of pointer chasing per matched subscription.
 
-Updates: a new subscription's phrases that the automata lack go to a small side automaton rebuilt on each add
-(milliseconds), so it is live at once; when the side grows past ``side_limit`` phrases a background thread
-folds it into a mid-sized automaton, and only when that one outgrows ``mid_limit`` is the main one rebuilt.
-Removal clears the subscription's slot (or takes it out of the side dicts), so it stops at once; entries and
-phrases left without subscriptions are dropped by the next full :meth:`Matcher.rebuild` (started in the background
-once removals reach a fifth of the live subscriptions).
+Updates: a new subscription's phrases go into the trie's hash tables at once (microseconds: no automaton to
+rebuild), and its entry into the dicts beside the arrays, so it matches from the next article on; a background
+thread folds the dicts into the arrays once they grow past a tenth of the subscriptions. Removal clears the
+subscription's slot (or takes it out of the dicts), so it stops at once; entries and phrases left without
+subscriptions are dropped by the next full :meth:`Matcher.rebuild` (started in the background once removals
+reach a fifth of the live subscriptions).
 """
 
 from __future__ import annotations
@@ -32,9 +37,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
 
-import ahocorasick_rs
 import numpy as np
 
 from matching.document import Document, Prepared
@@ -42,29 +45,29 @@ from matching.explain import explain
 from matching.gazetteer import Gazetteer, load
 from matching.places import NO_FINDINGS, Findings, find_places
 from matching.query import Query, QueryError, Term, parse_query, simple_pair, simple_phrases
+from matching.trie import WordTrie
 
-_AC = ahocorasick_rs.AhoCorasick
 _SHIFT = 4  # codes are entry << 4 | clause number: a query has at most 10 terms, so at most 10 clauses
 _CLAUSE = (1 << _SHIFT) - 1
 _REGION = "\x01"  # prefix of a region's pseudo-phrase: never a word of any text
 _I64 = np.int64
-_first = itemgetter(0)
 _BULK_COMPACT = 250_000  # a bulk load folds its subscriptions into the arrays this many at a time
+_NONE = np.empty(0, _I64)
 
 
-def _rows(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of CSR rows ``rows`` in the values array, concatenated, and the row of each position.
+def _positions(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of CSR rows ``rows`` in the values array, concatenated, and the lengths of the rows.
 
     One vectorised step however many rows: gathering postings in numpy lets the CPU overlap the cache misses
     that a Python loop over a million-entry structure pays one by one.
     """
     starts = ptr[rows]
     lengths = ptr[rows + 1] - starts
-    total = int(lengths.sum())
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if ends.size else 0
     if not total:
-        return _NONE, _NONE
-    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return shift + np.arange(total, dtype=_I64), np.repeat(rows, lengths)
+        return _NONE, lengths
+    return np.repeat(starts - ends + lengths, lengths) + np.arange(total, dtype=_I64), lengths
 
 
 def _starts(sorted_values: np.ndarray) -> np.ndarray:
@@ -97,26 +100,50 @@ def _flatten(lists: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(keys, lengths), values
 
 
-_NONE = np.empty(0, _I64)
+def _extra(lists: dict[int, list[int]], keys: set[int]) -> np.ndarray:
+    """The values of ``lists`` under ``keys``, concatenated."""
+    hit = lists.keys() & keys
+    if not hit:
+        return _NONE
+    return np.fromiter(chain.from_iterable([lists[k] for k in hit]), _I64)
+
+
+def _known(post: _Postings, sub_ids: list[int]) -> set[int]:
+    """Which of ``sub_ids`` are in the compacted arrays (one vectorised search for a bulk load's chunk)."""
+    if not post.sub_sorted.size or not sub_ids:
+        return set()
+    ids = np.array(sub_ids, _I64)
+    at = np.minimum(np.searchsorted(post.sub_sorted, ids), post.sub_sorted.size - 1)
+    return set(ids[post.sub_sorted[at] == ids].tolist())
+
+
+def _append(lists: dict[int, list[int]], key: int, value: int) -> None:
+    lst = lists.get(key)
+    if lst is None:
+        lists[key] = [value]
+    else:
+        lst.append(value)
 
 
 class _Postings:
     """Compiled entries and subscriptions: compact arrays up to ``nkeys``/``nent``, plus what was added since.
 
     Swapped whole by :meth:`_Index.compact`, so a match running meanwhile sees one consistent set. Only the
-    ``*_extra`` dicts, ``alive`` and ``removed`` change in place, under the matcher's lock, by single C-level
+    ``*_extra`` dicts, ``alive`` and ``dead`` change in place, under the matcher's lock, by single C-level
     operations that a match on another thread never sees half done.
     """
 
     __slots__ = (
-        "nkeys", "pos_ptr", "pos_val", "neg_ptr", "neg_val",
-        "nent", "ncl", "sub_ptr", "sub_val", "alive", "sub_sorted", "sub_order",
-        "pos_extra", "neg_extra", "subs_extra", "live_extra",
+        "nkeys", "one_ptr", "one_val", "pos_ptr", "pos_val", "neg_ptr", "neg_val",
+        "nent", "ncl", "sub_ptr", "sub_val", "alive", "dead", "sub_sorted", "sub_order",
+        "one_extra", "pos_extra", "neg_extra", "subs_extra", "live_extra",
     )  # fmt: skip
 
     def __init__(self, nkeys: int = 0, nent: int = 0) -> None:
         self.nkeys = nkeys
-        self.pos_ptr = np.zeros(nkeys + 1, _I64)  # key -> codes (entry << 4 | clause)
+        self.one_ptr = np.zeros(nkeys + 1, _I64)  # key -> one-clause entries without exclusions
+        self.one_val = _NONE
+        self.pos_ptr = np.zeros(nkeys + 1, _I64)  # key -> codes (entry << 4 | clause) of the other entries
         self.pos_val = _NONE
         self.neg_ptr = np.zeros(nkeys + 1, _I64)  # key -> entries it vetoes
         self.neg_val = _NONE
@@ -125,8 +152,10 @@ class _Postings:
         self.sub_ptr = np.zeros(nent + 1, _I64)  # entry -> subscription ids
         self.sub_val = _NONE
         self.alive = np.zeros(0, bool)  # per slot of sub_val: False once removed
+        self.dead = 0  # slots removed since these arrays were built
         self.sub_sorted = _NONE  # sub_val sorted, and where each sits in sub_val: finds a subscription's slot
         self.sub_order = _NONE
+        self.one_extra: dict[int, list[int]] = {}
         self.pos_extra: dict[int, list[int]] = {}
         self.neg_extra: dict[int, list[int]] = {}
         self.subs_extra: dict[int, list[int]] = {}
@@ -147,9 +176,12 @@ class _Postings:
     def extra_size(self) -> int:
         return len(self.live_extra)
 
+    def has_extra_postings(self) -> bool:
+        return bool(self.one_extra or self.pos_extra or self.neg_extra)
+
 
 class _Index:
-    """Phrases, automata, entries and postings. Swapped whole by a full rebuild; otherwise only grows."""
+    """Phrases, their trie, entries and postings. Swapped whole by a full rebuild; otherwise only grows."""
 
     def __init__(self) -> None:
         self.phrase_ids: dict[str, int] = {}
@@ -161,24 +193,48 @@ class _Index:
         self.post = _Postings()
         self.n_live = 0
         self.removed = 0  # subscriptions removed since this index was built (their entries are still posted)
-        # Three automata over consecutive ranges of phrase ids: main [0, main_end), mid [main_end, mid_end),
-        # side [mid_end, len(phrases)). See Matcher for when each is rebuilt.
-        self.automata: tuple[_AC | None, int, _AC | None, int, _AC | None] = (None, 0, None, 0, None)
+        self.trie = WordTrie()
+        self.new_words: list[tuple[str, int]] = []  # made since the last sync_trie: (word, id)
+        self.new_links: list[tuple[int, int, int]] = []  # ... and (head id, last word id, id)
 
     def phrase_id(self, phrase: str) -> int:
+        """The id of a phrase, made if new. A phrase of several words needs its first words and its last word
+        as nodes of their own (the trie's path to it), so those get ids too, before it."""
         pid = self.phrase_ids.get(phrase)
         if pid is None:
-            pid = self.phrase_ids[phrase] = len(self.phrases)
-            self.phrases.append(phrase)
+            head, _, last = phrase.rpartition(" ")
+            if head:
+                step = (self.phrase_id(head), self.phrase_id(last))
+                pid = self._new_id(phrase)
+                self.new_links.append((*step, pid))
+            else:
+                pid = self._new_id(phrase)
+                self.new_words.append((phrase, pid))
+        return pid
+
+    def _new_id(self, phrase: str) -> int:
+        pid = self.phrase_ids[phrase] = len(self.phrases)
+        self.phrases.append(phrase)
         return pid
 
     def term_keys(self, term: Term) -> set[int]:
         if term.kind == "region":
             rid = self.region_ids.get(term.value)
             if rid is None:
-                rid = self.region_ids[term.value] = self.phrase_id(_REGION + term.value)
+                rid = self.region_ids[term.value] = self._new_id(_REGION + term.value)
             return {rid}
         return {self.phrase_id(p) for p in term.phrases()}
+
+    def sync_trie(self) -> None:
+        """Put the words and steps made since the last call into the trie (one vectorised insert a batch)."""
+        if self.new_words:
+            words, ids = zip(*self.new_words, strict=True)
+            self.trie.add_words(list(words), ids)
+            self.new_words = []
+        if self.new_links:
+            heads, lasts, ids = zip(*self.new_links, strict=True)
+            self.trie.add_links(heads, lasts, ids)
+            self.new_links = []
 
     # -- entries ------------------------------------------------------------------------------------------
 
@@ -204,53 +260,35 @@ class _Index:
 
     def compile_keyword(self, canonical: str, phrases: tuple[str, ...]) -> int:
         """:meth:`compile` for one keyword term given by its phrases (most stored queries)."""
-        entry = len(self.canonicals)
-        self.canonicals.append(canonical)
-        self.ncl.append(1)
-        code = entry << _SHIFT
-        phrase_ids, pos = self.phrase_ids, self.post.pos_extra
+        entry = self._new_entry(canonical, 1)
+        phrase_ids, one = self.phrase_ids, self.post.one_extra
         for phrase in phrases:
             pid = phrase_ids.get(phrase)
-            if pid is None:
-                pid = self.phrase_id(phrase)
-            lst = pos.get(pid)
-            if lst is None:
-                pos[pid] = [code]
-            else:
-                lst.append(code)
-        self.canon_ids[canonical] = entry
+            _append(one, self.phrase_id(phrase) if pid is None else pid, entry)
         return entry
 
     def compile(
         self, canonical: str, clauses: tuple[tuple[Term, ...], ...], excluded: tuple[Term, ...]
     ) -> int:
-        entry = len(self.canonicals)
-        self.canonicals.append(canonical)
-        self.ncl.append(len(clauses))
+        entry = self._new_entry(canonical, len(clauses))
         post = self.post
-        pos, neg = post.pos_extra, post.neg_extra
-        phrase_ids = self.phrase_ids
-        for number, clause in enumerate(clauses):
-            code = entry << _SHIFT | number
-            if len(clause) > 1:
-                keys = set().union(*map(self.term_keys, clause))
-            elif clause[0].kind == "keyword":
-                keys = set()
-                for phrase in clause[0].phrases():
-                    pid = phrase_ids.get(phrase)
-                    keys.add(self.phrase_id(phrase) if pid is None else pid)
-            else:
-                keys = self.term_keys(clause[0])
-            for key in keys:
-                lst = pos.get(key)
-                if lst is None:
-                    pos[key] = [code]
-                else:
-                    lst.append(code)
+        if len(clauses) == 1:
+            for key in set().union(*map(self.term_keys, clauses[0])):
+                _append(post.one_extra, key, entry)
+        else:
+            for number, clause in enumerate(clauses):
+                code = entry << _SHIFT | number
+                for key in set().union(*map(self.term_keys, clause)):
+                    _append(post.pos_extra, key, code)
         for term in excluded:
             for key in self.term_keys(term):
-                neg.setdefault(key, []).append(entry)
-        self.canon_ids[canonical] = entry
+                _append(post.neg_extra, key, entry)
+        return entry
+
+    def _new_entry(self, canonical: str, clauses: int) -> int:
+        entry = self.canon_ids[canonical] = len(self.canonicals)
+        self.canonicals.append(canonical)
+        self.ncl.append(clauses)
         return entry
 
     # -- subscriptions ------------------------------------------------------------------------------------
@@ -273,11 +311,7 @@ class _Index:
                 return
             if old is not None:
                 self.remove(sub_id)
-        lst = post.subs_extra.get(entry)
-        if lst is None:
-            post.subs_extra[entry] = [sub_id]
-        else:
-            lst.append(sub_id)
+        _append(post.subs_extra, entry, sub_id)
         post.live_extra[sub_id] = entry
         self.n_live += 1
 
@@ -294,6 +328,7 @@ class _Index:
             if pos < 0:
                 return False
             post.alive[pos] = False
+            post.dead += 1
         self.n_live -= 1
         self.removed += 1
         return True
@@ -304,8 +339,9 @@ class _Index:
         """Merge what was added since the last compaction into the arrays (vectorised: ~0.3 s at 1M)."""
         old = self.post
         new = _Postings(len(self.phrases), len(self.canonicals))
-        for name, extra in (("pos", old.pos_extra), ("neg", old.neg_extra)):
+        for name in ("one", "pos", "neg"):
             rows, vals = _expand(getattr(old, f"{name}_ptr"), getattr(old, f"{name}_val"))
+            extra = getattr(old, f"{name}_extra")
             if extra:
                 xr, xv = _flatten(extra)
                 rows, vals = np.concatenate((rows, xr)), np.concatenate((vals, xv))
@@ -327,12 +363,16 @@ class _Index:
     def collected(self, post: _Postings, alive: np.ndarray) -> _Index:
         """A new index over the subscriptions ``alive`` in ``post`` (a compacted snapshot of this index's
         postings): entries and phrases nobody uses are dropped, ids renumbered, all with array operations (no
-        query is parsed again). Automata are not built. Runs outside the lock: this index only grows meanwhile."""
+        query is parsed again), and the trie built anew. Runs outside the lock: this index only grows
+        meanwhile."""
         ents, subs = _expand(post.sub_ptr, post.sub_val)
         ents, subs = ents[alive], subs[alive]
         live = np.unique(ents)
         emap = np.full(post.nent + 1, -1, _I64)
         emap[live] = np.arange(live.size, dtype=_I64)
+        one_keys, one_ents = _expand(post.one_ptr, post.one_val)
+        keep = emap[one_ents] >= 0
+        one_keys, one_ents = one_keys[keep], emap[one_ents[keep]]
         keys, codes = _expand(post.pos_ptr, post.pos_val)
         keep = emap[codes >> _SHIFT] >= 0
         keys, codes = keys[keep], codes[keep]
@@ -340,20 +380,30 @@ class _Index:
         nkeys, vetoed = _expand(post.neg_ptr, post.neg_val)
         keep = emap[vetoed] >= 0
         nkeys, vetoed = nkeys[keep], emap[vetoed[keep]]
-        used = np.unique(np.concatenate((keys, nkeys)))
+        used = np.unique(np.concatenate((one_keys, keys, nkeys)))
         kmap = np.full(post.nkeys + 1, -1, _I64)
         kmap[used] = np.arange(used.size, dtype=_I64)
         new = _Index()
         new.phrases = [self.phrases[k] for k in used.tolist()]
         new.phrase_ids = dict(zip(new.phrases, range(len(new.phrases)), strict=True))
-        new.region_ids = {p[1:]: i for i, p in enumerate(new.phrases) if p.startswith(_REGION)}
+        new.region_ids = {p[1:]: i for i, p in enumerate(new.phrases) if p[0] == _REGION}
+        for pid, phrase in enumerate(new.phrases[: used.size]):
+            if phrase[0] == _REGION:
+                continue
+            head, _, last = phrase.rpartition(" ")
+            if head:  # the nodes on its path, which no subscription may use alone, are made as needed
+                new.new_links.append((new.phrase_id(head), new.phrase_id(last), pid))
+            else:
+                new.new_words.append((phrase, pid))
+        new.sync_trie()
         new.canonicals = [self.canonicals[e] for e in live.tolist()]
         new.canon_ids = dict(zip(new.canonicals, range(live.size), strict=True))
         ncl = post.ncl[live]
         new.ncl = ncl.tolist()
-        p = _Postings(used.size, live.size)
-        p.pos_ptr, p.pos_val = _csr(kmap[keys], codes, used.size)
-        p.neg_ptr, p.neg_val = _csr(kmap[nkeys], vetoed, used.size)
+        p = _Postings(len(new.phrases), live.size)
+        p.one_ptr, p.one_val = _csr(kmap[one_keys], one_ents, p.nkeys)
+        p.pos_ptr, p.pos_val = _csr(kmap[keys], codes, p.nkeys)
+        p.neg_ptr, p.neg_val = _csr(kmap[nkeys], vetoed, p.nkeys)
         p.ncl = ncl
         p.sub_ptr, p.sub_val = _csr(emap[ents], subs, live.size)
         p.alive = np.ones(p.sub_val.size, bool)
@@ -365,19 +415,45 @@ class _Index:
 
     # -- matching -----------------------------------------------------------------------------------------
 
-    def matched(self, keys: set[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(subscriptions, entry of each) that an article with these keys matches."""
+    def matched(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(subscriptions, entry of each) that an article with these keys (sorted, distinct) matches."""
         post = self.post
-        karr = np.fromiter(keys, _I64, len(keys))
-        base = karr[karr < post.nkeys] if int(karr.max()) >= post.nkeys else karr
-        codes = post.pos_val[_rows(post.pos_ptr, base)[0]]
-        if post.pos_extra:
-            hit = post.pos_extra.keys() & keys
-            if hit:
-                extra = np.fromiter(chain.from_iterable([post.pos_extra[k] for k in hit]), _I64)
-                codes = np.concatenate((codes, extra))
-        if not codes.size:
+        base = keys[keys < post.nkeys] if keys.size and keys[-1] >= post.nkeys else keys
+        key_set = set(keys.tolist()) if post.has_extra_postings() else set()
+        entries = post.one_val[_positions(post.one_ptr, base)[0]]
+        if post.one_extra:
+            entries = np.concatenate((entries, _extra(post.one_extra, key_set)))
+        if post.pos_val.size or post.pos_extra:
+            entries = np.concatenate((entries, self._all_clauses(base, key_set)))
+        if not entries.size:
             return _NONE, _NONE
+        entries.sort()
+        entries = entries[_starts(entries)]
+        if post.neg_val.size or post.neg_extra:
+            entries = self._not_vetoed(entries, base, key_set)
+        pos, lengths = _positions(post.sub_ptr, entries[entries < post.nent])
+        subs = post.sub_val[pos]
+        ents = np.repeat(entries[: lengths.size], lengths)
+        if post.dead:
+            alive = post.alive[pos]
+            subs, ents = subs[alive], ents[alive]
+        if post.subs_extra:
+            hit = post.subs_extra.keys() & set(entries.tolist())
+            if hit:
+                lists = [post.subs_extra[e] for e in hit]
+                xs = np.fromiter(chain.from_iterable(lists), _I64)
+                xe = np.repeat(np.fromiter(hit, _I64, len(hit)), [len(x) for x in lists])
+                subs, ents = np.concatenate((subs, xs)), np.concatenate((ents, xe))
+        return subs, ents
+
+    def _all_clauses(self, base: np.ndarray, key_set: set[int]) -> np.ndarray:
+        """Entries of several clauses whose every clause is hit (exclusions are checked later)."""
+        post = self.post
+        codes = post.pos_val[_positions(post.pos_ptr, base)[0]]
+        if post.pos_extra:
+            codes = np.concatenate((codes, _extra(post.pos_extra, key_set)))
+        if not codes.size:
+            return _NONE
         codes.sort()
         codes = codes[_starts(codes)]  # distinct (entry, clause) codes
         ents = codes >> _SHIFT
@@ -391,40 +467,19 @@ class _Index:
             need[inside] = post.ncl[cand[inside]]
             ncl = self.ncl
             need[~inside] = [ncl[e] for e in cand[~inside].tolist()]
-        if cand.size == ents.size:  # no entry had two clauses hit: only one-clause entries match
-            entries = cand[need == 1]
-        else:
-            entries = cand[np.diff(first, append=ents.size) == need]
-        if post.neg_val.size or post.neg_extra:
-            vetoed = post.neg_val[_rows(post.neg_ptr, base)[0]]
-            hit = post.neg_extra.keys() & keys
-            if hit:
-                extra = np.fromiter(chain.from_iterable([post.neg_extra[k] for k in hit]), _I64)
-                vetoed = np.concatenate((vetoed, extra))
-            if (
-                vetoed.size and entries.size
-            ):  # np.isin costs ~30 µs of checks; two small sorted arrays need less
-                vetoed.sort()
-                at = np.minimum(np.searchsorted(vetoed, entries), vetoed.size - 1)
-                entries = entries[vetoed[at] != entries]
-        pos, ents = _rows(post.sub_ptr, entries[entries < post.nent])
-        if pos.size:
-            alive = post.alive[pos]
-            subs, ents = post.sub_val[pos][alive], ents[alive]
-        else:
-            subs = _NONE
-        if post.subs_extra:
-            hit = post.subs_extra.keys() & set(entries.tolist())
-            if hit:
-                lists = [post.subs_extra.get(e, ()) for e in hit]
-                xs = np.fromiter(chain.from_iterable(lists), _I64)
-                xe = np.repeat(np.fromiter(hit, _I64, len(hit)), [len(x) for x in lists])
-                subs, ents = np.concatenate((subs, xs)), np.concatenate((ents, xe))
-        return subs, ents
+        return cand[np.diff(first, append=ents.size) == need]
 
-    def refresh_side(self) -> None:
-        main, main_end, mid, mid_end, _ = self.automata
-        self.automata = (main, main_end, mid, mid_end, _automaton(self.phrases[mid_end:]))
+    def _not_vetoed(self, entries: np.ndarray, base: np.ndarray, key_set: set[int]) -> np.ndarray:
+        """``entries`` (sorted) without those an excluded term of the article's keys vetoes."""
+        post = self.post
+        vetoed = post.neg_val[_positions(post.neg_ptr, base)[0]]
+        if post.neg_extra:
+            vetoed = np.concatenate((vetoed, _extra(post.neg_extra, key_set)))
+        if not vetoed.size:
+            return entries
+        vetoed.sort()  # np.isin costs ~30 µs of checks; two small sorted arrays need less
+        at = np.minimum(np.searchsorted(vetoed, entries), vetoed.size - 1)
+        return entries[vetoed[at] != entries]
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,26 +524,33 @@ _new_match = tuple.__new__
 class Matches(Mapping[int, Match]):
     """The result of :meth:`Matcher.match`: subscription id -> :class:`Match`, read-only.
 
-    Kept as two arrays (subscriptions sorted, and the entry of each) and turned into :class:`Match` objects only
-    for the ids asked for: an article can match thousands of subscriptions, while the caller reads few. One
-    :class:`Match` per distinct query, shared by its subscriptions.
+    Kept as two arrays (subscriptions, and the entry of each) and turned into :class:`Match` objects only for
+    the ids asked for: an article can match thousands of subscriptions, while the caller reads few. One
+    :class:`Match` per distinct query, shared by its subscriptions. The arrays are sorted by subscription only
+    when first looked up or iterated (counting needs no order).
     """
 
-    __slots__ = ("_subs", "_ents", "_canonicals", "_ctx", "_made")
+    __slots__ = ("_subs", "_ents", "_sorted", "_canonicals", "_ctx", "_made")
 
     def __init__(
         self, subs: np.ndarray, ents: np.ndarray, canonicals: list[str], ctx: _Context | None
     ) -> None:
-        order = np.argsort(subs)
-        self._subs = subs[order]
-        self._ents = ents[order]
+        self._subs = subs
+        self._ents = ents
+        self._sorted = False
         self._canonicals = canonicals
         self._ctx = ctx
         self._made: dict[int, Match] = {}
 
+    def _sort(self) -> None:
+        if not self._sorted:
+            order = np.argsort(self._subs)
+            self._subs, self._ents, self._sorted = self._subs[order], self._ents[order], True
+
     def _find(self, sub_id: object) -> int:
         if not isinstance(sub_id, int) or not self._subs.size:
             return -1
+        self._sort()
         i = int(np.searchsorted(self._subs, sub_id))
         return i if i < self._subs.size and self._subs[i] == sub_id else -1
 
@@ -506,6 +568,8 @@ class Matches(Mapping[int, Match]):
         return self._find(sub_id) >= 0
 
     def __iter__(self) -> Iterator[int]:
+        """Subscription ids in ascending order."""
+        self._sort()
         return iter(self._subs.tolist())
 
     def __len__(self) -> int:
@@ -518,17 +582,6 @@ class Matches(Mapping[int, Match]):
 _NO_MATCHES = Matches(_NONE, _NONE, [], None)
 
 
-def _automaton(phrases: list[str]) -> _AC | None:
-    """An automaton over `` phrase `` (padded: hits are whole words); pattern number = position in ``phrases``."""
-    if not phrases:
-        return None
-    return ahocorasick_rs.AhoCorasick(
-        (f" {p} " for p in phrases),
-        matchkind=ahocorasick_rs.MatchKind.Standard,
-        implementation=ahocorasick_rs.Implementation.ContiguousNFA,
-    )
-
-
 class Matcher:
     """All active subscriptions, compiled.
 
@@ -537,12 +590,9 @@ class Matcher:
     run them in a thread; adds and removes made meanwhile are replayed onto the rebuilt index.
     """
 
-    def __init__(
-        self, gazetteer: Gazetteer | None = None, *, side_limit: int = 2000, mid_limit: int = 50_000
-    ) -> None:
+    def __init__(self, gazetteer: Gazetteer | None = None, *, extra_limit: int = 10_000) -> None:
         self._gaz = gazetteer or load()
-        self._side_limit = side_limit
-        self._mid_limit = mid_limit
+        self._min_extra = extra_limit  # live adds kept beside the arrays, at least, before a compaction
         self._lock = threading.RLock()
         self._index = _Index()
         self._log: list[tuple[int, Query | str | None]] | None = (
@@ -563,20 +613,17 @@ class Matcher:
         query = q if isinstance(q, Query) else parse_query(q, self._gaz)
         with self._lock:
             index = self._index
-            before = len(index.phrases)
             index.add(sub_id, index.entry_for(query))
-            if len(index.phrases) > before:
-                index.refresh_side()
+            index.sync_trie()
             if self._log is not None:
                 self._log.append((sub_id, query))
-            side_size = len(index.phrases) - index.automata[3]
-            big = side_size > self._side_limit or index.post.extra_size > self._extra_limit(index)
-            start = self._start_background(big, self._fold, index)
+            big = index.post.extra_size > self._extra_limit(index)
+            start = self._start_background(big, self._compact, index)
         if start:
             start.start()
 
     def add_many(self, pairs: Iterable[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
-        """Bulk load (canonical strings accepted), then one automaton build. Returns the pairs refused, with why.
+        """Bulk load (canonical strings accepted). Returns the pairs refused, with why.
 
         Work is done in chunks, each under the lock for a moment, so ``add``/``remove``/``match`` from other
         threads keep going; a query already known by its canonical text is not parsed again.
@@ -605,7 +652,8 @@ class Matcher:
                     ):  # dicts of lists cost ~300 bytes a subscription
                         index.compact()
         refused += self._add_chunk(chunk)
-        self._fold(self._index, full=True)
+        with self._lock:
+            self._index.compact()
         return refused
 
     def remove(self, sub_id: int) -> bool:
@@ -631,16 +679,13 @@ class Matcher:
             self._log = []
         try:
             new = old.collected(post, alive)
-            end = len(new.phrases)
-            new.automata = (_automaton(new.phrases), end, None, end, None)
             with self._lock:
                 for sub_id, query in self._log:
                     if query is None:
                         new.remove(sub_id)
                     else:
                         new.add(sub_id, new.entry_for_text(query, self._gaz))
-                if len(new.phrases) > end:
-                    new.refresh_side()
+                new.sync_trie()
                 self._index = new
         finally:
             with self._lock:
@@ -652,7 +697,7 @@ class Matcher:
             self.rebuild()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait for a background rebuild to finish (tests, shutdown). True if none is running."""
+        """Wait for background work to finish (tests, shutdown). True if none is running."""
         thread = self._background
         if thread is not None:
             thread.join(timeout)
@@ -663,22 +708,17 @@ class Matcher:
         """Every live subscription the document matches, with its explanation (a read-only mapping)."""
         index = self._index
         prep = Prepared(doc)
-        main, main_end, mid, mid_end, side = index.automata
-        low = prep.low
-        keys: set[int] = set()
-        if main is not None:
-            keys.update(map(_first, main.find_matches_as_indexes(low, overlapping=True)))
-        if mid is not None:
-            keys.update([main_end + h[0] for h in mid.find_matches_as_indexes(low, overlapping=True)])
-        if side is not None:
-            keys.update([mid_end + h[0] for h in side.find_matches_as_indexes(low, overlapping=True)])
-        findings = find_places(prep, self._gaz) if prep.tokens else NO_FINDINGS
+        found = index.trie.nodes_in(prep.hashes)
+        findings = find_places(prep, self._gaz) if len(prep) else NO_FINDINGS
         if findings.regions:
             region_ids = index.region_ids
-            keys.update([region_ids[r] for r in findings.regions if r in region_ids])
-        if not keys:
+            regions = [region_ids[r] for r in findings.regions if r in region_ids]
+            if regions:
+                found = np.concatenate((found, np.array(regions, _I64)))
+        if not found.size:
             return _NO_MATCHES
-        subs, ents = index.matched(keys)
+        found.sort()
+        subs, ents = index.matched(found[_starts(found)])
         if not subs.size:
             return _NO_MATCHES
         return Matches(subs, ents, index.canonicals, _Context(prep, findings, self._gaz))
@@ -687,7 +727,7 @@ class Matcher:
 
     def _extra_limit(self, index: _Index) -> int:
         """Live adds kept beside the arrays before a background compaction folds them in."""
-        return max(10_000, index.n_live // 10)
+        return max(self._min_extra, index.n_live // 10)
 
     def _add_chunk(self, chunk: list[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
         """One chunk of a bulk load, under the lock. :meth:`_Index.add` inlined: a million calls add up."""
@@ -698,9 +738,9 @@ class Matcher:
             post = index.post
             canon_ids = index.canon_ids
             live_extra, subs_extra = post.live_extra, post.subs_extra
-            in_base = post.sub_sorted.size > 0
             log = self._log
             added = 0
+            in_base = _known(post, [sub_id for sub_id, _ in chunk])
             for sub_id, q in chunk:
                 entry = canon_ids.get(q) if q.__class__ is str else None
                 if entry is None:
@@ -712,27 +752,24 @@ class Matcher:
                 if log is not None:
                     log.append((sub_id, index.canonicals[entry]))
                 old = live_extra.get(sub_id)
-                if old is None and in_base:
+                if old is None and sub_id in in_base:
                     old = index.entry_of(sub_id)
                 if old is not None:
                     if old == entry:
                         continue
                     index.remove(sub_id)
                     index.removed -= 1  # replaced, not removed
-                lst = subs_extra.get(entry)
-                if lst is None:
-                    subs_extra[entry] = [sub_id]
-                else:
-                    lst.append(sub_id)
+                _append(subs_extra, entry, sub_id)
                 live_extra[sub_id] = entry
                 added += 1
             index.n_live += added
+            index.sync_trie()
         return refused
 
     def _start_background(
         self, wanted: bool, func: Callable[..., None], *args: object
     ) -> threading.Thread | None:
-        """A rebuild thread to start once the lock is released, if wanted and none is running."""
+        """A background thread to start once the lock is released, if wanted and none is running."""
         if not wanted or self._background is not None:
             return None
         self._background = threading.Thread(
@@ -740,32 +777,11 @@ class Matcher:
         )
         return self._background
 
-    def _fold(self, index: _Index, *, full: bool = False) -> None:
-        """Fold the side automaton into the mid one, or everything into main when mid has grown past
-        ``mid_limit`` (or ``full``), and the live adds into the arrays. Automata are built outside the lock:
-        adds and matches go on meanwhile.
-
-        The Rust build holds the GIL for most of its run (measured: a 400,000-phrase build stalled the other
-        threads for 3.8 of its 5 seconds), so the big main build happens only at bulk loads, full rebuilds and
-        when mid overflows; folding the side into mid costs a fraction of a second.
-        """
+    def _compact(self, index: _Index) -> None:
+        """Fold the live adds into the arrays (a fraction of a second at a million subscriptions)."""
         with self._lock:
-            if full or index.post.extra_size > self._extra_limit(index) // 2:
+            if index is self._index and index.post.extra_size > self._extra_limit(index) // 2:
                 index.compact()
-            end = len(index.phrases)
-            main, main_end, _, mid_end, _ = index.automata
-            if not full and main is not None and end == mid_end:
-                return
-            whole = full or main is None or end - main_end > max(self._mid_limit, main_end // 10)
-            phrases = index.phrases[:end] if whole else index.phrases[main_end:end]
-        automaton = _automaton(phrases)
-        with self._lock:
-            if whole:
-                index.automata = (automaton, end, None, end, None)
-            else:
-                index.automata = (main, main_end, automaton, end, None)
-            if len(index.phrases) > end:
-                index.refresh_side()
 
     def _in_background(self, func: Callable[..., None], *args: object) -> None:
         try:

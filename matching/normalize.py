@@ -8,6 +8,7 @@ script; everything else separates words, which is what "whole words only" means 
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
@@ -35,9 +36,31 @@ def fold(text: str) -> str:
     """Remove accents and map special letters, keeping case and punctuation."""
     if text.isascii():
         return text
+    if len(text.encode("utf-8", "surrogatepass")) - len(text) < len(text) // _SPARSE:
+        try:
+            # Mostly ASCII (an English article with a few names and quotes): the codec calls _fold_run for each
+            # run of other characters only. The same result as folding the whole: decomposing and dropping
+            # marks never reaches across an ASCII character.
+            return text.encode("ascii", _FOLD_ERRORS).decode("ascii")
+        except UnicodeError:  # a run that stays non-ASCII once folded (Cyrillic, Arabic...)
+            pass
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     if _SPECIAL_RE.search(text):
         text = _SPECIAL_RE.sub(lambda m: _SPECIAL[m.group()], text)
     return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
+
+
+def _fold_run(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    return _fold(error.object[error.start : error.end]), error.end
+
+
+_FOLD_ERRORS = "newsalert.fold"
+_SPARSE = 100  # other characters (counted by their extra UTF-8 bytes) at most one in this many: run by run
+codecs.register_error(_FOLD_ERRORS, _fold_run)
 
 
 def tokens(text: str) -> list[str]:

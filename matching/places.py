@@ -16,10 +16,13 @@ Rules, in the order they apply (after CLIFF/CLAVIN's experience):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from matching.document import SENTINEL, Prepared
-from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_UPPER_OK, SLAVIC_ENDINGS, Gazetteer, Place
+from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_UPPER_OK, Gazetteer, Name, Place, rank
 from matching.normalize import normalize
 
 
@@ -79,8 +82,8 @@ NO_FINDINGS = Findings(frozenset(), ())
 class _Occurrence:
     k: int  # first token
     n: int  # number of tokens
-    alias: str
-    candidates: list[Place]
+    name: Name
+    candidates: tuple[Place, ...]  # the name's, or fewer once the City, State rule has spoken
     common: bool
     place: Place | None = None
     strong: bool = False
@@ -89,76 +92,80 @@ class _Occurrence:
 
 
 def _is_initial(prep: Prepared, k: int) -> bool:
-    gap = prep.gaps[k]
-    return k == 0 or prep.tokens[k - 1] == SENTINEL or any(ch in _SENTENCE_END for ch in gap)
+    return k == 0 or prep.token(k - 1) == SENTINEL or not _SENTENCE_END.isdisjoint(prep.gap(k))
 
 
 def _title_is_title_case(prep: Prepared) -> bool:
     """Whether the title is written In Title Case, where capitals say nothing about names."""
-    words = [t for t in prep.tokens[: prep.field_starts[1] - 1] if len(t) >= 4 and t[0].isalpha()]
+    words = [t for t in map(prep.token, prep.field_tokens(0)) if len(t) >= 4 and t[0].isalpha()]
     return len(words) >= 4 and sum(t[0].isupper() for t in words) >= 0.8 * len(words)
+
+
+def _name_hits(prep: Prepared, gaz: Gazetteer) -> Iterator[tuple[int, int, int]]:
+    """(first token, number of tokens, pattern) of each place name written as a name, left to right.
+
+    Names are taken leftmost-longest and never overlap, over every name found, written as a name or not: in
+    "new York city" nothing is found inside the rejected "new york city". A name is written as a name when it
+    starts with a capital (or in a script without case), or a lowercase word leads a capitalised one ("north
+    Kosovo").
+    """
+    starts, lengths, nodes = gaz.names.walk(prep.hashes)
+    patterns = gaz.pattern_of_node[nodes]
+    named = patterns >= 0
+    if not named.any():
+        return
+    starts, lengths, patterns = starts[named], lengths[named], patterns[named]
+    order = np.lexsort((-lengths, starts))
+    starts, lengths, patterns = starts[order], lengths[order], patterns[order]
+    lower = prep.lower_first
+    rejected = lower[starts] & ((lengths == 1) | lower[starts + lengths - 1])
+    covered = 0
+    for k, n, pattern, reject in zip(
+        starts.tolist(), lengths.tolist(), patterns.tolist(), rejected.tolist(), strict=True
+    ):
+        if k < covered:
+            continue
+        covered = k + n
+        if not reject:
+            yield k, n, pattern
 
 
 def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
     """Places named in ``prep`` and the regions they put the article in."""
-    # Words two spaces apart: a whole-word pattern " name " uses one, the next name can start on the other.
-    low = prep.low.replace(" ", "  ")
-    hits = gaz.automaton.find_matches_as_indexes(low)
-    if not hits:
-        return NO_FINDINGS
-    cased = prep.cased.replace(" ", "  ")
-    tokens = prep.tokens
-    names = gaz.pattern_names
     occurrences: list[_Occurrence] = []
     title_case: bool | None = None
-    for pat, start, end in hits:
-        pattern = names[pat]
-        first = start + 1
-        # Written as a name, unless a lowercase word leads a capitalised one ("north Kosovo").
-        if cased[first].islower():
-            last = low.rfind("  ", start, end - 1)
-            if last <= start or cased[last + 2].islower():
-                continue
-        if pattern[-1] == " ":
-            idxs = gaz.exact_places(pat)
-        else:
-            stop = low.find(" ", end)
-            if low[end:stop] not in SLAVIC_ENDINGS:
-                continue
-            idxs = gaz.stem_places(pat)
-        if not idxs:
+    for k, n, pat in _name_hits(prep, gaz):
+        name = gaz.name(pat)
+        if name is None:
             continue
-        k = low.count(" ", 0, first) // 2 - 1
-        n = pattern.strip().count("  ") + 1
-        flags = gaz.flags(pat)
-        head = tokens[k]
+        flags = name.flags
+        head = prep.token(k)
         if flags & FLAG_ABBREVIATION:
-            if not all(t.isupper() for t in tokens[k : k + n]):
+            if not all(prep.token(i).isupper() for i in range(k, k + n)):
                 continue
         elif head.isupper() and 1 < len(head) <= 5 and n == 1 and not flags & FLAG_UPPER_OK:
             continue  # an acronym (NATO, KFOR), not a town
         if title_case is None:
             title_case = _title_is_title_case(prep)
         in_title_case = title_case and k < prep.field_starts[1]
-        if flags & FLAG_COMMON and (in_title_case or _is_initial(prep, k)):
+        initial = _is_initial(prep, k)
+        common = bool(flags & FLAG_COMMON)
+        if common and (in_title_case or initial):
             continue
-        candidates = [gaz.places[i] for i in idxs]
-        best = min(candidates, key=_rank)
-        alias = pattern.strip().replace("  ", " ")
-        namelike = best.kind in ("city", "capital") or alias in _PERSONISH or bool(flags & FLAG_COMMON)
+        alias = name.alias
+        namelike = name.best.kind in ("city", "capital") or alias in _PERSONISH or common
         # Town names, given names and ordinary words glued to a capitalised word are part of a longer name
         # ("Giorgia Meloni", "Jesse Jackson", "Elcho Island"); so are other names of countries after one
         # ("Vikram Misri"), but not the countries' own names ("Kosovo Police"). In a Title Case headline only
         # towns smaller than a city are held to the word after them ("Ali Bello").
         glue_before = namelike or alias not in gaz.region_names
-        glue_after = namelike and (not in_title_case or best.population < STRONG_POPULATION)
+        glue_after = namelike and (not in_title_case or name.best.population < STRONG_POPULATION)
         if _glued(prep, k, n, before=glue_before, after=glue_after):
             continue
-        occ = _Occurrence(k, n, alias, candidates, common=bool(flags & FLAG_COMMON))
-        initial = _is_initial(prep, k)
-        occ.locative = k > 0 and tokens[k - 1].lower() in _LOCATIVE and not initial
+        occ = _Occurrence(k, n, name, name.candidates, common)
+        occ.locative = k > 0 and not initial and prep.token(k - 1).lower() in _LOCATIVE
         # Never enough, even with company: ordinary words, sentence starts, short names ("Eine", "Mal").
-        occ.weak_only = occ.common or initial or len(alias) < 5
+        occ.weak_only = common or initial or len(alias) < 5
         occurrences.append(occ)
     if not occurrences:
         return NO_FINDINGS
@@ -167,15 +174,10 @@ def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
     return _collect(prep, occurrences, gaz)
 
 
-def _rank(place: Place) -> tuple[int, int]:
-    return (place.rank, -place.population)
-
-
 def _glued(prep: Prepared, k: int, n: int, *, before: bool, after: bool) -> bool:
     """Whether the name at tokens k..k+n-1 follows (``before``) or precedes (``after``) a capitalised word."""
-    tokens = prep.tokens
-    if before and k > 0 and prep.gaps[k].strip() == "":
-        prev = tokens[k - 1]
+    if before and k > 0 and prep.gap(k).strip() == "":
+        prev = prep.token(k - 1)
         if (
             prev != SENTINEL
             and prev[0].isupper()
@@ -184,8 +186,8 @@ def _glued(prep: Prepared, k: int, n: int, *, before: bool, after: bool) -> bool
         ):
             return True
     nxt = k + n
-    if after and nxt < len(tokens) and prep.gaps[nxt].strip() == "":
-        following = tokens[nxt]
+    if after and nxt < len(prep) and prep.gap(nxt).strip() == "":
+        following = prep.token(nxt)
         if following != SENTINEL and following[0].isupper() and following.lower() not in _PREFIX_OK:
             return True
     return False
@@ -194,7 +196,7 @@ def _glued(prep: Prepared, k: int, n: int, *, before: bool, after: bool) -> bool
 def _city_state(prep: Prepared, occurrences: list[_Occurrence]) -> None:
     """ "Atlanta, Georgia": the first name is a US place in that state, the second the US state."""
     for a, b in zip(occurrences, occurrences[1:], strict=False):
-        if b.k != a.k + a.n or prep.gaps[b.k].strip() != ",":
+        if b.k != a.k + a.n or prep.gap(b.k).strip() != ",":
             continue
         states = [p for p in b.candidates if p.kind == "state"]
         if not states:
@@ -202,8 +204,8 @@ def _city_state(prep: Prepared, occurrences: list[_Occurrence]) -> None:
         state = states[0]
         towns = [p for p in a.candidates if p.country == "US" and p.admin1 == state.admin1]
         if towns:
-            a.candidates = towns
-            b.candidates = [state]
+            a.candidates = tuple(towns)
+            b.candidates = (state,)
 
 
 def _resolve(occurrences: list[_Occurrence]) -> None:
@@ -215,8 +217,11 @@ def _resolve(occurrences: list[_Occurrence]) -> None:
     context: set[str] = set()
     pending: list[_Occurrence] = []
     for occ in occurrences:
-        best = min(occ.candidates, key=_rank)
-        countries = {p.country for p in occ.candidates if p.kind in ("city", "capital")}
+        if occ.candidates is occ.name.candidates:
+            best, countries = occ.name.best, occ.name.city_countries
+        else:
+            best = min(occ.candidates, key=rank)
+            countries = frozenset(p.country for p in occ.candidates if p.kind in ("city", "capital"))
         if best.kind not in ("city", "capital") or len(countries) <= 1:
             occ.place = best
             occ.strong = best.kind != "city" or (not occ.common and _big_enough(best, occ))
@@ -247,7 +252,7 @@ def _collect(prep: Prepared, occurrences: list[_Occurrence], gaz: Gazetteer) -> 
     for occ in occurrences:
         assert occ.place is not None
         if occ.place.kind in ("city", "capital", "area", "state"):
-            local.setdefault(occ.place.country, set()).add(occ.alias)
+            local.setdefault(occ.place.country, set()).add(occ.name.alias)
     regions: set[str] = set()
     mentions: list[Mention] = []
     for occ in occurrences:
@@ -256,6 +261,6 @@ def _collect(prep: Prepared, occurrences: list[_Occurrence], gaz: Gazetteer) -> 
         if not occ.strong and (occ.weak_only or len(local.get(place.country, ())) < 2):
             continue
         regions.update(gaz.region_keys_of(place))
-        surface = " ".join(prep.tokens[occ.k : occ.k + occ.n])
+        surface = " ".join(map(prep.token, range(occ.k, occ.k + occ.n)))
         mentions.append(Mention(surface, prep.field_of_token(occ.k), place, occ.k, occ.n))
     return Findings(frozenset(regions), tuple(mentions))
