@@ -37,13 +37,14 @@ import logging
 import random
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Self
 
 import sqlite_utils
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -154,7 +155,8 @@ class Deliverer:
     """Sends due outbox rows through ``bot`` and records the outcome of each.
 
     Keep one per Application: it remembers when each chat last got a message, so one chat is sent at most one
-    alert per ``per_chat_interval`` seconds (Telegram's per-chat limit is about one a second).
+    alert per ``per_chat_interval`` seconds (Telegram's per-chat limit is about one a second), counted from
+    Telegram's answer to the previous one, and never two at once.
     """
 
     def __init__(
@@ -175,7 +177,8 @@ class Deliverer:
         self.backoff_base = backoff_base
         self._token = token if token is not None else getattr(bot, "token", None)
         self._clock = clock
-        self._last_sent: dict[int, float] = {}  # chat_id -> monotonic time it was last claimed or sent to
+        self._last_sent: dict[int, float] = {}  # chat_id -> monotonic time it was last claimed or answered
+        self._sending: Counter[int] = Counter()  # chat_id -> sends to it awaiting Telegram's answer
         self._backing_off = False  # a send failed transiently and no send has succeeded since
 
     # ----------------------------------------------------------------------- batches
@@ -244,10 +247,11 @@ class Deliverer:
                 total.add(task.result())
 
     def _recent_chats(self) -> list[int]:
+        """Chats that may not be sent to yet: answered less than ``per_chat_interval`` ago, or still sending."""
         cutoff = time.monotonic() - self.per_chat_interval
         for chat_id in [c for c, t in self._last_sent.items() if t <= cutoff]:
             del self._last_sent[chat_id]
-        return list(self._last_sent)
+        return list(self._last_sent.keys() | self._sending.keys())
 
     def _pacing_wait(self) -> float | None:
         """How long until a paced chat may be sent to again, if rows are due; None when there is nothing to do."""
@@ -309,10 +313,9 @@ class Deliverer:
             return SendResult(outcome, chat_id, plain_fallback=use_plain, migrated=migrated, **values)
 
         for _ in range(4):  # at most: migrate, parse fallback, and one more of either
-            self._last_sent[chat_id] = time.monotonic()
             try:
-                message = await self.bot.send_message(
-                    chat_id=chat_id,
+                message = await self._paced_send(
+                    chat_id,
                     text=plain if use_plain else html,
                     parse_mode=None if use_plain else ParseMode.HTML,
                     reply_markup=reply_markup,
@@ -351,6 +354,23 @@ class Deliverer:
                 return result(Outcome.TRANSIENT, error=self.redact(f"{type(exc).__name__}: {exc.message}"))
             return result(Outcome.SENT, message_id=message.message_id)
         return result(Outcome.REFUSED, error="gave up after repeated migrations or fallbacks")
+
+    async def _paced_send(self, chat_id: int, **kwargs: Any) -> Message:
+        """``bot.send_message``, with the chat's pacing counted from Telegram's answer.
+
+        A request may wait in the rate limiter or on the network before Telegram counts it; pacing from its start
+        would let the next message to the chat arrive less than ``per_chat_interval`` after it (and draw a 429),
+        or, when the wait outlasts the interval, both at once and out of order. While it is in flight the chat
+        is not claimed again.
+        """
+        self._sending[chat_id] += 1
+        try:
+            return await self.bot.send_message(chat_id=chat_id, **kwargs)
+        finally:
+            self._sending[chat_id] -= 1
+            if not self._sending[chat_id]:
+                del self._sending[chat_id]
+            self._last_sent[chat_id] = time.monotonic()
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th transient failure: exponential, capped, with jitter."""
