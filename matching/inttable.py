@@ -1,23 +1,33 @@
-"""A hash table from 64-bit keys to ids, held in two numpy arrays so that many keys are looked up at once.
+"""A hash table from 64-bit keys to ids, held in numpy arrays so that many keys are looked up at once.
 
 Why not a dict: an article asks for ~600 words at a time, and in a dict of a million entries each lookup is three
 dependent cache misses paid one after another by the interpreter (~240 ns a word, measured: more than the whole
 keyword pass may cost). Here the lookups of a whole article are a few vectorised gathers, whose misses the CPU
 overlaps.
 
-Cuckoo hashing: a key sits in one of two slots, so a lookup is exactly two gathers, with no probe loop whose
-longest chain would set the time (numpy pays ~1 µs per operation, however few keys are left). The table is kept
-at most 40% full, where two choices nearly always find room; when an insertion still fails the table is rebuilt
-twice as large. Key 0 marks an empty slot, whose value is -1: key 0 is never stored, and asking for it (what a
-token that is no word gets) always misses. Writers run on one thread at a time (the callers hold a lock);
-readers need no lock: a slot's value is written before its key, and a rebuild swaps in new arrays whole.
+- Cuckoo hashing: a key sits in one of two slots, so a lookup is exactly two gathers, with no probe loop whose
+  longest chain would set the time (numpy pays ~1 µs per operation, however few keys are left). The table is
+  kept at most 40% full, where two choices nearly always find room; when an insertion still fails the table is
+  rebuilt larger. Each slot holds its key and value side by side: one cache line for both.
+- Tables are read in compiled loops (:func:`lookup`, called from :mod:`matching.trie`'s walk): numpy's
+  vectorised gathers paid ~1 µs an operation, and the walk needs dozens of them an article.
+- Key 0 marks an empty slot, whose value is -1: key 0 is never stored, and asking for it (what a token that is
+  no word gets) always misses.
+- Writers run on one thread at a time (the callers hold a lock); readers need no lock: a slot's value is written
+  before its key, and a rebuild swaps in a new generation of arrays whole.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numba
 import numpy as np
 
-_MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))  # one multiplier per choice
+# Multipliers for the two slots (Fibonacci hashing: the top bits of key * multiplier).
+_M0 = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xC2B2AE3D27D4EB4F)
+_MULT = (_M0, _M1)
 _U64 = (1 << 64) - 1
 _MIN_BITS = 10
 _MAX_LOAD = 0.4
@@ -25,31 +35,34 @@ _MAX_ROUNDS = 500  # rounds of a vectorised fill before the table is rebuilt lar
 _MAX_PATH = 64  # moves one insertion may make
 
 
+class _Generation(NamedTuple):
+    """The arrays of one size of table; replaced whole when the table grows."""
+
+    table: np.ndarray  # (slots, 2) int64: key (as int64), value
+    keys: np.ndarray  # view of column 0 as uint64
+    values: np.ndarray  # view of column 1
+    shift: np.uint64  # 64 - log2(slots)
+
+
 class IntTable:
     """uint64 key -> int64 value (>= 0); missing keys read as -1."""
 
-    __slots__ = ("_keys", "_values", "_shift", "size")
+    __slots__ = ("_gen", "size")
 
-    def __init__(self, capacity: int = 0) -> None:
-        self._allocate(_bits_for(capacity))
+    def __init__(self) -> None:
+        self._gen = _generation(_MIN_BITS)
         self.size = 0
 
-    def _allocate(self, bits: int) -> None:
-        self._keys = np.zeros(1 << bits, np.uint64)
-        self._values = np.full(1 << bits, -1, np.int64)
-        self._shift = np.uint64(64 - bits)
-
-    def _slot(self, keys: np.ndarray, choice: int) -> np.ndarray:
-        return _slots(keys, choice, self._shift)
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.uint64]:
+        """(table, shift) of the current generation, for :func:`lookup` in compiled code."""
+        gen = self._gen
+        return gen.table, gen.shift
 
     def get_many(self, keys: np.ndarray) -> np.ndarray:
         """The value of each key (uint64 array), -1 where absent."""
-        table_keys, values, shift = self._keys, self._values, self._shift  # one consistent generation
-        first = _slots(keys, 0, shift)
-        slot = np.where(table_keys.take(first) == keys, first, _slots(keys, 1, shift))
-        out = values.take(slot)
-        out[table_keys.take(slot) != keys] = -1
-        return out
+        table, shift = self.arrays
+        return _lookup_many(table, shift, keys)
 
     def put_many(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Insert keys that are not in the table yet (uint64, distinct; key 0 is skipped)."""
@@ -59,91 +72,124 @@ class IntTable:
         values = values.astype(np.int64, copy=False)
         empty = not self.size
         self.size += keys.size
-        if empty or self.size > _MAX_LOAD * self._keys.size:
+        gen = self._gen
+        if empty or self.size > _MAX_LOAD * gen.keys.size:
             self._rebuild(_bits_for(self.size), keys, values)
             return
-        keys, values = self._fill_free(keys, values)
-        for key, value in zip(keys.tolist(), values.tolist(), strict=True):
-            if not self._insert_one(key, value):
-                self._rebuild(
-                    _bits_for(self.size) + 1, np.array([key], np.uint64), np.array([value], np.int64)
-                )
-
-    def _fill_free(self, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Put keys into free slots (one of their two), vectorised; returns those whose both slots are taken.
-
-        Safe while others read: it only writes slots that were empty, value before key."""
-        table_keys, table_values = self._keys, self._values
-        while keys.size:
-            first, second = self._slot(keys, 0), self._slot(keys, 1)
-            target = np.where(table_keys[first] == 0, first, second)
-            free = np.flatnonzero(table_keys[target] == 0)
-            if not free.size:
-                break
-            _, first_wanting = np.unique(target[free], return_index=True)
-            winner = free[first_wanting]
-            at = target[winner]
-            table_values[at] = values[winner]
-            table_keys[at] = keys[winner]
-            rest = np.ones(keys.size, bool)
-            rest[winner] = False
-            keys, values = keys[rest], values[rest]
-        return keys, values
-
-    def _insert_one(self, key: int, value: int) -> bool:
-        """Cuckoo insertion that never hides a key from a reader: find a path of moves that ends at a free
-        slot, then make the moves from its far end, each copying a key to its other slot before the one behind
-        overwrites it. False if no path of ``_MAX_PATH`` moves exists (the caller rebuilds larger).
-
-        Scalar Python arithmetic: numpy costs a microsecond per call on single values."""
-        table_keys, table_values = self._keys, self._values
-        shift = int(self._shift)
-        multipliers = [int(m) for m in _MULT]
-
-        def slots(k: int) -> tuple[int, int]:
-            return ((k * multipliers[0]) & _U64) >> shift, ((k * multipliers[1]) & _U64) >> shift
-
-        best: list[int] | None = None
-        for start in slots(key):
-            path = [start]
-            occupant = int(table_keys[start])
-            while occupant and len(path) <= _MAX_PATH:
-                first, second = slots(occupant)
-                path.append(second if first == path[-1] else first)
-                occupant = int(table_keys[path[-1]])
-            if not occupant and (best is None or len(path) < len(best)):
-                best = path
-        if best is None:
-            return False
-        for to, frm in zip(best[:0:-1], best[-2::-1], strict=True):
-            table_values[to] = table_values[frm]
-            table_keys[to] = table_keys[frm]
-        table_values[best[0]] = value
-        table_keys[best[0]] = key
-        return True
+        keys, values = _fill_free(gen, keys, values)
+        for i, (key, value) in enumerate(zip(keys.tolist(), values.tolist(), strict=True)):
+            if not _insert_one(gen, key, value):
+                self._rebuild(_bits_for(self.size) + 1, keys[i:], values[i:])
+                return
 
     def _rebuild(self, bits: int, keys: np.ndarray, values: np.ndarray) -> None:
-        """New arrays with everything in them, larger until every key finds a slot; swapped in at the end, so
-        readers meanwhile see the old arrays whole."""
-        used = self._keys != 0
-        keys = np.concatenate((self._keys[used], keys))
-        values = np.concatenate((self._values[used], values))
+        """A new generation with everything in it, larger until every key finds a slot; swapped in at the end,
+        so readers meanwhile see the old one whole."""
+        old = self._gen
+        used = old.keys != 0
+        keys = np.concatenate((old.keys[used], keys))
+        values = np.concatenate((old.values[used], values))
         while True:
-            table_keys = np.zeros(1 << bits, np.uint64)
-            table_values = np.full(1 << bits, -1, np.int64)
-            shift = np.uint64(64 - bits)
-            if _cuckoo_fill(table_keys, table_values, shift, keys, values):
-                self._keys, self._values, self._shift = table_keys, table_values, shift
+            gen = _generation(bits)
+            if _cuckoo_fill(gen, keys, values):
+                self._gen = gen
                 return
             bits += 1
 
 
-def _cuckoo_fill(
-    table_keys: np.ndarray, table_values: np.ndarray, shift: np.uint64, keys: np.ndarray, values: np.ndarray
-) -> bool:
+def _generation(bits: int) -> _Generation:
+    """Empty arrays for 2**bits slots: key 0, value -1."""
+    table = np.zeros((1 << bits, 2), np.int64)
+    table[:, 1] = -1
+    return _Generation(table, table[:, 0].view(np.uint64), table[:, 1], np.uint64(64 - bits))
+
+
+@numba.njit(cache=True, inline="always")
+def lookup(table: np.ndarray, shift: np.uint64, key: np.uint64) -> int:
+    """The value of ``key`` in a table's arrays (see :attr:`IntTable.arrays`), -1 if absent. Compiled."""
+    wanted = np.int64(key)
+    slot = np.int64((key * _M0) >> shift)
+    if table[slot, 0] == wanted:
+        return table[slot, 1]
+    slot = np.int64((key * _M1) >> shift)
+    if table[slot, 0] == wanted:
+        return table[slot, 1]
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _lookup_many(table: np.ndarray, shift: np.uint64, keys: np.ndarray) -> np.ndarray:
+    out = np.empty(keys.size, np.int64)
+    for i in range(keys.size):
+        out[i] = lookup(table, shift, keys[i])
+    return out
+
+
+def _slots(keys: np.ndarray, choice: int, shift: np.uint64) -> np.ndarray:
+    """Slot of each key for one of its two choices."""
+    return ((keys * _MULT[choice]) >> shift).view(np.int64)
+
+
+def _fill_free(gen: _Generation, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Put keys into free slots (one of their two), vectorised; returns those whose both slots are taken.
+
+    Safe while others read: it only writes slots that were empty, value before key."""
+    table_keys, table_values = gen.keys, gen.values
+    while keys.size:
+        first, second = _slots(keys, 0, gen.shift), _slots(keys, 1, gen.shift)
+        target = np.where(table_keys[first] == 0, first, second)
+        free = np.flatnonzero(table_keys[target] == 0)
+        if not free.size:
+            break
+        _, first_wanting = np.unique(target[free], return_index=True)
+        winner = free[first_wanting]
+        at = target[winner]
+        table_values[at] = values[winner]
+        table_keys[at] = keys[winner]
+        rest = np.ones(keys.size, bool)
+        rest[winner] = False
+        keys, values = keys[rest], values[rest]
+    return keys, values
+
+
+def _insert_one(gen: _Generation, key: int, value: int) -> bool:
+    """Cuckoo insertion that never hides a key from a reader: find a path of moves that ends at a free slot,
+    then make the moves from its far end, each copying a key to its other slot before the one behind overwrites
+    it. False if no path of ``_MAX_PATH`` moves exists (the caller rebuilds larger).
+
+    Scalar Python arithmetic: numpy costs a microsecond per call on single values."""
+    table_keys, table_values = gen.keys, gen.values
+    shift = int(gen.shift)
+    multipliers = [int(m) for m in _MULT[:2]]
+
+    def slots(k: int) -> tuple[int, int]:
+        return ((k * multipliers[0]) & _U64) >> shift, ((k * multipliers[1]) & _U64) >> shift
+
+    best: list[int] | None = None
+    for start in slots(key):
+        path = [start]
+        occupant = int(table_keys[start])
+        while occupant and len(path) <= _MAX_PATH:
+            first, second = slots(occupant)
+            path.append(second if first == path[-1] else first)
+            occupant = int(table_keys[path[-1]])
+        if not occupant and (best is None or len(path) < len(best)):
+            best = path
+    if best is None:
+        return False
+    for to, frm in zip(best[:0:-1], best[-2::-1], strict=True):
+        table_values[to] = table_values[frm]
+        table_keys[to] = table_keys[frm]
+    table_values[best[0]] = value
+    table_keys[best[0]] = key
+    return True
+
+
+def _cuckoo_fill(gen: _Generation, keys: np.ndarray, values: np.ndarray) -> bool:
     """Vectorised cuckoo insertion into arrays nobody reads yet. Each round every pending key goes to a free one
     of its two slots, or else evicts the key in one of them; of keys wanting the same slot one wins; the losers
     and the evicted are pending next round. False if it does not settle."""
+    table_keys, table_values, shift = gen.keys, gen.values, gen.shift
     first, second = _slots(keys, 0, shift), _slots(keys, 1, shift)
     evict_second = np.zeros(keys.size, bool)
     for _ in range(_MAX_ROUNDS):
@@ -169,11 +215,6 @@ def _cuckoo_fill(
         first = np.concatenate((first[lost], out_first))
         second = np.concatenate((second[lost], out_second))
     return False
-
-
-def _slots(keys: np.ndarray, choice: int, shift: np.uint64) -> np.ndarray:
-    """Slot of each key for one of its two choices: the top bits of key * multiplier (Fibonacci hashing)."""
-    return ((keys * _MULT[choice]) >> shift).view(np.int64)
 
 
 def _bits_for(count: int) -> int:

@@ -16,9 +16,9 @@ Rules, in the order they apply (after CLIFF/CLAVIN's experience):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from matching.document import SENTINEL, Prepared
@@ -101,7 +101,7 @@ def _title_is_title_case(prep: Prepared) -> bool:
     return len(words) >= 4 and sum(t[0].isupper() for t in words) >= 0.8 * len(words)
 
 
-def _name_hits(prep: Prepared, gaz: Gazetteer) -> Iterator[tuple[int, int, int]]:
+def _name_hits(prep: Prepared, gaz: Gazetteer) -> list[tuple[int, int, int]]:
     """(first token, number of tokens, pattern) of each place name written as a name, left to right.
 
     Names are taken leftmost-longest and never overlap, over every name found, written as a name or not: in
@@ -110,24 +110,44 @@ def _name_hits(prep: Prepared, gaz: Gazetteer) -> Iterator[tuple[int, int, int]]
     Kosovo").
     """
     starts, lengths, nodes = gaz.names.walk(prep.hashes)
-    patterns = gaz.pattern_of_node[nodes]
-    named = patterns >= 0
-    if not named.any():
-        return
-    starts, lengths, patterns = starts[named], lengths[named], patterns[named]
-    order = np.lexsort((-lengths, starts))
-    starts, lengths, patterns = starts[order], lengths[order], patterns[order]
-    lower = prep.lower_first
-    rejected = lower[starts] & ((lengths == 1) | lower[starts + lengths - 1])
+    hits = _leftmost_longest(starts, lengths, nodes, gaz.pattern_of_node, prep.lower_first)
+    return list(zip(*hits.tolist(), strict=True))
+
+
+@numba.njit(cache=True, nogil=True)
+def _leftmost_longest(
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    nodes: np.ndarray,
+    pattern_of: np.ndarray,
+    lower_first: np.ndarray,
+) -> np.ndarray:
+    """The names a left-to-right scan takes from a trie walk's paths (grouped by start, shortest first): at each
+    token not inside the last name taken, the longest path that completes a name; of those, the ones written as
+    names. Rows: first token, number of tokens, pattern. Compiled."""
+    out = np.empty((3, starts.size), np.int64)
+    count = 0
     covered = 0
-    for k, n, pattern, reject in zip(
-        starts.tolist(), lengths.tolist(), patterns.tolist(), rejected.tolist(), strict=True
-    ):
-        if k < covered:
+    at = 0
+    while at < starts.size:
+        first = starts[at]
+        length = 0
+        pattern = -1
+        while at < starts.size and starts[at] == first:
+            if pattern_of[nodes[at]] >= 0:
+                length = lengths[at]
+                pattern = pattern_of[nodes[at]]
+            at += 1
+        if pattern < 0 or first < covered:
             continue
-        covered = k + n
-        if not reject:
-            yield k, n, pattern
+        covered = first + length
+        if lower_first[first] and (length == 1 or lower_first[first + length - 1]):
+            continue
+        out[0, count] = first
+        out[1, count] = length
+        out[2, count] = pattern
+        count += 1
+    return out[:, :count]
 
 
 def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
