@@ -3,7 +3,7 @@
     python bench/match.py                      # 1,000,000 subscriptions, 300 articles
     python bench/match.py --subs 100000 --articles 200
 
-Prints: build time (parse + index + automaton), articles/s for the whole pipeline (fold + keyword automaton +
+Prints: build time (parse + index + word trie), articles/s for the whole pipeline (fold + keyword trie walk +
 places + boolean logic), the time for one added subscription to go live, peak RSS, and a naive loop of one
 compiled regex per subscription on a sample, extrapolated to N, as a ratio.
 
@@ -191,7 +191,7 @@ def main() -> int:
     index_mb = rss_mb() - before
     assert not refused, refused[:3]
     print(
-        f"build (parse {len(subs):,} canonical strings + index + automaton): {build_s:.2f} s wall, "
+        f"build (parse {len(subs):,} canonical strings + index + word trie): {build_s:.2f} s wall, "
         f"{build_cpu:.2f} s CPU"
     )
 
@@ -215,7 +215,7 @@ def main() -> int:
     places_us = (time.process_time() - t0) / len(docs) * 1e6
     print(
         f"  per article: {1e6 / rate:,.0f} us = fold and tokenise {prep_us:,.0f} us + places {places_us:,.0f} us "
-        f"+ keyword automaton, postings and results {1e6 / rate - prep_us - places_us:,.0f} us"
+        f"+ keyword trie walk, postings and results {1e6 / rate - prep_us - places_us:,.0f} us"
     )
 
     probe = Document(title="Qwxzy zzyqx report", text="A qwxzy zzyqx appeared.")

@@ -1,0 +1,118 @@
+"""The matcher's building blocks: the hash table, the token scanner and the word trie, against plain Python."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.inttable import IntTable
+from matching.normalize import fold, split_tokens
+from matching.tokens import MAX_HASHED, scan, word_hashes
+from matching.trie import WordTrie
+
+
+def keys(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(1, 2**63, n, dtype=np.int64).astype(np.uint64) * np.uint64(2) + np.uint64(1)
+
+
+def test_table_finds_every_key_after_bulk_and_single_inserts_and_growth():
+    table = IntTable()
+    bulk = keys(50_000, 1)
+    table.put_many(bulk, np.arange(bulk.size))
+    singles = keys(3_000, 2)
+    for i in range(singles.size):  # one at a time: the path-moving insert, and rebuilds as it grows
+        table.put_many(singles[i : i + 1], np.array([bulk.size + i]))
+    everything = np.concatenate((bulk, singles))
+    assert (table.get_many(everything) == np.arange(everything.size)).all()
+    assert (table.get_many(keys(1_000, 3)) == -1).all()
+    assert (table.get_many(np.zeros(5, np.uint64)) == -1).all()  # 0 marks empty slots and is never found
+
+
+def test_table_never_hides_a_key_from_a_reader_while_inserting():
+    table = IntTable()
+    first = keys(20_000, 4)
+    table.put_many(first, np.arange(first.size))
+    more = keys(40_000, 5)
+    misses: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            misses.append(int((table.get_many(first) < 0).sum()))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for i in range(0, more.size, 500):  # free slots, moved keys and two rebuilds, while the reader reads
+        table.put_many(more[i : i + 500], np.arange(i, i + 500))
+    done.set()
+    reader.join()
+    assert misses and not any(misses)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+def test_scan_cuts_the_tokens_split_tokens_cuts(text):
+    text = fold(text.replace("\x00", " "))
+    found = scan(text)
+    tokens = [text[a:b] for a, b in zip(found.starts.tolist(), found.ends.tolist(), strict=True)]
+    assert tokens == split_tokens(text, folded=False)[0]
+    low = [t.lower() if len(t.lower()) == len(t) else t for t in tokens]
+    expected = word_hashes(low)
+    expected[[len(t.encode()) > MAX_HASHED for t in low]] = 0
+    assert found.hashes.tolist() == expected.tolist()
+    assert found.lower_first.tolist() == [t[0].islower() for t in tokens]
+
+
+def test_fields_are_kept_apart_by_nul_tokens_that_match_nothing():
+    found = scan("end of title\x00Start of text")
+    assert found.hashes[3] == 0 and found.ends[3] - found.starts[3] == 1
+    assert found.hashes[4] == word_hashes(["start"])[0]
+
+
+def phrases_in(tokens: list[str], phrases: list[str]) -> set[tuple[int, int, str]]:
+    """Every (start, length, phrase) of ``phrases`` in ``tokens``, by brute force."""
+    out = set()
+    for phrase in phrases:
+        words = phrase.split(" ")
+        for i in range(len(tokens) - len(words) + 1):
+            if tokens[i : i + len(words)] == words:
+                out.add((i, len(words), phrase))
+    return out
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["ab", "cd", "ef", "gh"]), min_size=1, max_size=4), min_size=1, max_size=12
+    ),
+    st.lists(st.sampled_from(["ab", "cd", "ef", "gh", "zz"]), max_size=40),
+)
+def test_trie_walk_finds_what_brute_force_finds(phrase_words, text):
+    phrases = sorted({" ".join(words) for words in phrase_words})
+    ids: dict[str, int] = {}
+    trie = WordTrie()
+
+    def node(phrase: str) -> int:  # every prefix is a node, made once
+        if phrase not in ids:
+            head, _, last = phrase.rpartition(" ")
+            if head:
+                step = (node(head), node(last))
+                ids[phrase] = len(ids)
+                trie.add_links([step[0]], [step[1]], [ids[phrase]])
+            else:
+                ids[phrase] = len(ids)
+                trie.add_words([phrase], [ids[phrase]])
+        return ids[phrase]
+
+    for phrase in phrases:
+        node(phrase)
+    starts, lengths, nodes = trie.walk(word_hashes(text) if text else np.zeros(0, np.uint64))
+    name = {v: k for k, v in ids.items()}
+    found = {
+        (s, n, name[x]) for s, n, x in zip(starts.tolist(), lengths.tolist(), nodes.tolist(), strict=True)
+    }
+    assert {f for f in found if f[2] in phrases} == phrases_in(text, phrases)
