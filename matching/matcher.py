@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
@@ -139,14 +140,6 @@ def _known(post: _Postings, sub_ids: list[int]) -> set[int]:
     return set(ids[post.sub_sorted[at] == ids].tolist())
 
 
-def _append(lists: dict[int, list[int]], key: int, value: int) -> None:
-    lst = lists.get(key)
-    if lst is None:
-        lists[key] = [value]
-    else:
-        lst.append(value)
-
-
 class _Postings:
     """Compiled entries and subscriptions: compact arrays up to ``nkeys``/``nent``, plus what was added since.
 
@@ -176,10 +169,11 @@ class _Postings:
         self.alive = np.zeros(0, bool)  # per slot of sub_val: False once removed
         self.sub_sorted = _NONE  # sub_val sorted, and where each sits in sub_val: finds a subscription's slot
         self.sub_order = _NONE
-        self.one_extra: dict[int, list[int]] = {}
-        self.pos_extra: dict[int, list[int]] = {}
-        self.neg_extra: dict[int, list[int]] = {}
-        self.subs_extra: dict[int, list[int]] = {}
+        # defaultdicts: appending is one C-level call (a bulk load appends millions of times)
+        self.one_extra: defaultdict[int, list[int]] = defaultdict(list)
+        self.pos_extra: defaultdict[int, list[int]] = defaultdict(list)
+        self.neg_extra: defaultdict[int, list[int]] = defaultdict(list)
+        self.subs_extra: defaultdict[int, list[int]] = defaultdict(list)
         self.live_extra: dict[int, int] = {}  # subscription -> entry, for those in subs_extra
 
     def slot(self, sub_id: int) -> int:
@@ -219,18 +213,21 @@ class _Index:
         self.new_links: list[tuple[int, int, int]] = []  # ... and (head id, last word id, id)
 
     def phrase_id(self, phrase: str) -> int:
-        """The id of a phrase, made if new. A phrase of several words needs its first words and its last word
-        as nodes of their own (the trie's path to it), so those get ids too, before it."""
+        """The id of a phrase, made if new."""
         pid = self.phrase_ids.get(phrase)
-        if pid is None:
-            head, _, last = phrase.rpartition(" ")
-            if head:
-                step = (self.phrase_id(head), self.phrase_id(last))
-                pid = self._new_id(phrase)
-                self.new_links.append((*step, pid))
-            else:
-                pid = self._new_id(phrase)
-                self.new_words.append((phrase, pid))
+        return self.new_phrase(phrase) if pid is None else pid
+
+    def new_phrase(self, phrase: str) -> int:
+        """An id for a phrase not known yet. A phrase of several words needs its first words and its last word
+        as nodes of their own (the trie's path to it), so those get ids too, before it."""
+        head, _, last = phrase.rpartition(" ")
+        if head:
+            step = (self.phrase_id(head), self.phrase_id(last))
+            pid = self._new_id(phrase)
+            self.new_links.append((*step, pid))
+        else:
+            pid = self._new_id(phrase)
+            self.new_words.append((phrase, pid))
         return pid
 
     def _new_id(self, phrase: str) -> int:
@@ -271,13 +268,14 @@ class _Index:
         if isinstance(q, Query):
             return self.entry_for(q)
         entry = self.canon_ids.get(q)
-        if entry is None:
-            phrases = simple_phrases(q, gaz)
-            if phrases is not None:
-                entry = self.compile_keyword(q, phrases)
-            else:
-                entry = self.entry_for(simple_pair(q, gaz) or parse_query(q, gaz))
-        return entry
+        return self.compile_text(q, gaz) if entry is None else entry
+
+    def compile_text(self, q: str, gaz: Gazetteer) -> int:
+        """The entry of a canonical string not known yet (raises QueryError)."""
+        phrases = simple_phrases(q, gaz)
+        if phrases is not None:
+            return self.compile_keyword(q, phrases)
+        return self.entry_for(simple_pair(q, gaz) or parse_query(q, gaz))
 
     def compile_keyword(self, canonical: str, phrases: tuple[str, ...]) -> int:
         """:meth:`compile` for one keyword term given by its phrases (most stored queries)."""
@@ -285,7 +283,7 @@ class _Index:
         phrase_ids, one = self.phrase_ids, self.post.one_extra
         for phrase in phrases:
             pid = phrase_ids.get(phrase)
-            _append(one, self.phrase_id(phrase) if pid is None else pid, entry)
+            one[self.new_phrase(phrase) if pid is None else pid].append(entry)
         return entry
 
     def compile(
@@ -295,15 +293,15 @@ class _Index:
         post = self.post
         if len(clauses) == 1:
             for key in set().union(*map(self.term_keys, clauses[0])):
-                _append(post.one_extra, key, entry)
+                post.one_extra[key].append(entry)
         else:
             for number, clause in enumerate(clauses):
                 code = entry << _SHIFT | number
                 for key in set().union(*map(self.term_keys, clause)):
-                    _append(post.pos_extra, key, code)
+                    post.pos_extra[key].append(code)
         for term in excluded:
             for key in self.term_keys(term):
-                _append(post.neg_extra, key, entry)
+                post.neg_extra[key].append(entry)
         return entry
 
     def _new_entry(self, canonical: str, clauses: int) -> int:
@@ -332,7 +330,7 @@ class _Index:
                 return
             if old is not None:
                 self.remove(sub_id)
-        _append(post.subs_extra, entry, sub_id)
+        post.subs_extra[entry].append(sub_id)
         post.live_extra[sub_id] = entry
         self.n_live += 1
 
@@ -760,7 +758,9 @@ class Matcher:
                 entry = canon_ids.get(q) if q.__class__ is str else None
                 if entry is None:
                     try:
-                        entry = index.entry_for_text(q, gaz)
+                        entry = (
+                            index.compile_text(q, gaz) if q.__class__ is str else index.entry_for_text(q, gaz)
+                        )
                     except QueryError as exc:
                         refused.append((sub_id, exc))
                         continue
@@ -774,7 +774,7 @@ class Matcher:
                         continue
                     index.remove(sub_id)
                     index.removed -= 1  # replaced, not removed
-                _append(subs_extra, entry, sub_id)
+                subs_extra[entry].append(sub_id)
                 live_extra[sub_id] = entry
                 added += 1
             index.n_live += added
