@@ -39,7 +39,7 @@ class Prepared:
     """
 
     __slots__ = (
-        "doc", "text", "hashes", "lower_first", "field_starts", "_starts", "_ends", "_tokens", "_low",
+        "doc", "text", "hashes", "lower_first", "field_starts", "_starts", "_ends", "_lists", "_tokens", "_low",
         "_written",
     )  # fmt: skip
 
@@ -57,6 +57,7 @@ class Prepared:
         summary_at = len(fields[0]) + len(_JOIN)
         text_at = summary_at + len(fields[1]) + len(_JOIN)
         self.field_starts = [0, *np.searchsorted(tokens.starts, [summary_at, text_at]).tolist()]
+        self._lists: tuple[list[int], list[int]] | None = None
         self._tokens: list[str] | None = None
         self._low: str | None = None
         self._written: list[str] | None = None
@@ -66,11 +67,19 @@ class Prepared:
 
     def token(self, k: int) -> str:
         """Token k as folded, in its case."""
-        return self.text[self._starts.item(k) : self._ends.item(k)]
+        starts, ends = self._bounds()
+        return self.text[starts[k] : ends[k]]
 
     def gap(self, k: int) -> str:
         """The text between token k - 1 and token k (before the first token, for k = 0)."""
-        return self.text[self._ends.item(k - 1) if k else 0 : self._starts.item(k)]
+        starts, ends = self._bounds()
+        return self.text[ends[k - 1] if k else 0 : starts[k]]
+
+    def _bounds(self) -> tuple[list[int], list[int]]:
+        """Where tokens start and end, as lists (the place rules read a few dozen; numpy's scalars cost more)."""
+        if self._lists is None:
+            self._lists = (self._starts.tolist(), self._ends.tolist())
+        return self._lists
 
     @property
     def tokens(self) -> list[str]:
