@@ -20,7 +20,7 @@ import numpy as np
 
 from matching.normalize import normalize
 from matching.regions import COUNTRY_NAMES, GROUPS, Group
-from matching.tokens import word_hashes
+from matching.tokens import phrase_hashes, word_hashes
 from matching.trie import WordTrie
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.json.gz"
@@ -261,13 +261,12 @@ def _name_trie(patterns: list[str]) -> tuple[WordTrie, np.ndarray]:
     leftmost-longest automaton over the characters would.
     """
     exact = [i for i, p in enumerate(patterns) if p.endswith(" ")]
-    names = [patterns[i].strip().split("  ") for i in exact]
-    lengths = np.fromiter(map(len, names), np.int64, len(names))
-    first_word = np.zeros(len(names) + 1, np.int64)
+    name_words, lengths = phrase_hashes([patterns[i] for i in exact])
+    first_word = np.zeros(len(exact) + 1, np.int64)
     np.cumsum(lengths, out=first_word[1:])
     # Words: the names' words and the stems' inflected forms, numbered by distinct hash; longest stems first.
     forms, form_stem = _inflections(patterns)
-    hashes = word_hashes([w for name in names for w in name] + forms)
+    hashes = np.concatenate((name_words, word_hashes(forms)))
     distinct, word_of = np.unique(hashes, return_inverse=True)
     nodes = distinct.size
     pattern_of = np.full(nodes, -1, np.int64)
@@ -275,7 +274,7 @@ def _name_trie(patterns: list[str]) -> tuple[WordTrie, np.ndarray]:
     trie.words.put_many(distinct, np.arange(nodes))
     # Nodes along each name, one word position at a time.
     node = word_of[first_word[:-1]]
-    longer = np.arange(len(names))
+    longer = np.arange(len(exact))
     for n in range(1, int(lengths.max())):
         longer = longer[lengths[longer] > n]
         keys = (node[longer] << 32) + word_of[first_word[longer] + n]

@@ -33,7 +33,7 @@ _33 = np.uint64(33)
 _ALNUM = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Byte classes: 0 separator, 1 part of a word, 2 NUL (a token of its own, hash 0: the separator of fields).
 _ASCII_CLASS = np.array([1 if b in _ALNUM else 2 if b == 0 else 0 for b in range(256)], np.uint8)
-_WORDS_CLASS = np.array([0 if b == 32 else 1 for b in range(256)], np.uint8)  # words joined by spaces
+_WORDS_CLASS = np.array([0 if b == 32 else 2 if b == 0 else 1 for b in range(256)], np.uint8)  # by spaces
 _LOWER = np.array([b + 32 if 65 <= b <= 90 else b for b in range(256)], np.uint8)
 _KEEP = np.arange(256, dtype=np.uint8)
 
@@ -81,6 +81,17 @@ def word_hashes(words: list[str]) -> np.ndarray:
         return np.zeros(0, np.uint64)
     data = np.frombuffer(" ".join(words).encode(), np.uint8)
     return _scan_bytes(data, _WORDS_CLASS, _KEEP, _BASE)[2]
+
+
+def phrase_hashes(phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the words of lowercase phrases (words between spaces), all phrases' words in a row, and the
+    number of words of each phrase. One pass over the joined text, where splitting 400,000 place names in
+    Python took half a second."""
+    data = np.frombuffer("\x00".join(phrases).encode(), np.uint8)
+    starts, _, hashes = _scan_bytes(data, _WORDS_CLASS, _KEEP, _BASE)
+    separator = data[starts] == 0
+    lengths = np.diff(np.flatnonzero(np.concatenate(([True], separator, [True])))) - 1
+    return hashes[~separator], lengths
 
 
 @dataclass(frozen=True, slots=True)
