@@ -17,6 +17,7 @@ long poll transaction never makes a command wait on the event loop. The matcher 
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import math
@@ -278,6 +279,9 @@ def _fill_matcher(path: str, matcher: Matcher, stopping: asyncio.Event) -> int:
         db.conn.close()
     for sub_id, error in refused[:10]:
         log.warning("subscription %d cannot be matched any more: %s", sub_id, error)
+    # What is loaded now lives as long as the bot: keep the garbage collector from walking it again. At a million
+    # subscriptions each full collection otherwise took ~0.15 s, and the first came in the middle of matching.
+    gc.freeze()
     return len(matcher)
 
 
