@@ -98,10 +98,17 @@ class PollResult:
 
 @dataclass
 class _Outcome:
-    """One feed's finished poll, waiting to be written with others in one transaction."""
+    """One feed's finished poll, waiting to be written with others in one transaction.
+
+    ``finished_at`` is when its fetch and parse ended: its next check counts from then, not from when the batch
+    is written. A batch may wait for a slow feed of the same cycle (up to the fetch timeout); counted from the
+    write, a healthy feed's checks would drift into step with that feed's, and its new items would wait for it
+    in every cycle.
+    """
 
     feed: dict[str, Any]
     fetched: FetchResult
+    finished_at: float
     parsed: ParsedFeed | None = None
     error: str | None = None
 
@@ -148,10 +155,10 @@ class _Cycle:
                 allow_private=self.allow_private,
             )
             if fetched.error is not None:
-                self._queue(_Outcome(feed, fetched, error=fetched.error))
+                self._queue(_Outcome(feed, fetched, self.now(), error=fetched.error))
                 return
             if fetched.not_modified:
-                self._queue(_Outcome(feed, fetched))
+                self._queue(_Outcome(feed, fetched, self.now()))
                 return
             known = article_store.known_guid_hashes(self.db, feed["id"])
             seen = self.seen_chunks.get(_seen_key(feed), frozenset())
@@ -163,13 +170,15 @@ class _Cycle:
                 )
             except BrokenProcessPool:
                 # A worker died (killed for memory, most likely): this feed failed, the others go on in a new pool.
-                self._queue(_Outcome(feed, fetched, error="internal error: the parser process died"))
+                self._queue(
+                    _Outcome(feed, fetched, self.now(), error="internal error: the parser process died")
+                )
                 self._renew_pool(pool)
                 return
             if isinstance(parsed, str):
-                self._queue(_Outcome(feed, fetched, error=parsed))
+                self._queue(_Outcome(feed, fetched, self.now(), error=parsed))
             else:
-                self._queue(_Outcome(feed, fetched, parsed=parsed))
+                self._queue(_Outcome(feed, fetched, self.now(), parsed=parsed))
 
     def _queue(self, outcome: _Outcome) -> None:
         self.pending.append(outcome)
@@ -204,7 +213,7 @@ class _Cycle:
 
     def _apply(self, outcome: _Outcome) -> None:
         if outcome.error is not None:
-            self._failed(outcome.feed, outcome.error, outcome.fetched)
+            self._failed(outcome, outcome.error)
             return
         if outcome.parsed is not None:
             new_ids = article_store.insert_articles(
@@ -212,10 +221,10 @@ class _Cycle:
             )
             self.result.new_article_ids.extend(new_ids)
             self.ungrouped.extend(new_ids)
-        self._succeeded(outcome.feed, outcome.fetched, outcome.parsed)
+        self._succeeded(outcome)
 
-    def _succeeded(self, feed: dict[str, Any], fetched: FetchResult, parsed: ParsedFeed | None) -> None:
-        now = self.now()
+    def _succeeded(self, outcome: _Outcome) -> None:
+        feed, fetched, parsed, now = outcome.feed, outcome.fetched, outcome.parsed, outcome.finished_at
         self.result.feeds_polled += 1
         if parsed is None:
             self.result.feeds_not_modified += 1
@@ -241,8 +250,8 @@ class _Cycle:
         if recovered:
             self.result.recovered.append(feed_store.get_feed(self.db, feed["id"]) or feed)
 
-    def _failed(self, feed: dict[str, Any], error: str, fetched: FetchResult) -> None:
-        now = self.now()
+    def _failed(self, outcome: _Outcome, error: str) -> None:
+        feed, fetched, now = outcome.feed, outcome.fetched, outcome.finished_at
         self.result.feeds_polled += 1
         self.result.feeds_failed += 1
         self.result.errors[feed["id"]] = error
