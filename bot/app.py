@@ -320,3 +320,4 @@ async def _stop(app: Application) -> None:
     if pipeline is not None:
         pipeline.close()
     await asyncio.to_thread(shutdown_parse_pool)
+    gc.unfreeze()  # what _fill_matcher froze may be garbage now (in one process, tests start many bots)

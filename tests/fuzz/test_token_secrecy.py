@@ -52,6 +52,9 @@ async def test_the_token_appears_nowhere(start_bot, fake: FakeTelegram, debug_lo
         bot = await start_bot(admins=(ADMIN,), feeds=(feed,))
         await bot.send(USER, "/start")
         await bot.send(ADMIN, "/start")
+        # The admin chat may hear of the failing feed first: wait for the reply itself, or the error armed below
+        # would meet a late /start reply instead of the alert.
+        await bot.until(lambda: any("/help explains" in m.text for m in fake.messages(ADMIN)), timeout=10)
 
         # A Telegram error whose description carries the token, on an alert: the outbox keeps the error text.
         story = bot.db["stories"].insert({"first_seen": 1.0, "last_seen": 1.0, "title": "t"}).last_pk
