@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.normalize import fold, split_tokens
-from matching.tokens import scan
+from matching.tokens import GAP_BLANK, GAP_COMMA, GAP_ENDS_SENTENCE, SENTENCE_END, scan
 
 FIELDS = ("title", "summary", "text")
 SENTINEL = "\x00"
@@ -39,7 +39,7 @@ class Prepared:
     """
 
     __slots__ = (
-        "doc", "text", "hashes", "lower_first", "field_starts", "_starts", "_ends", "_lists", "_tokens", "_low",
+        "doc", "text", "hashes", "lower_first", "field_starts", "_scan", "_lists", "_tokens", "_low",
         "_written",
     )  # fmt: skip
 
@@ -52,33 +52,58 @@ class Prepared:
         tokens = scan(self.text)
         self.hashes = tokens.hashes
         self.lower_first = tokens.lower_first
-        self._starts = tokens.starts
-        self._ends = tokens.ends
+        self._scan = tokens
         summary_at = len(fields[0]) + len(_JOIN)
         text_at = summary_at + len(fields[1]) + len(_JOIN)
         self.field_starts = [0, *np.searchsorted(tokens.starts, [summary_at, text_at]).tolist()]
-        self._lists: tuple[list[int], list[int]] | None = None
+        self._lists: tuple[list[int], list[int], list[int] | None, list[bool]] | None = None
         self._tokens: list[str] | None = None
         self._low: str | None = None
         self._written: list[str] | None = None
 
     def __len__(self) -> int:
-        return self._starts.size
+        return len(self._scan)
 
     def token(self, k: int) -> str:
         """Token k as folded, in its case."""
-        starts, ends = self._bounds()
+        starts, ends, _, _ = self._bounds()
         return self.text[starts[k] : ends[k]]
 
     def gap(self, k: int) -> str:
         """The text between token k - 1 and token k (before the first token, for k = 0)."""
-        starts, ends = self._bounds()
+        starts, ends, _, _ = self._bounds()
         return self.text[ends[k - 1] if k else 0 : starts[k]]
 
-    def _bounds(self) -> tuple[list[int], list[int]]:
-        """Where tokens start and end, as lists (the place rules read a few dozen; numpy's scalars cost more)."""
+    def starts_sentence(self, k: int) -> bool:
+        """Whether token k begins a field or follows the end of a sentence."""
+        if k == 0:
+            return True
+        flags = self._bounds()[2]
+        if flags is not None:  # the field separator's gaps hold a line break: it ends a sentence too
+            return bool(flags[k] & GAP_ENDS_SENTENCE)
+        return self.token(k - 1) == SENTINEL or not SENTENCE_END.isdisjoint(self.gap(k))
+
+    def blank_gap(self, k: int) -> bool:
+        """Whether only white space stands between token k - 1 and token k."""
+        flags = self._bounds()[2]
+        return bool(flags[k] & GAP_BLANK) if flags is not None else self.gap(k).strip() == ""
+
+    def comma_gap(self, k: int) -> bool:
+        """Whether a comma (and white space) stands between token k - 1 and token k: "Atlanta, Georgia"."""
+        flags = self._bounds()[2]
+        return bool(flags[k] & GAP_COMMA) if flags is not None else self.gap(k).strip() == ","
+
+    def capitalised(self, k: int) -> bool:
+        """Whether token k starts with a capital letter."""
+        return self._bounds()[3][k]
+
+    def _bounds(self) -> tuple[list[int], list[int], list[int] | None, list[bool]]:
+        """Where tokens start and end, their gap flags and capitals, as lists: the place rules read a few dozen
+        of them, and numpy's scalars cost more."""
         if self._lists is None:
-            self._lists = (self._starts.tolist(), self._ends.tolist())
+            found = self._scan
+            flags = None if found.gap_flags is None else found.gap_flags.tolist()
+            self._lists = (found.starts.tolist(), found.ends.tolist(), flags, found.upper_first.tolist())
         return self._lists
 
     @property
@@ -86,9 +111,8 @@ class Prepared:
         """Every token as folded, in its case."""
         if self._tokens is None:
             text = self.text
-            self._tokens = [
-                text[a:b] for a, b in zip(self._starts.tolist(), self._ends.tolist(), strict=True)
-            ]
+            starts, ends, _, _ = self._bounds()
+            self._tokens = [text[a:b] for a, b in zip(starts, ends, strict=True)]
         return self._tokens
 
     @property

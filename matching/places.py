@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from matching.document import SENTINEL, Prepared
+from matching.document import Prepared
 from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_UPPER_OK, Gazetteer, Name, Place, rank
 from matching.normalize import normalize
 
@@ -31,7 +31,6 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(normalize(text).split())
 
 
-_SENTENCE_END = frozenset('.!?:;"“”«»()[]…|•\n')
 # Capitalised words that may stand before a place name without making it part of a person's or company's name.
 _PREFIX_OK = _words(
     """north south east west northern southern eastern western central upper lower greater old new in at from to of near outside
@@ -89,10 +88,6 @@ class _Occurrence:
     strong: bool = False
     locative: bool = False  # after "in", "near", "u", "в"...: a place, not a person
     weak_only: bool = False  # if not strong, it cannot be backed up either
-
-
-def _is_initial(prep: Prepared, k: int) -> bool:
-    return k == 0 or prep.token(k - 1) == SENTINEL or not _SENTENCE_END.isdisjoint(prep.gap(k))
 
 
 def _title_is_title_case(prep: Prepared) -> bool:
@@ -168,7 +163,7 @@ def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
         if title_case is None:
             title_case = _title_is_title_case(prep)
         in_title_case = title_case and k < prep.field_starts[1]
-        initial = _is_initial(prep, k)
+        initial = prep.starts_sentence(k)
         common = bool(flags & FLAG_COMMON)
         if common and (in_title_case or initial):
             continue
@@ -196,27 +191,29 @@ def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
 
 def _glued(prep: Prepared, k: int, n: int, *, before: bool, after: bool) -> bool:
     """Whether the name at tokens k..k+n-1 follows (``before``) or precedes (``after``) a capitalised word."""
-    if before and k > 0 and prep.gap(k).strip() == "":
-        prev = prep.token(k - 1)
-        if (
-            prev != SENTINEL
-            and prev[0].isupper()
-            and not _is_initial(prep, k - 1)
-            and prev.lower() not in _PREFIX_OK
-        ):
-            return True
+    if (
+        before
+        and k > 0
+        and prep.blank_gap(k)
+        and prep.capitalised(k - 1)
+        and not prep.starts_sentence(k - 1)
+        and prep.token(k - 1).lower() not in _PREFIX_OK
+    ):
+        return True
     nxt = k + n
-    if after and nxt < len(prep) and prep.gap(nxt).strip() == "":
-        following = prep.token(nxt)
-        if following != SENTINEL and following[0].isupper() and following.lower() not in _PREFIX_OK:
-            return True
-    return False
+    return (
+        after
+        and nxt < len(prep)
+        and prep.blank_gap(nxt)
+        and prep.capitalised(nxt)
+        and prep.token(nxt).lower() not in _PREFIX_OK
+    )
 
 
 def _city_state(prep: Prepared, occurrences: list[_Occurrence]) -> None:
     """ "Atlanta, Georgia": the first name is a US place in that state, the second the US state."""
     for a, b in zip(occurrences, occurrences[1:], strict=False):
-        if b.k != a.k + a.n or prep.gap(b.k).strip() != ",":
+        if b.k != a.k + a.n or not prep.comma_gap(b.k):
             continue
         states = [p for p in b.candidates if p.kind == "state"]
         if not states:

@@ -35,24 +35,41 @@ _ALNUM = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _ASCII_CLASS = np.array([1 if b in _ALNUM else 2 if b == 0 else 0 for b in range(256)], np.uint8)
 _WORDS_CLASS = np.array([0 if b == 32 else 2 if b == 0 else 1 for b in range(256)], np.uint8)  # by spaces
 _LOWER = np.array([b + 32 if 65 <= b <= 90 else b for b in range(256)], np.uint8)
+SENTENCE_END = frozenset('.!?:;"“”«»()[]…|•\n')  # a gap holding one of these ends a sentence
+_END = np.array([chr(b) in SENTENCE_END for b in range(256)], np.bool_)
+_SPACE = np.array([b < 128 and chr(b).isspace() for b in range(256)], np.bool_)
+# What the text before a token holds, as bits of Scan.gap_flags.
+GAP_ENDS_SENTENCE = 1
+GAP_BLANK = 2  # only white space (or nothing)
+GAP_COMMA = 4  # a comma, perhaps with white space
 _KEEP = np.arange(256, dtype=np.uint8)
 
 
 @numba.njit(cache=True, nogil=True)
 def _scan_bytes(
     data: np.ndarray, classes: np.ndarray, lower: np.ndarray, base: np.uint64
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(start, end, hash) of each token of ``data``: runs of class-1 bytes, and each class-2 byte alone.
-    Bytes are hashed through ``lower``. Compiled."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(start, end, hash, gap flags) of each token of ``data``: runs of class-1 bytes, and each class-2 byte
+    alone. Bytes are hashed through ``lower``; the flags tell what the bytes before the token hold. Compiled."""
     n = data.size
     starts = np.empty(n // 2 + 1, np.int64)
     ends = np.empty(n // 2 + 1, np.int64)
     hashes = np.empty(n // 2 + 1, np.uint64)
+    flags = np.empty(n // 2 + 1, np.uint8)
     count = 0
+    ends_sentence = False
+    marks = 0  # bytes before the token that are not white space
+    first_mark = 0
     i = 0
     while i < n:
-        kind = classes[data[i]]
+        byte = data[i]
+        kind = classes[byte]
         if kind == 0:
+            ends_sentence = ends_sentence or _END[byte]
+            if not _SPACE[byte]:
+                marks += 1
+                if marks == 1:
+                    first_mark = byte
             i += 1
             continue
         start = i
@@ -71,8 +88,15 @@ def _scan_bytes(
         starts[count] = start
         ends[count] = i
         hashes[count] = h
+        flags[count] = (
+            (GAP_ENDS_SENTENCE if ends_sentence else 0)
+            | (GAP_BLANK if marks == 0 else 0)
+            | (GAP_COMMA if marks == 1 and first_mark == 44 else 0)
+        )
         count += 1
-    return starts[:count], ends[:count], hashes[:count]
+        ends_sentence = False
+        marks = 0
+    return starts[:count], ends[:count], hashes[:count], flags[:count]
 
 
 def word_hashes(words: list[str]) -> np.ndarray:
@@ -88,7 +112,7 @@ def phrase_hashes(phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
     number of words of each phrase. One pass over the joined text, where splitting 400,000 place names in
     Python took half a second."""
     data = np.frombuffer("\x00".join(phrases).encode(), np.uint8)
-    starts, _, hashes = _scan_bytes(data, _WORDS_CLASS, _KEEP, _BASE)
+    starts, _, hashes, _ = _scan_bytes(data, _WORDS_CLASS, _KEEP, _BASE)
     separator = data[starts] == 0
     lengths = np.diff(np.flatnonzero(np.concatenate(([True], separator, [True])))) - 1
     return hashes[~separator], lengths
@@ -103,6 +127,8 @@ class Scan:
     ends: np.ndarray
     hashes: np.ndarray  # uint64 per token: hash of the lowercase token
     lower_first: np.ndarray  # bool per token: starts with a lowercase letter
+    upper_first: np.ndarray  # bool per token: starts with a capital
+    gap_flags: np.ndarray | None  # uint8 per token: GAP_* bits; None where the gaps must be read as text
 
     def __len__(self) -> int:
         return self.starts.size
@@ -118,9 +144,11 @@ def scan(text: str) -> Scan:
 
 def _scan_ascii(text: str) -> Scan:
     data = np.frombuffer(text.encode("ascii"), np.uint8)
-    starts, ends, hashes = _scan_bytes(data, _ASCII_CLASS, _LOWER, _BASE)
+    starts, ends, hashes, flags = _scan_bytes(data, _ASCII_CLASS, _LOWER, _BASE)
     first = data[starts]
-    return Scan(text, starts, ends, hashes, (first >= 97) & (first <= 122))
+    return Scan(
+        text, starts, ends, hashes, (first >= 97) & (first <= 122), (first >= 65) & (first <= 90), flags
+    )
 
 
 def _scan_any(text: str) -> Scan:
@@ -146,4 +174,5 @@ def _scan_any(text: str) -> Scan:
     hashes = word_hashes(low)
     hashes[[i for i, t in enumerate(tokens) if t == "\x00"]] = 0
     lower_first = np.fromiter((t[0].islower() for t in tokens), bool, len(tokens))
-    return Scan(text, first, first + lengths, hashes, lower_first)
+    upper_first = np.fromiter((t[0].isupper() for t in tokens), bool, len(tokens))
+    return Scan(text, first, first + lengths, hashes, lower_first, upper_first, None)
