@@ -21,7 +21,7 @@ _SPECIAL = {
     "’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-", "…": ".",
     "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
 }  # fmt: skip
-_SPECIAL_RE = re.compile("[" + "".join(_SPECIAL) + "]")
+_SPECIAL_ITEMS = tuple(_SPECIAL.items())
 # Combining marks of Latin, Greek and Cyrillic letters. Marks of other scripts (Devanagari vowel signs...) are
 # part of the letter and stay.
 _COMBINING_RE = re.compile("[\u0300-\u036f]")
@@ -48,9 +48,15 @@ def fold(text: str) -> str:
 
 
 def _fold(text: str) -> str:
-    if _SPECIAL_RE.search(text):
-        text = _SPECIAL_RE.sub(lambda m: _SPECIAL[m.group()], text)
-    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
+    # One str.replace per special letter present: a substitution calling back per match took ~200 µs on an
+    # article full of typographic quotes and dashes.
+    for special, plain in _SPECIAL_ITEMS:
+        if special in text:
+            text = text.replace(special, plain)
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
+    return text if text.isascii() else _COMBINING_RE.sub("", text)
 
 
 def _fold_run(error: UnicodeError) -> tuple[str, int]:
