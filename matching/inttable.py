@@ -1,16 +1,14 @@
-"""A hash table from 64-bit keys to ids, held in numpy arrays so that many keys are looked up at once.
+"""A hash table from 64-bit keys to ids, held in numpy arrays that compiled loops read directly.
 
 Why not a dict: an article asks for ~600 words at a time, and in a dict of a million entries each lookup is three
 dependent cache misses paid one after another by the interpreter (~240 ns a word, measured: more than the whole
-keyword pass may cost). Here the lookups of a whole article are a few vectorised gathers, whose misses the CPU
-overlaps.
+keyword pass may cost). Here :func:`lookup`, inlined into :mod:`matching.trie`'s compiled walk, probes the arrays
+itself, and the CPU overlaps the misses of consecutive tokens.
 
-- Cuckoo hashing: a key sits in one of two slots, so a lookup is exactly two gathers, with no probe loop whose
-  longest chain would set the time (numpy pays ~1 µs per operation, however few keys are left). The table is
-  kept at most 40% full, where two choices nearly always find room; when an insertion still fails the table is
-  rebuilt larger. Each slot holds its key and value side by side: one cache line for both.
-- Tables are read in compiled loops (:func:`lookup`, called from :mod:`matching.trie`'s walk): numpy's
-  vectorised gathers paid ~1 µs an operation, and the walk needs dozens of them an article.
+- Cuckoo hashing: a key sits in one of two slots, so a lookup is at most two probes, with no probe chain. The
+  table is kept at most 40% full, where two choices nearly always find room; when an insertion still fails the
+  table is rebuilt larger. Each slot holds its key and value side by side: one cache line for both.
+- Inserts are vectorised numpy (a bulk load adds hundreds of thousands of keys at once).
 - Key 0 marks an empty slot, whose value is -1: key 0 is never stored, and asking for it (what a token that is
   no word gets) always misses.
 - Writers run on one thread at a time (the callers hold a lock); readers need no lock: a slot's value is written
@@ -160,7 +158,7 @@ def _insert_one(gen: _Generation, key: int, value: int) -> bool:
     Scalar Python arithmetic: numpy costs a microsecond per call on single values."""
     table_keys, table_values = gen.keys, gen.values
     shift = int(gen.shift)
-    multipliers = [int(m) for m in _MULT[:2]]
+    multipliers = [int(m) for m in _MULT]
 
     def slots(k: int) -> tuple[int, int]:
         return ((k * multipliers[0]) & _U64) >> shift, ((k * multipliers[1]) & _U64) >> shift
