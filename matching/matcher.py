@@ -6,7 +6,8 @@ Structure (see the "Matching and places" field notes for the measurements behind
   (:mod:`matching.trie`): an article's tokens are hashed once and walked through it from every token at once,
   which finds every subscribed phrase as a whole-word, case-, accent- and punctuation-insensitive match. Phrase
   id == trie node, so a hit needs no lookup. (An Aho-Corasick automaton over the characters, patterns padded with
-  spaces, takes ~250 µs an article at a million subscriptions: the whole budget of 333 µs. The walk takes ~40.)
+  spaces, takes ~190-250 µs an article at a million subscriptions, most of the budget of 333 µs; the compiled walk
+  takes ~20-30.)
   Region keys ("XK", "balkans", "US-GA") get ids in the same space (as pseudo-phrases that never occur in text),
   so an article's phrase hits and regions form one set of *keys*;
 - subscriptions with the same canonical query share one compiled *entry* (a million users, far fewer distinct
@@ -14,9 +15,10 @@ Structure (see the "Matching and places" field notes for the measurements behind
   ``kfor OR unmik``, ``region:kosovo``, ``nato -kosovo``): such an entry is posted under each of its keys and is
   a candidate when any is hit. An entry of several clauses is posted under every key of every clause as a code
   ``entry * 16 + clause number``, and is a candidate when the article's keys hit each clause: a count of
-  distinct codes per entry. Every entry is also posted under each excluded key, as a veto of its candidacy. All of it is numpy over the postings of
-  the article's keys only. Nothing loops over all subscriptions, and nothing loops in Python over the entries or
-  subscriptions an article matches (thousands, for region subscriptions);
+  distinct codes per entry. Every entry is also posted under each excluded key, as a veto of its candidacy.
+  Postings are gathered in compiled loops (numba), the rest is numpy, all over the postings of the article's
+  keys only. Nothing loops over all subscriptions, and nothing loops in Python over the entries or subscriptions
+  an article matches (thousands, for region subscriptions);
 - postings and subscriptions live in compact arrays (CSR: one offsets array, one values array), rebuilt by
   :meth:`_Index.compact`; what changed since (live adds) sits in small Python dicts beside them. Memory and
   cache misses, not arithmetic, are what a million subscriptions cost in CPython: 687,000 entry objects and their
