@@ -193,6 +193,13 @@ class _Postings:
     def extra_size(self) -> int:
         return len(self.live_extra)
 
+    def under(self, kind: str, keys: np.ndarray, key_set: set[int]) -> np.ndarray:
+        """The ``kind`` postings ("one", "pos" or "neg") under the article's keys: from the arrays (``keys``, those
+        below ``nkeys``) and from what was added since (``key_set``, every key)."""
+        found = _gather(getattr(self, f"{kind}_ptr"), getattr(self, f"{kind}_val"), keys)
+        extra = getattr(self, f"{kind}_extra")
+        return np.concatenate((found, _extra(extra, key_set))) if extra else found
+
     def has_extra_postings(self) -> bool:
         return bool(self.one_extra or self.pos_extra or self.neg_extra)
 
@@ -440,9 +447,7 @@ class _Index:
         post = self.post
         base = keys[keys < post.nkeys] if keys.size and keys[-1] >= post.nkeys else keys
         key_set = set(keys.tolist()) if post.has_extra_postings() else set()
-        entries = _gather(post.one_ptr, post.one_val, base)
-        if post.one_extra:
-            entries = np.concatenate((entries, _extra(post.one_extra, key_set)))
+        entries = post.under("one", base, key_set)
         if post.pos_val.size or post.pos_extra:
             entries = np.concatenate((entries, self._all_clauses(base, key_set)))
         if not entries.size:
@@ -464,9 +469,7 @@ class _Index:
     def _all_clauses(self, base: np.ndarray, key_set: set[int]) -> np.ndarray:
         """Entries of several clauses whose every clause is hit (exclusions are checked later)."""
         post = self.post
-        codes = _gather(post.pos_ptr, post.pos_val, base)
-        if post.pos_extra:
-            codes = np.concatenate((codes, _extra(post.pos_extra, key_set)))
+        codes = post.under("pos", base, key_set)
         if not codes.size:
             return _NONE
         codes.sort()
@@ -487,9 +490,7 @@ class _Index:
     def _not_vetoed(self, entries: np.ndarray, base: np.ndarray, key_set: set[int]) -> np.ndarray:
         """``entries`` (sorted) without those an excluded term of the article's keys vetoes."""
         post = self.post
-        vetoed = _gather(post.neg_ptr, post.neg_val, base)
-        if post.neg_extra:
-            vetoed = np.concatenate((vetoed, _extra(post.neg_extra, key_set)))
+        vetoed = post.under("neg", base, key_set)
         if not vetoed.size:
             return entries
         vetoed.sort()  # np.isin costs ~30 µs of checks; two small sorted arrays need less
