@@ -35,7 +35,8 @@ from storage.db import connect  # noqa: E402
 SHARED = REPO_ROOT.parent / "shared"
 
 
-def _rss_kb(pid: int) -> int:
+def rss_kb(pid: int) -> int:
+    """Resident memory of process ``pid`` in kB (Linux), 0 once it is gone."""
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
@@ -89,7 +90,7 @@ class PeakRss:
         me = os.getpid()
         while not self._stop.is_set():
             pids = [me, *(p for p in _children(me) if p not in self.exclude)]
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in pids))
+            self.peak_kb = max(self.peak_kb, sum(rss_kb(p) for p in pids))
             self._stop.wait(0.1)
 
     def _pids(self) -> list[int]:

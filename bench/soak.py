@@ -42,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.commands import canonical_queries, vocabulary  # noqa: E402
+from bench.ingest import rss_kb  # noqa: E402
 from bot.config import TelegramConfig  # noqa: E402
 from matching import parse_query  # noqa: E402
 from storage.db import connect  # noqa: E402
@@ -120,17 +121,6 @@ class ChangingFeeds:
 
 def iso(rfc2822: str) -> str:
     return email.utils.parsedate_to_datetime(rfc2822).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def descendants(pid: int) -> list[int]:
