@@ -2,9 +2,9 @@
 
 The fields are joined into one folded text, "title \\n\\x00\\n summary \\n\\x00\\n text", and scanned into tokens
 (:mod:`matching.tokens`): the NUL between fields is a token of its own that matches no word, so no phrase runs
-from the title into the summary. The matcher and the place finder work on the tokens' hashes; the cased tokens
-and the punctuation between them are read only where a place name was found, and the lowercase text only to
-explain a match, so both are made on demand.
+from the title into the summary. The matcher and the place finder work on the tokens' hashes, case bits and gap
+bits (:class:`~matching.tokens.Scan`); the tokens as strings and the lowercase text are made only to explain a
+match.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.normalize import fold, split_tokens
-from matching.tokens import GAP_BLANK, GAP_COMMA, GAP_ENDS_SENTENCE, SENTENCE_END, scan
+from matching.tokens import Scan, scan
 
 FIELDS = ("title", "summary", "text")
 SENTINEL = "\x00"
@@ -34,14 +34,11 @@ class Document:
 class Prepared:
     """A document folded and tokenised once for every subscription.
 
-    ``hashes[k]`` is the hash of token k in lowercase, ``lower_first[k]`` whether it starts with a lowercase
-    letter; :meth:`token` and :meth:`gap` give the cased token and the text before it.
+    ``hashes[k]`` is the hash of token k in lowercase, ``scan`` has the rest of what was read of each token;
+    :meth:`token` gives the cased token.
     """
 
-    __slots__ = (
-        "doc", "text", "hashes", "lower_first", "field_starts", "_scan", "_lists", "_tokens", "_low",
-        "_written",
-    )  # fmt: skip
+    __slots__ = ("doc", "text", "hashes", "field_starts", "scan", "_bounds", "_tokens", "_low", "_written")
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
@@ -51,67 +48,35 @@ class Prepared:
         self.text = _JOIN.join(fields)
         tokens = scan(self.text)
         self.hashes = tokens.hashes
-        self.lower_first = tokens.lower_first
-        self._scan = tokens
+        self.scan: Scan = tokens
         summary_at = len(fields[0]) + len(_JOIN)
         text_at = summary_at + len(fields[1]) + len(_JOIN)
         self.field_starts = [0, *np.searchsorted(tokens.starts, [summary_at, text_at]).tolist()]
-        self._lists: tuple[list[int], list[int], list[int] | None, list[bool]] | None = None
+        self._bounds: tuple[list[int], list[int]] | None = None
         self._tokens: list[str] | None = None
         self._low: str | None = None
         self._written: list[str] | None = None
 
     def __len__(self) -> int:
-        return len(self._scan)
+        return len(self.scan)
 
     def token(self, k: int) -> str:
         """Token k as folded, in its case."""
-        starts, ends, _, _ = self._bounds()
+        starts, ends = self._where()
         return self.text[starts[k] : ends[k]]
 
-    def gap(self, k: int) -> str:
-        """The text between token k - 1 and token k (before the first token, for k = 0)."""
-        starts, ends, _, _ = self._bounds()
-        return self.text[ends[k - 1] if k else 0 : starts[k]]
-
-    def starts_sentence(self, k: int) -> bool:
-        """Whether token k begins a field or follows the end of a sentence."""
-        if k == 0:
-            return True
-        flags = self._bounds()[2]
-        if flags is not None:  # the field separator's gaps hold a line break: it ends a sentence too
-            return bool(flags[k] & GAP_ENDS_SENTENCE)
-        return self.token(k - 1) == SENTINEL or not SENTENCE_END.isdisjoint(self.gap(k))
-
-    def blank_gap(self, k: int) -> bool:
-        """Whether only white space stands between token k - 1 and token k."""
-        flags = self._bounds()[2]
-        return bool(flags[k] & GAP_BLANK) if flags is not None else self.gap(k).strip() == ""
-
-    def comma_gap(self, k: int) -> bool:
-        """Whether a comma (and white space) stands between token k - 1 and token k: "Atlanta, Georgia"."""
-        flags = self._bounds()[2]
-        return bool(flags[k] & GAP_COMMA) if flags is not None else self.gap(k).strip() == ","
-
-    def capitalised(self, k: int) -> bool:
-        """Whether token k starts with a capital letter."""
-        return self._bounds()[3][k]
-
-    def _bounds(self) -> tuple[list[int], list[int], list[int] | None, list[bool]]:
-        """Where tokens start and end, their gap flags and capitals, as lists: the place rules read a few dozen
-        of them, and numpy's scalars cost more."""
-        if self._lists is None:
-            found = self._scan
-            flags = None if found.gap_flags is None else found.gap_flags.tolist()
-            self._lists = (found.starts.tolist(), found.ends.tolist(), flags, found.upper_first.tolist())
-        return self._lists
+    def _where(self) -> tuple[list[int], list[int]]:
+        """Where tokens start and end, as lists (numpy's scalars cost more, read one by one)."""
+        if self._bounds is None:
+            self._bounds = (self.scan.starts.tolist(), self.scan.ends.tolist())
+        return self._bounds
 
     @property
     def tokens(self) -> list[str]:
         """Every token as folded, in its case."""
         if self._tokens is None:
             text = self.text
-            starts, ends, _, _ = self._bounds()
+            starts, ends = self._where()
             self._tokens = [text[a:b] for a, b in zip(starts, ends, strict=True)]
         return self._tokens
 

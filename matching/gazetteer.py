@@ -90,23 +90,6 @@ class Place:
     kind: str  # group | country | area | state | capital | city
     admin1: str
 
-    @property
-    def rank(self) -> int:
-        return KIND_RANK[self.kind]
-
-
-@dataclass(frozen=True, slots=True)
-class Name:
-    """What a name pattern can mean, worked out once per pattern (the same names recur in article after
-    article, and each is met again at every sentence start that writes it)."""
-
-    alias: str  # its words, joined by single spaces
-    exact: bool  # a whole name, not a Slavic stem with an ending
-    candidates: tuple[Place, ...]
-    best: Place  # the largest kind of area, then the most populous
-    flags: int
-    city_countries: frozenset[str]  # countries of its city and capital candidates
-
 
 @dataclass(frozen=True, slots=True)
 class Region:
@@ -129,7 +112,9 @@ class Gazetteer:
         self.pattern_names: list[str] = data["patterns"].split("\n")
         self._exact: list[str] = data["exact"].split("\n")
         self._stems: list[str] = data["stems"].split("\n")
-        self._flags: str = data["flags"]
+        self.pattern_flags = np.frombuffer(data["flags"].encode("ascii"), np.uint8) - np.uint8(
+            48
+        )  # FLAG_* bits
         self.country_index: dict[str, int] = {
             p.country: i for i, p in enumerate(self.places) if p.kind == "country"
         }
@@ -153,7 +138,6 @@ class Gazetteer:
             for key, r in self.regions.items()
         }
         self.names, self.pattern_of_node = _name_trie(self.pattern_names)
-        self._name_cache: dict[int, Name | None] = {}
 
     def _index_regions(self) -> None:
         for cc, idx in self.country_index.items():
@@ -183,32 +167,6 @@ class Gazetteer:
         """Places whose Slavic stem a stem pattern is."""
         text = self._stems[pattern]
         return [int(i) for i in text.split(",")] if text else []
-
-    def flags(self, pattern: int) -> int:
-        return ord(self._flags[pattern]) - 48
-
-    def name(self, pattern: int) -> Name | None:
-        """What ``pattern`` can mean (None if it names no place), cached."""
-        try:
-            return self._name_cache[pattern]
-        except KeyError:
-            pass
-        text = self.pattern_names[pattern]
-        exact = text.endswith(" ")
-        idxs = self.exact_places(pattern) if exact else self.stem_places(pattern)
-        name = None
-        if idxs:
-            candidates = tuple(self.places[i] for i in idxs)
-            name = Name(
-                alias=text.strip().replace("  ", " "),
-                exact=exact,
-                candidates=candidates,
-                best=min(candidates, key=rank),
-                flags=self.flags(pattern),
-                city_countries=frozenset(p.country for p in candidates if p.kind in ("city", "capital")),
-            )
-        self._name_cache[pattern] = name
-        return name
 
     # -- lookups -------------------------------------------------------------------------------------------
 
@@ -308,11 +266,6 @@ def _inflections(patterns: list[str]) -> tuple[list[str], np.ndarray]:
         forms += [stem + e for e in endings]
         stem_of += [i] * len(endings)
     return forms, np.array(stem_of, np.int64)
-
-
-def rank(place: Place) -> tuple[int, int]:
-    """Order of preference among places of one name: larger kinds of area first, then population."""
-    return (place.rank, -place.population)
 
 
 def _place(line: str) -> Place:

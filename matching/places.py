@@ -12,23 +12,35 @@ Rules, in the order they apply (after CLIFF/CLAVIN's experience):
 - a town counts on its own when it has 100,000 people, or 15,000 and is written after "in", "near", "u", "в"...;
   a smaller town, or one whose country stayed uncertain, counts only when the article names something else in
   the same country: one village name alone is too often a surname or a namesake ("Obama", "Douglas").
+
+The rules run compiled (:mod:`matching.place_rules`) over the gazetteer as arrays (:mod:`matching.place_tables`);
+this module finds the names, feeds the rules, and turns what they keep into regions and mentions.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
 from matching.document import Prepared
-from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_UPPER_OK, Gazetteer, Name, Place, rank
+from matching.gazetteer import Gazetteer, Place
 from matching.normalize import normalize
+from matching.place_rules import read_places
+from matching.place_tables import NameFacts, PlaceArrays
+from matching.tokens import CASE_LOWER_FIRST, word_hashes
 
 
 def _words(text: str) -> frozenset[str]:
     """A set of words, folded like the tokens they are compared with."""
     return frozenset(normalize(text).split())
+
+
+def _hashes(words: frozenset[str]) -> np.ndarray:
+    """The words' token hashes, sorted (what the compiled rules search)."""
+    return np.sort(word_hashes(sorted(words)))
 
 
 # Capitalised words that may stand before a place name without making it part of a person's or company's name.
@@ -44,10 +56,7 @@ _LOCATIVE = _words(
     u na v w iz kod pored во в у на из под около
     en dans près à a aus bei nach nahe nel nella vicino desde cerca"""
 )
-STRONG_POPULATION = 100_000  # a town this big counts on its own
-LOCATIVE_POPULATION = 15_000  # this big: on its own after "in", "near"...
-DOMINANT_POPULATION = 100_000  # an ambiguous name counts alone for a city this big...
-DOMINANCE = 5  # ...and this many times bigger than its namesakes elsewhere
+_WORDS = (_hashes(_PREFIX_OK), _hashes(_LOCATIVE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,41 +71,85 @@ class Mention:
     n: int
 
 
-@dataclass(frozen=True, slots=True)
 class Findings:
-    """The regions an article is about, with the mentions that put it there."""
+    """The regions an article is about, with the mentions that put it there (made when first read: the matcher
+    needs only the regions, an explanation the mentions)."""
 
-    regions: frozenset[str]
-    mentions: tuple[Mention, ...]
+    __slots__ = ("regions", "_rows", "_prep", "_gaz", "_mentions")
+
+    def __init__(
+        self, regions: frozenset[str], rows: np.ndarray, prep: Prepared | None, gaz: Gazetteer | None
+    ) -> None:
+        self.regions = regions
+        self._rows = rows  # (3, M): first token, number of tokens, place
+        self._prep = prep
+        self._gaz = gaz
+        self._mentions: tuple[Mention, ...] | None = None
+
+    @property
+    def mentions(self) -> tuple[Mention, ...]:
+        if self._mentions is None:
+            self._mentions = tuple(map(self._mention, self._rows.T.tolist()))
+        return self._mentions
+
+    def _mention(self, row: list[int]) -> Mention:
+        k, n, place = row
+        prep, gaz = self._prep, self._gaz
+        assert prep is not None and gaz is not None  # rows only come with both
+        surface = " ".join(map(prep.token, range(k, k + n)))
+        return Mention(surface, prep.field_of_token(k), gaz.places[place], k, n)
 
     def mentions_for(self, key: str, gaz: Gazetteer) -> list[Mention]:
         """Mentions that count for region ``key``."""
         return [m for m in self.mentions if key in gaz.region_keys_of(m.place)]
 
 
-NO_FINDINGS = Findings(frozenset(), ())
+NO_FINDINGS = Findings(frozenset(), np.empty((3, 0), np.int64), None, None)
 
 
-@dataclass(slots=True)
-class _Occurrence:
-    k: int  # first token
-    n: int  # number of tokens
-    name: Name
-    candidates: tuple[Place, ...]  # the name's, or fewer once the City, State rule has spoken
-    common: bool
-    place: Place | None = None
-    strong: bool = False
-    locative: bool = False  # after "in", "near", "u", "в"...: a place, not a person
-    weak_only: bool = False  # if not strong, it cannot be backed up either
+class _Tables:
+    """A gazetteer's places and names as arrays, made once per gazetteer."""
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self.places = PlaceArrays(gaz)
+        self.facts = NameFacts(gaz, self.places, _PERSONISH)
 
 
-def _title_is_title_case(prep: Prepared) -> bool:
-    """Whether the title is written In Title Case, where capitals say nothing about names."""
-    words = [t for t in map(prep.token, prep.field_tokens(0)) if len(t) >= 4 and t[0].isalpha()]
-    return len(words) >= 4 and sum(t[0].isupper() for t in words) >= 0.8 * len(words)
+_TABLES: weakref.WeakKeyDictionary[Gazetteer, _Tables] = weakref.WeakKeyDictionary()
 
 
-def _name_hits(prep: Prepared, gaz: Gazetteer) -> list[tuple[int, int, int]]:
+def _tables(gaz: Gazetteer) -> _Tables:
+    tables = _TABLES.get(gaz)
+    if tables is None:
+        tables = _TABLES[gaz] = _Tables(gaz)
+    return tables
+
+
+def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
+    """Places named in ``prep`` and the regions they put the article in."""
+    hits = _name_hits(prep, gaz)
+    if not hits.shape[1]:
+        return NO_FINDINGS
+    tables = _tables(gaz)
+    facts = tables.facts
+    facts.learn(hits[2])
+    scan = prep.scan
+    places = tables.places
+    rows = read_places(
+        hits,
+        (scan.hashes, scan.case, scan.gap_flags, scan.starts, scan.ends),
+        (prep.field_starts[1] - 1, prep.field_starts[1]),
+        _WORDS,
+        facts.arrays(),
+        places.rule_arrays(),
+    )
+    if not rows.shape[1]:
+        return NO_FINDINGS
+    keys = places.region_keys
+    return Findings(frozenset([keys[i] for i in places.regions_of(rows[2]).tolist()]), rows, prep, gaz)
+
+
+def _name_hits(prep: Prepared, gaz: Gazetteer) -> np.ndarray:
     """(first token, number of tokens, pattern) of each place name written as a name, left to right.
 
     Names are taken leftmost-longest and never overlap, over every name found, written as a name or not: in
@@ -105,8 +158,7 @@ def _name_hits(prep: Prepared, gaz: Gazetteer) -> list[tuple[int, int, int]]:
     Kosovo").
     """
     starts, lengths, nodes = gaz.names.walk(prep.hashes)
-    hits = _leftmost_longest(starts, lengths, nodes, gaz.pattern_of_node, prep.lower_first)
-    return list(zip(*hits.tolist(), strict=True))
+    return _leftmost_longest(starts, lengths, nodes, gaz.pattern_of_node, prep.scan.case)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -115,7 +167,7 @@ def _leftmost_longest(
     lengths: np.ndarray,
     nodes: np.ndarray,
     pattern_of: np.ndarray,
-    lower_first: np.ndarray,
+    case: np.ndarray,
 ) -> np.ndarray:
     """The names a left-to-right scan takes from a trie walk's paths (grouped by start, shortest first): at each
     token not inside the last name taken, the longest path that completes a name; of those, the ones written as
@@ -136,148 +188,10 @@ def _leftmost_longest(
         if pattern < 0 or first < covered:
             continue
         covered = first + length
-        if lower_first[first] and (length == 1 or lower_first[first + length - 1]):
+        if case[first] & CASE_LOWER_FIRST and (length == 1 or case[first + length - 1] & CASE_LOWER_FIRST):
             continue
         out[0, count] = first
         out[1, count] = length
         out[2, count] = pattern
         count += 1
     return out[:, :count]
-
-
-def find_places(prep: Prepared, gaz: Gazetteer) -> Findings:
-    """Places named in ``prep`` and the regions they put the article in."""
-    occurrences: list[_Occurrence] = []
-    title_case: bool | None = None
-    for k, n, pat in _name_hits(prep, gaz):
-        name = gaz.name(pat)
-        if name is None:
-            continue
-        flags = name.flags
-        head = prep.token(k)
-        if flags & FLAG_ABBREVIATION:
-            if not all(prep.token(i).isupper() for i in range(k, k + n)):
-                continue
-        elif head.isupper() and 1 < len(head) <= 5 and n == 1 and not flags & FLAG_UPPER_OK:
-            continue  # an acronym (NATO, KFOR), not a town
-        if title_case is None:
-            title_case = _title_is_title_case(prep)
-        in_title_case = title_case and k < prep.field_starts[1]
-        initial = prep.starts_sentence(k)
-        common = bool(flags & FLAG_COMMON)
-        if common and (in_title_case or initial):
-            continue
-        alias = name.alias
-        namelike = name.best.kind in ("city", "capital") or alias in _PERSONISH or common
-        # Town names, given names and ordinary words glued to a capitalised word are part of a longer name
-        # ("Giorgia Meloni", "Jesse Jackson", "Elcho Island"); so are other names of countries after one
-        # ("Vikram Misri"), but not the countries' own names ("Kosovo Police"). In a Title Case headline only
-        # towns smaller than a city are held to the word after them ("Ali Bello").
-        glue_before = namelike or alias not in gaz.region_names
-        glue_after = namelike and (not in_title_case or name.best.population < STRONG_POPULATION)
-        if _glued(prep, k, n, before=glue_before, after=glue_after):
-            continue
-        occ = _Occurrence(k, n, name, name.candidates, common)
-        occ.locative = k > 0 and not initial and prep.token(k - 1).lower() in _LOCATIVE
-        # Never enough, even with company: ordinary words, sentence starts, short names ("Eine", "Mal").
-        occ.weak_only = common or initial or len(alias) < 5
-        occurrences.append(occ)
-    if not occurrences:
-        return NO_FINDINGS
-    _city_state(prep, occurrences)
-    _resolve(occurrences)
-    return _collect(prep, occurrences, gaz)
-
-
-def _glued(prep: Prepared, k: int, n: int, *, before: bool, after: bool) -> bool:
-    """Whether the name at tokens k..k+n-1 follows (``before``) or precedes (``after``) a capitalised word."""
-    if (
-        before
-        and k > 0
-        and prep.blank_gap(k)
-        and prep.capitalised(k - 1)
-        and not prep.starts_sentence(k - 1)
-        and prep.token(k - 1).lower() not in _PREFIX_OK
-    ):
-        return True
-    nxt = k + n
-    return (
-        after
-        and nxt < len(prep)
-        and prep.blank_gap(nxt)
-        and prep.capitalised(nxt)
-        and prep.token(nxt).lower() not in _PREFIX_OK
-    )
-
-
-def _city_state(prep: Prepared, occurrences: list[_Occurrence]) -> None:
-    """ "Atlanta, Georgia": the first name is a US place in that state, the second the US state."""
-    for a, b in zip(occurrences, occurrences[1:], strict=False):
-        if b.k != a.k + a.n or not prep.comma_gap(b.k):
-            continue
-        states = [p for p in b.candidates if p.kind == "state"]
-        if not states:
-            continue
-        state = states[0]
-        towns = [p for p in a.candidates if p.country == "US" and p.admin1 == state.admin1]
-        if towns:
-            a.candidates = tuple(towns)
-            b.candidates = (state,)
-
-
-def _resolve(occurrences: list[_Occurrence]) -> None:
-    """Pick one place per occurrence and say whether it is strong enough to count alone.
-
-    A name found in several countries goes to the country of the article's other strong places, unless a
-    candidate elsewhere is far bigger (Geneva in an article that also says "U.S." is still in Switzerland).
-    """
-    context: set[str] = set()
-    pending: list[_Occurrence] = []
-    for occ in occurrences:
-        if occ.candidates is occ.name.candidates:
-            best, countries = occ.name.best, occ.name.city_countries
-        else:
-            best = min(occ.candidates, key=rank)
-            countries = frozenset(p.country for p in occ.candidates if p.kind in ("city", "capital"))
-        if best.kind not in ("city", "capital") or len(countries) <= 1:
-            occ.place = best
-            occ.strong = best.kind != "city" or (not occ.common and _big_enough(best, occ))
-            if best.kind != "group" and occ.strong:
-                context.add(best.country)
-        else:
-            pending.append(occ)
-    for occ in pending:
-        ranked = sorted(occ.candidates, key=lambda p: -p.population)
-        top = ranked[0]
-        in_context = [p for p in ranked if p.country in context]
-        if in_context and top.population < DOMINANCE * in_context[0].population:
-            occ.place = in_context[0]
-            occ.strong = occ.place.kind == "capital" or _big_enough(occ.place, occ)
-        else:
-            occ.place = top
-            rival = next((p.population for p in ranked if p.country != top.country), 0)
-            occ.strong = top.population >= DOMINANT_POPULATION and top.population >= DOMINANCE * rival
-
-
-def _big_enough(place: Place, occ: _Occurrence) -> bool:
-    return place.population >= STRONG_POPULATION or occ.locative and place.population >= LOCATIVE_POPULATION
-
-
-def _collect(prep: Prepared, occurrences: list[_Occurrence], gaz: Gazetteer) -> Findings:
-    """Keep strong mentions, and weak ones that another town or area of the same country backs up."""
-    local: dict[str, set[str]] = {}  # country -> aliases of towns and areas named in it
-    for occ in occurrences:
-        assert occ.place is not None
-        if occ.place.kind in ("city", "capital", "area", "state"):
-            local.setdefault(occ.place.country, set()).add(occ.name.alias)
-    regions: set[str] = set()
-    mentions: list[Mention] = []
-    for occ in occurrences:
-        place = occ.place
-        assert place is not None
-        if not occ.strong and (occ.weak_only or len(local.get(place.country, ())) < 2):
-            continue
-        regions.update(gaz.region_keys_of(place))
-        surface = " ".join(map(prep.token, range(occ.k, occ.k + occ.n)))
-        mentions.append(Mention(surface, prep.field_of_token(occ.k), place, occ.k, occ.n))
-    return Findings(frozenset(regions), tuple(mentions))

@@ -1,14 +1,16 @@
 """Splitting folded text into tokens and hashing every token, in one compiled pass over its bytes.
 
 The matcher looks each token of an article up in tables of known words (:mod:`matching.inttable`), so it needs,
-per token, a hash of its lowercase form, where it starts and ends (for explanations and the place rules, which
-read the cased text and the punctuation between words), and whether it starts with a lowercase letter.
+per token, a hash of its lowercase form and where it starts and ends (for explanations). The place rules, which
+run compiled (:mod:`matching.place_rules`), need what they would otherwise read from the text: the case of each
+token (:data:`CASE_LOWER_FIRST`...) and what the gap before it holds (:data:`GAP_ENDS_SENTENCE`...).
 
 Two paths give the same tokens as :func:`matching.normalize.split_tokens`:
 - text that is ASCII once folded (most Latin-script news) is scanned as bytes by :func:`_scan_bytes`, compiled
   with numba: ~10 µs for a 600-word article, against ~200 µs for a regular expression plus the Python lists it
   makes, and ~50 µs for the same steps in vectorised numpy;
-- any other text is cut by that regular expression, and its lowercase tokens are hashed by the same scanner.
+- any other text is cut by that regular expression, its lowercase tokens are hashed by the same scanner, and its
+  gaps are read by a compiled pass over its code points.
 
 The hash is a polynomial over the UTF-8 bytes of the lowercase token, modulo 2**64, with a base drawn at random
 per process (so nobody can aim text at a collision), mixed by MurmurHash3's finaliser. A token longer than
@@ -42,7 +44,15 @@ _SPACE = np.array([b < 128 and chr(b).isspace() for b in range(256)], np.bool_)
 GAP_ENDS_SENTENCE = 1
 GAP_BLANK = 2  # only white space (or nothing)
 GAP_COMMA = 4  # a comma, perhaps with white space
+# What a token's letters are, as bits of Scan.case (str methods' answers).
+CASE_LOWER_FIRST = 1  # token[0].islower()
+CASE_UPPER_FIRST = 2  # token[0].isupper()
+CASE_UPPER = 4  # token.isupper(): an acronym, or a name written in capitals
+CASE_ALPHA_FIRST = 8  # token[0].isalpha()
 _KEEP = np.arange(256, dtype=np.uint8)
+# Code points for the gaps of text that is not ASCII: the sentence ends, and every white space str.isspace knows.
+_END_CODES = np.array(sorted(map(ord, SENTENCE_END)), np.uint32)
+_SPACE_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -118,6 +128,55 @@ def phrase_hashes(phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return hashes[~separator], lengths
 
 
+@numba.njit(cache=True, nogil=True)
+def _ascii_case(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """CASE_* bits of each token of ASCII text. Compiled."""
+    out = np.zeros(starts.size, np.uint8)
+    for t in range(starts.size):
+        first = data[starts[t]]
+        bits = 0
+        if 97 <= first <= 122:
+            bits = CASE_LOWER_FIRST | CASE_ALPHA_FIRST
+        elif 65 <= first <= 90:
+            bits = CASE_UPPER_FIRST | CASE_ALPHA_FIRST
+        upper = False
+        lower = False
+        for i in range(starts[t], ends[t]):
+            upper = upper or 65 <= data[i] <= 90
+            lower = lower or 97 <= data[i] <= 122
+        if upper and not lower:
+            bits |= CASE_UPPER
+        out[t] = bits
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _code_gap_flags(
+    codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, end_codes: np.ndarray, space_codes: np.ndarray
+) -> np.ndarray:
+    """GAP_* bits of each token, from the code points before it (as :func:`_scan_bytes` sets them). Compiled."""
+    out = np.zeros(starts.size, np.uint8)
+    for t in range(starts.size):
+        ends_sentence = False
+        marks = 0
+        first_mark = 0
+        for i in range(ends[t - 1] if t else 0, starts[t]):
+            c = codes[i]
+            at = np.searchsorted(end_codes, c)
+            ends_sentence = ends_sentence or (at < end_codes.size and end_codes[at] == c)
+            at = np.searchsorted(space_codes, c)
+            if not (at < space_codes.size and space_codes[at] == c):
+                marks += 1
+                if marks == 1:
+                    first_mark = c
+        out[t] = (
+            (GAP_ENDS_SENTENCE if ends_sentence else 0)
+            | (GAP_BLANK if marks == 0 else 0)
+            | (GAP_COMMA if marks == 1 and first_mark == 44 else 0)
+        )
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Scan:
     """Tokens of a folded text: ``text[starts[i]:ends[i]]`` is token i (cased, as folded)."""
@@ -126,9 +185,8 @@ class Scan:
     starts: np.ndarray  # int64 per token
     ends: np.ndarray
     hashes: np.ndarray  # uint64 per token: hash of the lowercase token
-    lower_first: np.ndarray  # bool per token: starts with a lowercase letter
-    upper_first: np.ndarray  # bool per token: starts with a capital
-    gap_flags: np.ndarray | None  # uint8 per token: GAP_* bits; None where the gaps must be read as text
+    case: np.ndarray  # uint8 per token: CASE_* bits
+    gap_flags: np.ndarray  # uint8 per token: GAP_* bits of the text before it
 
     def __len__(self) -> int:
         return self.starts.size
@@ -145,10 +203,7 @@ def scan(text: str) -> Scan:
 def _scan_ascii(text: str) -> Scan:
     data = np.frombuffer(text.encode("ascii"), np.uint8)
     starts, ends, hashes, flags = _scan_bytes(data, _ASCII_CLASS, _LOWER, _BASE)
-    first = data[starts]
-    return Scan(
-        text, starts, ends, hashes, (first >= 97) & (first <= 122), (first >= 65) & (first <= 90), flags
-    )
+    return Scan(text, starts, ends, hashes, _ascii_case(data, starts, ends), flags)
 
 
 def _scan_any(text: str) -> Scan:
@@ -169,10 +224,24 @@ def _scan_any(text: str) -> Scan:
         base += len(part) + 1
     lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
     first = np.array(starts, np.int64)
+    ends = first + lengths
     # A letter whose lowercase is longer ("İ") would shift the hash's bytes: such a token is kept as it is.
     low = [t.lower() if len(t.lower()) == len(t) else t for t in tokens]
     hashes = word_hashes(low)
     hashes[[i for i, t in enumerate(tokens) if t == "\x00"]] = 0
-    lower_first = np.fromiter((t[0].islower() for t in tokens), bool, len(tokens))
-    upper_first = np.fromiter((t[0].isupper() for t in tokens), bool, len(tokens))
-    return Scan(text, first, first + lengths, hashes, lower_first, upper_first, None)
+    case = np.fromiter(map(_case, tokens), np.uint8, len(tokens))
+    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    return Scan(
+        text, first, ends, hashes, case, _code_gap_flags(codes, first, ends, _END_CODES, _SPACE_CODES)
+    )
+
+
+def _case(token: str) -> int:
+    """CASE_* bits of a token, for text that is not ASCII."""
+    head = token[0]
+    return (
+        (CASE_LOWER_FIRST if head.islower() else 0)
+        | (CASE_UPPER_FIRST if head.isupper() else 0)
+        | (CASE_UPPER if token.isupper() else 0)
+        | (CASE_ALPHA_FIRST if head.isalpha() else 0)
+    )

@@ -10,7 +10,19 @@ from hypothesis import strategies as st
 
 from matching.inttable import IntTable
 from matching.normalize import fold, split_tokens
-from matching.tokens import MAX_HASHED, scan, word_hashes
+from matching.tokens import (
+    CASE_ALPHA_FIRST,
+    CASE_LOWER_FIRST,
+    CASE_UPPER,
+    CASE_UPPER_FIRST,
+    GAP_BLANK,
+    GAP_COMMA,
+    GAP_ENDS_SENTENCE,
+    MAX_HASHED,
+    SENTENCE_END,
+    scan,
+    word_hashes,
+)
 from matching.trie import WordTrie
 
 
@@ -53,18 +65,43 @@ def test_table_never_hides_a_key_from_a_reader_while_inserting():
     assert misses and not any(misses)
 
 
+def expected_case(token: str) -> int:
+    return (
+        (CASE_LOWER_FIRST if token[0].islower() else 0)
+        | (CASE_UPPER_FIRST if token[0].isupper() else 0)
+        | (CASE_UPPER if token.isupper() else 0)
+        | (CASE_ALPHA_FIRST if token[0].isalpha() else 0)
+    )
+
+
+def expected_gap(gap: str) -> int:
+    return (
+        (GAP_ENDS_SENTENCE if not SENTENCE_END.isdisjoint(gap) else 0)
+        | (GAP_BLANK if gap.strip() == "" else 0)
+        | (GAP_COMMA if gap.strip() == "," else 0)
+    )
+
+
+_ASCII_TEXT = st.text(alphabet=st.sampled_from("aZ9 .,;!?-\n\t\"'()"), max_size=200)
+
+
 @settings(max_examples=300)
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+@given(st.one_of(st.text(alphabet=st.characters(codec="utf-8"), max_size=300), _ASCII_TEXT))
 def test_scan_cuts_the_tokens_split_tokens_cuts(text):
+    """Both paths (ASCII bytes, and any text): the tokens, their hashes, case bits and gap bits are what the
+    regular expression and str methods say."""
     text = fold(text.replace("\x00", " "))
     found = scan(text)
-    tokens = [text[a:b] for a, b in zip(found.starts.tolist(), found.ends.tolist(), strict=True)]
+    starts, ends = found.starts.tolist(), found.ends.tolist()
+    tokens = [text[a:b] for a, b in zip(starts, ends, strict=True)]
     assert tokens == split_tokens(text, folded=False)[0]
     low = [t.lower() if len(t.lower()) == len(t) else t for t in tokens]
     expected = word_hashes(low)
     expected[[len(t.encode()) > MAX_HASHED for t in low]] = 0
     assert found.hashes.tolist() == expected.tolist()
-    assert found.lower_first.tolist() == [t[0].islower() for t in tokens]
+    assert found.case.tolist() == list(map(expected_case, tokens))
+    gaps = [text[ends[k - 1] if k else 0 : starts[k]] for k in range(len(tokens))]
+    assert found.gap_flags.tolist() == list(map(expected_gap, gaps))
 
 
 def test_fields_are_kept_apart_by_nul_tokens_that_match_nothing():
