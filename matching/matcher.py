@@ -39,7 +39,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 
 import numba
 import numpy as np
@@ -56,6 +56,7 @@ _CLAUSE = (1 << _SHIFT) - 1
 _REGION = "\x01"  # prefix of a region's pseudo-phrase: never a word of any text
 _I64 = np.int64
 _BULK_COMPACT = 250_000  # a bulk load folds its subscriptions into the arrays this many at a time
+_CHUNK = 10_000  # ...and takes the lock for this many at a time
 _NONE = np.empty(0, _I64)
 
 
@@ -655,19 +656,13 @@ class Matcher:
 
     def _add_all(self, pairs: Iterable[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
         refused: list[tuple[int, QueryError]] = []
-        chunk: list[tuple[int, Query | str]] = []
-        for pair in pairs:
-            chunk.append(pair)
-            if len(chunk) >= 10_000:
-                refused += self._add_chunk(chunk)
-                chunk = []
-                with self._lock:
-                    index = self._index
-                    if (
-                        index.post.extra_size >= _BULK_COMPACT
-                    ):  # dicts of lists cost ~300 bytes a subscription
-                        index.compact()
-        refused += self._add_chunk(chunk)
+        pending = iter(pairs)
+        while chunk := list(islice(pending, _CHUNK)):
+            refused += self._add_chunk(chunk)
+            with self._lock:
+                index = self._index
+                if index.post.extra_size >= _BULK_COMPACT:  # dicts of lists cost ~300 bytes a subscription
+                    index.compact()
         with self._lock:
             self._index.compact()
         return refused
@@ -746,43 +741,52 @@ class Matcher:
         return max(self._min_extra, index.n_live // 10)
 
     def _add_chunk(self, chunk: list[tuple[int, Query | str]]) -> list[tuple[int, QueryError]]:
-        """One chunk of a bulk load, under the lock. :meth:`_Index.add` inlined: a million calls add up."""
-        refused: list[tuple[int, QueryError]] = []
-        gaz = self._gaz
+        """One chunk of a bulk load, under the lock.
+
+        Most chunks add new ids only; that is checked for the chunk at once, and their subscriptions are then
+        stored with C-level calls. A chunk that replaces or repeats an id goes one subscription at a time.
+        """
         with self._lock:
             index = self._index
+            sub_ids = [sub_id for sub_id, _ in chunk]
+            entries, refused = self._entries(index, chunk)
+            if self._log is not None:
+                canonicals = index.canonicals
+                self._log += [(s, canonicals[e]) for s, e in zip(sub_ids, entries, strict=True) if e >= 0]
             post = index.post
-            canon_ids = index.canon_ids
-            live_extra, subs_extra = post.live_extra, post.subs_extra
-            log = self._log
-            added = 0
-            in_base = _known(post, [sub_id for sub_id, _ in chunk])
-            for sub_id, q in chunk:
-                entry = canon_ids.get(q) if q.__class__ is str else None
-                if entry is None:
-                    try:
-                        entry = (
-                            index.compile_text(q, gaz) if q.__class__ is str else index.entry_for_text(q, gaz)
-                        )
-                    except QueryError as exc:
-                        refused.append((sub_id, exc))
-                        continue
-                if log is not None:
-                    log.append((sub_id, index.canonicals[entry]))
-                old = live_extra.get(sub_id)
-                if old is None and sub_id in in_base:
-                    old = index.entry_of(sub_id)
-                if old is not None:
-                    if old == entry:
-                        continue
-                    index.remove(sub_id)
-                    index.removed -= 1  # replaced, not removed
-                subs_extra[entry].append(sub_id)
-                live_extra[sub_id] = entry
-                added += 1
-            index.n_live += added
+            distinct = set(sub_ids)
+            if (
+                refused
+                or len(distinct) < len(sub_ids)
+                or post.live_extra.keys() & distinct
+                or _known(post, sub_ids)
+            ):
+                for sub_id, entry in zip(sub_ids, entries, strict=True):
+                    if entry >= 0:
+                        index.add(sub_id, entry)
+            else:
+                post.live_extra.update(zip(sub_ids, entries, strict=True))
+                subs_extra = post.subs_extra
+                for sub_id, entry in zip(sub_ids, entries, strict=True):
+                    subs_extra[entry].append(sub_id)
+                index.n_live += len(sub_ids)
             index.sync_trie()
         return refused
+
+    def _entries(
+        self, index: _Index, chunk: list[tuple[int, Query | str]]
+    ) -> tuple[list[int], list[tuple[int, QueryError]]]:
+        """The entry of each pair's query (-1 if refused), compiling those not known, and the pairs refused."""
+        get = index.canon_ids.get
+        entries = [get(q, -1) if q.__class__ is str else -1 for _, q in chunk]  # type: ignore[arg-type]
+        refused: list[tuple[int, QueryError]] = []
+        for i in [i for i, entry in enumerate(entries) if entry < 0]:
+            sub_id, q = chunk[i]
+            try:
+                entries[i] = index.entry_for_text(q, self._gaz)  # known by now if it came earlier in the chunk
+            except QueryError as exc:
+                refused.append((sub_id, exc))
+        return entries, refused
 
     def _start_background(
         self, wanted: bool, func: Callable[..., None], *args: object

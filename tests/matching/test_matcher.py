@@ -29,6 +29,16 @@ def test_add_many_accepts_queries_and_reports_bad_strings(gaz):
     assert sorted(m.match(DOC)) == [1, 3]
 
 
+def test_bulk_loads_that_repeat_or_replace_ids_keep_the_last_query(gaz):
+    m = Matcher(gaz)
+    m.add_many([(1, "japan"), (2, "nato"), (3, "japan")])  # compacted into the arrays
+    m.add(4, "japan")  # beside them
+    m.add_many([(1, "nato"), (4, "kosovo"), (5, "japan"), (5, "nato"), (6, "region:atlantis"), (2, "nato")])
+    assert sorted(m.match(DOC)) == [1, 2, 4, 5]
+    assert len(m) == 5  # 1, 2, 3, 4, 5: nothing counted twice, the refused one not at all
+    assert m.remove(3) and not m.remove(6)
+
+
 def test_added_subscription_is_live_at_once_and_removal_stops_it(gaz):
     m = Matcher(gaz)
     m.add_many([(1, "nato")])
