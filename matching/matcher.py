@@ -3,13 +3,13 @@
 Structure (see the "Matching and places" field notes for the measurements behind it):
 
 - every distinct normalised keyword phrase gets an id, and the phrases form one word trie
-  (:mod:`matching.trie`): an article's tokens are hashed once and walked through it from every token at once,
+  (:mod:`matching.trie`, ids given out in batches by :mod:`matching.phrases`): an article's tokens are hashed once and walked through it from every token at once,
   which finds every subscribed phrase as a whole-word, case-, accent- and punctuation-insensitive match. Phrase
   id == trie node, so a hit needs no lookup. (An Aho-Corasick automaton over the characters, patterns padded with
   spaces, takes ~190-250 µs an article at a million subscriptions, most of the budget of 333 µs; the compiled walk
   takes ~20-30.)
-  Region keys ("XK", "balkans", "US-GA") get ids in the same space (as pseudo-phrases that never occur in text),
-  so an article's phrase hits and regions form one set of *keys*;
+  Region keys ("XK", "balkans", "US-GA") get ids in the same space (outside the trie), so an article's phrase
+  hits and regions form one set of *keys*;
 - subscriptions with the same canonical query share one compiled *entry* (a million users, far fewer distinct
   queries: ``region:europe`` is compiled once). Most entries are one clause ("nato", ``"tear gas"``,
   ``kfor OR unmik``, ``region:kosovo``, ``nato -kosovo``): such an entry is posted under each of its keys and is
@@ -47,13 +47,12 @@ import numpy as np
 from matching.document import Document, Prepared
 from matching.explain import explain
 from matching.gazetteer import Gazetteer, load
+from matching.phrases import PhraseIds
 from matching.places import NO_FINDINGS, Findings, find_places
 from matching.query import Query, QueryError, Term, parse_query, simple_pair, simple_phrases
-from matching.trie import WordTrie
 
 _SHIFT = 4  # codes are entry << 4 | clause number: a query has at most 10 terms, so at most 10 clauses
 _CLAUSE = (1 << _SHIFT) - 1
-_REGION = "\x01"  # prefix of a region's pseudo-phrase: never a word of any text
 _I64 = np.int64
 _BULK_COMPACT = 250_000  # a bulk load folds its subscriptions into the arrays this many at a time
 _CHUNK = 10_000  # ...and takes the lock for this many at a time
@@ -209,60 +208,42 @@ class _Index:
     """Phrases, their trie, entries and postings. Swapped whole by a full rebuild; otherwise only grows."""
 
     def __init__(self) -> None:
-        self.phrase_ids: dict[str, int] = {}
-        self.phrases: list[str] = []
-        self.region_ids: dict[str, int] = {}
+        self.keys = PhraseIds()  # phrase and region ids: the keys of the postings
         self.canon_ids: dict[str, int] = {}
         self.canonicals: list[str] = []
         self.ncl: list[int] = []
         self.post = _Postings()
         self.n_live = 0
         self.removed = 0  # subscriptions removed since this index was built (their entries are still posted)
-        self.trie = WordTrie()
-        self.new_words: list[tuple[str, int]] = []  # made since the last sync_trie: (word, id)
-        self.new_links: list[tuple[int, int, int]] = []  # ... and (head id, last word id, id)
+        # Postings whose phrases have no ids yet: (kind "one"/"pos"/"neg", entry or code, phrases). Ids are
+        # given a batch at a time, by flush().
+        self.pending: list[tuple[str, int, tuple[str, ...]]] = []
 
-    def phrase_id(self, phrase: str) -> int:
-        """The id of a phrase, made if new."""
-        pid = self.phrase_ids.get(phrase)
-        return self.new_phrase(phrase) if pid is None else pid
+    def post_phrases(self, kind: str, value: int, phrases: tuple[str, ...]) -> None:
+        """Post ``value`` under the ids of ``phrases``, at the next :meth:`flush`."""
+        self.pending.append((kind, value, phrases))
 
-    def new_phrase(self, phrase: str) -> int:
-        """An id for a phrase not known yet. A phrase of several words needs its first words and its last word
-        as nodes of their own (the trie's path to it), so those get ids too, before it."""
-        head, _, last = phrase.rpartition(" ")
-        if head:
-            step = (self.phrase_id(head), self.phrase_id(last))
-            pid = self._new_id(phrase)
-            self.new_links.append((*step, pid))
-        else:
-            pid = self._new_id(phrase)
-            self.new_words.append((phrase, pid))
-        return pid
-
-    def _new_id(self, phrase: str) -> int:
-        pid = self.phrase_ids[phrase] = len(self.phrases)
-        self.phrases.append(phrase)
-        return pid
-
-    def term_keys(self, term: Term) -> set[int]:
+    def post_keys(self, kind: str, value: int, term: Term) -> None:
+        """Post ``value`` under a term's keys: its region's at once, its phrases' at the next flush."""
         if term.kind == "region":
-            rid = self.region_ids.get(term.value)
-            if rid is None:
-                rid = self.region_ids[term.value] = self._new_id(_REGION + term.value)
-            return {rid}
-        return {self.phrase_id(p) for p in term.phrases()}
+            getattr(self.post, f"{kind}_extra")[self.keys.region(term.value)].append(value)
+        else:
+            self.post_phrases(kind, value, term.phrases())
 
-    def sync_trie(self) -> None:
-        """Put the words and steps made since the last call into the trie (one vectorised insert a batch)."""
-        if self.new_words:
-            words, ids = zip(*self.new_words, strict=True)
-            self.trie.add_words(list(words), ids)
-            self.new_words = []
-        if self.new_links:
-            heads, lasts, ids = zip(*self.new_links, strict=True)
-            self.trie.add_links(heads, lasts, ids)
-            self.new_links = []
+    def flush(self) -> None:
+        """Give ids to the phrases posted since the last call (one batch: new ones enter the trie) and post."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        phrases = [phrase for _, _, group in pending for phrase in group]
+        ids = self.keys.ids(phrases).tolist()
+        at = 0
+        post = self.post
+        for kind, value, group in pending:
+            target = getattr(post, f"{kind}_extra")
+            for key in set(ids[at : at + len(group)]):  # a phrase and its plural may be one id
+                target[key].append(value)
+            at += len(group)
 
     # -- entries ------------------------------------------------------------------------------------------
 
@@ -290,28 +271,20 @@ class _Index:
     def compile_keyword(self, canonical: str, phrases: tuple[str, ...]) -> int:
         """:meth:`compile` for one keyword term given by its phrases (most stored queries)."""
         entry = self._new_entry(canonical, 1)
-        phrase_ids, one = self.phrase_ids, self.post.one_extra
-        for phrase in phrases:
-            pid = phrase_ids.get(phrase)
-            one[self.new_phrase(phrase) if pid is None else pid].append(entry)
+        self.pending.append(("one", entry, phrases))
         return entry
 
     def compile(
         self, canonical: str, clauses: tuple[tuple[Term, ...], ...], excluded: tuple[Term, ...]
     ) -> int:
+        """A new entry for a query (its postings are made at the next :meth:`flush`)."""
         entry = self._new_entry(canonical, len(clauses))
-        post = self.post
-        if len(clauses) == 1:
-            for key in set().union(*map(self.term_keys, clauses[0])):
-                post.one_extra[key].append(entry)
-        else:
-            for number, clause in enumerate(clauses):
-                code = entry << _SHIFT | number
-                for key in set().union(*map(self.term_keys, clause)):
-                    post.pos_extra[key].append(code)
+        for number, clause in enumerate(clauses):
+            kind, value = ("one", entry) if len(clauses) == 1 else ("pos", entry << _SHIFT | number)
+            for term in clause:
+                self.post_keys(kind, value, term)
         for term in excluded:
-            for key in self.term_keys(term):
-                post.neg_extra[key].append(entry)
+            self.post_keys("neg", entry, term)
         return entry
 
     def _new_entry(self, canonical: str, clauses: int) -> int:
@@ -366,7 +339,8 @@ class _Index:
     def compact(self) -> None:
         """Merge what was added since the last compaction into the arrays (vectorised: ~0.3 s at 1M)."""
         old = self.post
-        new = _Postings(len(self.phrases), len(self.canonicals))
+        self.flush()
+        new = _Postings(len(self.keys), len(self.canonicals))
         for name in ("one", "pos", "neg"):
             rows, vals = _expand(getattr(old, f"{name}_ptr"), getattr(old, f"{name}_val"))
             extra = getattr(old, f"{name}_extra")
@@ -391,7 +365,7 @@ class _Index:
     def collected(self, post: _Postings, alive: np.ndarray) -> _Index:
         """A new index over the subscriptions ``alive`` in ``post`` (a compacted snapshot of this index's
         postings): entries and phrases nobody uses are dropped, ids renumbered, all with array operations (no
-        query is parsed again), and the trie built anew. Runs outside the lock: this index only grows
+        query is parsed again), and the trie built anew (:meth:`PhraseIds.subset`). Runs outside the lock: this index only grows
         meanwhile."""
         ents, subs = _expand(post.sub_ptr, post.sub_val)
         ents, subs = ents[alive], subs[alive]
@@ -409,26 +383,13 @@ class _Index:
         keep = emap[vetoed] >= 0
         nkeys, vetoed = nkeys[keep], emap[vetoed[keep]]
         used = np.unique(np.concatenate((one_keys, keys, nkeys)))
-        kmap = np.full(post.nkeys + 1, -1, _I64)
-        kmap[used] = np.arange(used.size, dtype=_I64)
         new = _Index()
-        new.phrases = [self.phrases[k] for k in used.tolist()]
-        new.phrase_ids = dict(zip(new.phrases, range(len(new.phrases)), strict=True))
-        new.region_ids = {p[1:]: i for i, p in enumerate(new.phrases) if p[0] == _REGION}
-        for pid, phrase in enumerate(new.phrases[: used.size]):
-            if phrase[0] == _REGION:
-                continue
-            head, _, last = phrase.rpartition(" ")
-            if head:  # the nodes on its path, which no subscription may use alone, are made as needed
-                new.new_links.append((new.phrase_id(head), new.phrase_id(last), pid))
-            else:
-                new.new_words.append((phrase, pid))
-        new.sync_trie()
+        new.keys, kmap = self.keys.subset(used, post.nkeys)
         new.canonicals = [self.canonicals[e] for e in live.tolist()]
         new.canon_ids = dict(zip(new.canonicals, range(live.size), strict=True))
         ncl = post.ncl[live]
         new.ncl = ncl.tolist()
-        p = _Postings(len(new.phrases), live.size)
+        p = _Postings(len(new.keys), live.size)
         p.one_ptr, p.one_val = _csr(kmap[one_keys], one_ents, p.nkeys)
         p.pos_ptr, p.pos_val = _csr(kmap[keys], codes, p.nkeys)
         p.neg_ptr, p.neg_val = _csr(kmap[nkeys], vetoed, p.nkeys)
@@ -631,7 +592,7 @@ class Matcher:
         with self._lock:
             index = self._index
             index.add(sub_id, index.entry_for(query))
-            index.sync_trie()
+            index.flush()
             if self._log is not None:
                 self._log.append((sub_id, query))
             big = index.post.extra_size > self._extra_limit(index)
@@ -696,7 +657,7 @@ class Matcher:
                         new.remove(sub_id)
                     else:
                         new.add(sub_id, new.entry_for_text(query, self._gaz))
-                new.sync_trie()
+                new.flush()
                 self._index = new
         finally:
             with self._lock:
@@ -719,10 +680,10 @@ class Matcher:
         """Every live subscription the document matches, with its explanation (a read-only mapping)."""
         index = self._index
         prep = Prepared(doc)
-        found = index.trie.nodes_in(prep.hashes)
+        found = index.keys.trie.nodes_in(prep.hashes)
         findings = find_places(prep, self._gaz) if len(prep) else NO_FINDINGS
         if findings.regions:
-            region_ids = index.region_ids
+            region_ids = index.keys.regions
             regions = [region_ids[r] for r in findings.regions if r in region_ids]
             if regions:
                 found = np.concatenate((found, np.array(regions, _I64)))
@@ -770,7 +731,7 @@ class Matcher:
                 for sub_id, entry in zip(sub_ids, entries, strict=True):
                     subs_extra[entry].append(sub_id)
                 index.n_live += len(sub_ids)
-            index.sync_trie()
+            index.flush()
         return refused
 
     def _entries(
@@ -783,7 +744,9 @@ class Matcher:
         for i in [i for i, entry in enumerate(entries) if entry < 0]:
             sub_id, q = chunk[i]
             try:
-                entries[i] = index.entry_for_text(q, self._gaz)  # known by now if it came earlier in the chunk
+                entries[i] = index.entry_for_text(
+                    q, self._gaz
+                )  # known by now if it came earlier in the chunk
             except QueryError as exc:
                 refused.append((sub_id, exc))
         return entries, refused

@@ -22,7 +22,6 @@ import numba
 import numpy as np
 
 from matching.inttable import IntTable, lookup
-from matching.tokens import word_hashes
 
 _I64 = np.int64
 
@@ -46,10 +45,10 @@ class WordTrie:
         self.words = IntTable()
         self.links = IntTable()
 
-    def add_words(self, words: list[str], nodes: Sequence[int] | np.ndarray) -> None:
-        """Single words (lowercase, folded) and their nodes; words must be new to the trie."""
-        if words:
-            self.words.put_many(word_hashes(words), np.asarray(nodes, _I64))
+    def add_words(self, hashes: np.ndarray, nodes: np.ndarray) -> None:
+        """Single words, by their hashes (:func:`~matching.tokens.word_hashes`), and their nodes; words must be
+        new to the trie."""
+        self.words.put_many(hashes, nodes)
 
     def add_links(
         self,
@@ -61,6 +60,10 @@ class WordTrie:
         if len(prefixes):
             keys = _link_keys(np.asarray(prefixes, _I64), np.asarray(words, _I64))
             self.links.put_many(keys, np.asarray(nodes, _I64))
+
+    def step_nodes(self, prefixes: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """The node each step ``prefix node + word node`` leads to, -1 where there is none."""
+        return self.links.get_many(_link_keys(prefixes, words))
 
     def walk(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every node reached from every token: (first token, number of tokens, node)."""

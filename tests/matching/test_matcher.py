@@ -99,7 +99,7 @@ def test_many_removals_compact_in_the_background(gaz):
     # Removals since the last rebuild stay under the threshold (how many depends on when the thread ran)...
     assert index.removed <= max(1000, index.n_live // 5)
     assert len(index.canonicals) <= 1000 + index.removed
-    assert len(index.phrases) < 2 * 3000  # ...and a rebuild dropped phrases (word and plural) of removed ones
+    assert len(index.keys) < 2 * 3000  # ...and a rebuild dropped phrases (word and plural) of removed ones
     assert sorted(m.match(Document(title="w1 w2500 w2999"))) == [2500, 2999]
 
 

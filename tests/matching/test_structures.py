@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from matching.inttable import IntTable
 from matching.normalize import fold, split_tokens
+from matching.phrases import PhraseIds
 from matching.tokens import (
     CASE_ALPHA_FIRST,
     CASE_LOWER_FIRST,
@@ -142,7 +143,7 @@ def test_trie_walk_finds_what_brute_force_finds(phrase_words, text):
                 trie.add_links([step[0]], [step[1]], [ids[phrase]])
             else:
                 ids[phrase] = len(ids)
-                trie.add_words([phrase], [ids[phrase]])
+                trie.add_words(word_hashes([phrase]), np.array([ids[phrase]]))
         return ids[phrase]
 
     for phrase in phrases:
@@ -153,3 +154,28 @@ def test_trie_walk_finds_what_brute_force_finds(phrase_words, text):
         (s, n, name[x]) for s, n, x in zip(starts.tolist(), lengths.tolist(), nodes.tolist(), strict=True)
     }
     assert {f for f in found if f[2] in phrases} == phrases_in(text, phrases)
+
+
+def test_phrase_ids_are_trie_nodes_and_a_subset_keeps_what_is_used():
+    ids = PhraseIds()
+    phrases = ["red cross", "red", "red cross society", "gas", "tear gas", "x" * 250, "y " + "z" * 250]
+    first = ids.ids(phrases)
+    assert ids.ids(list(reversed(phrases))).tolist() == first.tolist()[::-1]  # the same ids, asked again
+    assert len(set(first.tolist())) == len(phrases)
+    assert ids.region("XK") == ids.region("XK") not in first.tolist()
+    text = word_hashes(["the", "red", "cross", "society", "met", "tear", "gas"])
+    name = dict(zip(first.tolist(), phrases, strict=True))
+
+    def found(table: PhraseIds, names: dict[int, str]) -> set[str]:
+        return {names[node] for node in table.trie.nodes_in(text).tolist() if node in names}
+
+    assert found(ids, name) == {"red cross", "red", "red cross society", "gas", "tear gas"}
+    used = np.array(
+        sorted([int(first[2]), int(first[4]), ids.region("XK")])
+    )  # "red cross society", "tear gas"
+    smaller, new_of = ids.subset(used, len(ids))
+    assert new_of[used].tolist() == [0, 1, 2]  # the ids used come first, in order
+    names = {int(new_of[i]): name[i] for i in used.tolist() if i in name}
+    assert found(smaller, names) == {"red cross society", "tear gas"}
+    assert smaller.regions == {"XK": int(new_of[ids.region("XK")])}
+    assert len(smaller) < len(ids)  # "red", "red cross" kept only as parts of the longer phrase; "gas" too
