@@ -58,14 +58,16 @@ _SPACE_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint3
 @numba.njit(cache=True, nogil=True)
 def _scan_bytes(
     data: np.ndarray, classes: np.ndarray, lower: np.ndarray, base: np.uint64
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(start, end, hash, gap flags) of each token of ``data``: runs of class-1 bytes, and each class-2 byte
-    alone. Bytes are hashed through ``lower``; the flags tell what the bytes before the token hold. Compiled."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(start, end, hash, gap flags, case bits) of each token of ``data``: runs of class-1 bytes, and each
+    class-2 byte alone. Bytes are hashed through ``lower``; the flags tell what the bytes before the token hold;
+    the case bits are right for ASCII letters (other text gets them from :func:`_case`). Compiled."""
     n = data.size
     starts = np.empty(n // 2 + 1, np.int64)
     ends = np.empty(n // 2 + 1, np.int64)
     hashes = np.empty(n // 2 + 1, np.uint64)
     flags = np.empty(n // 2 + 1, np.uint8)
+    case = np.empty(n // 2 + 1, np.uint8)
     count = 0
     ends_sentence = False
     marks = 0  # bytes before the token that are not white space
@@ -84,12 +86,24 @@ def _scan_bytes(
             continue
         start = i
         h = np.uint64(0)
+        bits = 0
         if kind == 2:
             i += 1
         else:
+            if 97 <= byte <= 122:
+                bits = CASE_LOWER_FIRST | CASE_ALPHA_FIRST
+            elif 65 <= byte <= 90:
+                bits = CASE_UPPER_FIRST | CASE_ALPHA_FIRST
+            uppers = 0
+            lowers = 0
             while i < n and classes[data[i]] == 1:
-                h = h * base + np.uint64(lower[data[i]]) + np.uint64(1)
+                b = data[i]
+                uppers += 65 <= b <= 90
+                lowers += 97 <= b <= 122
+                h = h * base + np.uint64(lower[b]) + np.uint64(1)
                 i += 1
+            if uppers and not lowers:
+                bits |= CASE_UPPER
             h ^= h >> _33
             h *= _MIX
             h ^= h >> _33
@@ -103,10 +117,11 @@ def _scan_bytes(
             | (GAP_BLANK if marks == 0 else 0)
             | (GAP_COMMA if marks == 1 and first_mark == 44 else 0)
         )
+        case[count] = bits
         count += 1
         ends_sentence = False
         marks = 0
-    return starts[:count], ends[:count], hashes[:count], flags[:count]
+    return starts[:count], ends[:count], hashes[:count], flags[:count], case[:count]
 
 
 def word_hashes(words: list[str]) -> np.ndarray:
@@ -122,32 +137,10 @@ def phrase_hashes(phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
     number of words of each phrase. One pass over the joined text, where splitting 400,000 place names in
     Python took half a second."""
     data = np.frombuffer("\x00".join(phrases).encode(), np.uint8)
-    starts, _, hashes, _ = _scan_bytes(data, _WORDS_CLASS, _KEEP, _BASE)
+    starts, _, hashes, _, _ = _scan_bytes(data, _WORDS_CLASS, _KEEP, _BASE)
     separator = data[starts] == 0
     lengths = np.diff(np.flatnonzero(np.concatenate(([True], separator, [True])))) - 1
     return hashes[~separator], lengths
-
-
-@numba.njit(cache=True, nogil=True)
-def _ascii_case(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """CASE_* bits of each token of ASCII text. Compiled."""
-    out = np.zeros(starts.size, np.uint8)
-    for t in range(starts.size):
-        first = data[starts[t]]
-        bits = 0
-        if 97 <= first <= 122:
-            bits = CASE_LOWER_FIRST | CASE_ALPHA_FIRST
-        elif 65 <= first <= 90:
-            bits = CASE_UPPER_FIRST | CASE_ALPHA_FIRST
-        upper = False
-        lower = False
-        for i in range(starts[t], ends[t]):
-            upper = upper or 65 <= data[i] <= 90
-            lower = lower or 97 <= data[i] <= 122
-        if upper and not lower:
-            bits |= CASE_UPPER
-        out[t] = bits
-    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -202,8 +195,8 @@ def scan(text: str) -> Scan:
 
 def _scan_ascii(text: str) -> Scan:
     data = np.frombuffer(text.encode("ascii"), np.uint8)
-    starts, ends, hashes, flags = _scan_bytes(data, _ASCII_CLASS, _LOWER, _BASE)
-    return Scan(text, starts, ends, hashes, _ascii_case(data, starts, ends), flags)
+    starts, ends, hashes, flags, case = _scan_bytes(data, _ASCII_CLASS, _LOWER, _BASE)
+    return Scan(text, starts, ends, hashes, case, flags)
 
 
 def _scan_any(text: str) -> Scan:

@@ -86,7 +86,7 @@ def expected_gap(gap: str) -> int:
 _ASCII_TEXT = st.text(alphabet=st.sampled_from("aZ9 .,;!?-\n\t\"'()"), max_size=200)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # the first example may compile the scanner (numba)
 @given(st.one_of(st.text(alphabet=st.characters(codec="utf-8"), max_size=300), _ASCII_TEXT))
 def test_scan_cuts_the_tokens_split_tokens_cuts(text):
     """Both paths (ASCII bytes, and any text): the tokens, their hashes, case bits and gap bits are what the
@@ -122,7 +122,7 @@ def phrases_in(tokens: list[str], phrases: list[str]) -> set[tuple[int, int, str
     return out
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.lists(st.sampled_from(["ab", "cd", "ef", "gh"]), min_size=1, max_size=4), min_size=1, max_size=12
