@@ -2,23 +2,19 @@
 
 Structure (see the "Matching and places" field notes for the measurements behind it):
 
-- every distinct normalised keyword phrase gets an id, and the phrases form one word trie
-  (:mod:`matching.trie`, ids given out in batches by :mod:`matching.phrases`): an article's tokens are hashed once and walked through it from every token at once,
-  which finds every subscribed phrase as a whole-word, case-, accent- and punctuation-insensitive match. Phrase
+- every distinct normalised keyword phrase gets an id, and the phrases form one word trie (:mod:`matching.trie`;
+  ids are given out in batches by :mod:`matching.phrases`): an article's tokens are hashed once and walked
+  through it from every token at once, which finds every subscribed phrase as a whole-word, case-, accent- and punctuation-insensitive match. Phrase
   id == trie node, so a hit needs no lookup. (An Aho-Corasick automaton over the characters, patterns padded with
   spaces, takes ~190-250 µs an article at a million subscriptions, most of the budget of 333 µs; the compiled walk
   takes ~20-30.)
   Region keys ("XK", "balkans", "US-GA") get ids in the same space (outside the trie), so an article's phrase
   hits and regions form one set of *keys*;
 - subscriptions with the same canonical query share one compiled *entry* (a million users, far fewer distinct
-  queries: ``region:europe`` is compiled once). Most entries are one clause ("nato", ``"tear gas"``,
-  ``kfor OR unmik``, ``region:kosovo``, ``nato -kosovo``): such an entry is posted under each of its keys and is
-  a candidate when any is hit. An entry of several clauses is posted under every key of every clause as a code
-  ``entry * 16 + clause number``, and is a candidate when the article's keys hit each clause: a count of
-  distinct codes per entry. Every entry is also posted under each excluded key, as a veto of its candidacy.
-  Postings are gathered in compiled loops (numba), the rest is numpy, all over the postings of the article's
-  keys only. Nothing loops over all subscriptions, and nothing loops in Python over the entries or subscriptions
-  an article matches (thousands, for region subscriptions);
+  queries: ``region:europe`` is compiled once). Entries are posted under their keys (:mod:`matching.postings`
+  says how clauses and exclusions are posted), and one compiled pass takes an article's keys to its candidate
+  entries and their subscriptions. Nothing loops over all subscriptions, and nothing loops in Python over the
+  entries or subscriptions an article matches (thousands, for region subscriptions);
 - postings and subscriptions live in compact arrays (CSR: one offsets array, one values array), rebuilt by
   :meth:`_Index.compact`; what changed since (live adds) sits in small Python dicts beside them. Memory and
   cache misses, not arithmetic, are what a million subscriptions cost in CPython: 687,000 entry objects and their
@@ -36,172 +32,23 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import islice
 
-import numba
 import numpy as np
 
+from matching.arrays import I64, NONE, Column, csr, expand, flatten
 from matching.document import Document, Prepared
 from matching.explain import explain
 from matching.gazetteer import Gazetteer, load
 from matching.phrases import PhraseIds
 from matching.places import NO_FINDINGS, Findings, find_places
+from matching.postings import CLAUSE, SHIFT, Postings
 from matching.query import Query, QueryError, Term, parse_query, simple_pair, simple_phrases
 
-_SHIFT = 4  # codes are entry << 4 | clause number: a query has at most 10 terms, so at most 10 clauses
-_CLAUSE = (1 << _SHIFT) - 1
-_I64 = np.int64
 _BULK_COMPACT = 250_000  # a bulk load folds its subscriptions into the arrays this many at a time
 _CHUNK = 10_000  # ...and takes the lock for this many at a time
-_NONE = np.empty(0, _I64)
-
-
-@numba.njit(cache=True, nogil=True)
-def _gather(ptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The values of CSR rows ``rows``, concatenated. Compiled: a loop over the rows, where numpy needed ten
-    vectorised steps (~1 µs each) for the same."""
-    total = 0
-    for row in rows:
-        total += ptr[row + 1] - ptr[row]
-    out = np.empty(total, np.int64)
-    at = 0
-    for row in rows:
-        for k in range(ptr[row], ptr[row + 1]):
-            out[at] = values[k]
-            at += 1
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _subscriptions(
-    ptr: np.ndarray, subs: np.ndarray, alive: np.ndarray, entries: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The live subscriptions of ``entries`` (rows of the CSR arrays), and the entry of each. Compiled."""
-    total = 0
-    for row in entries:
-        total += ptr[row + 1] - ptr[row]
-    out_subs = np.empty(total, np.int64)
-    out_ents = np.empty(total, np.int64)
-    at = 0
-    for row in entries:
-        for k in range(ptr[row], ptr[row + 1]):
-            if alive[k]:
-                out_subs[at] = subs[k]
-                out_ents[at] = row
-                at += 1
-    return out_subs[:at], out_ents[:at]
-
-
-def _starts(sorted_values: np.ndarray) -> np.ndarray:
-    """Mask of the first element of each run of equal values in a sorted array."""
-    mask = np.empty(sorted_values.size, bool)
-    mask[:1] = True
-    np.not_equal(sorted_values[1:], sorted_values[:-1], out=mask[1:])
-    return mask
-
-
-def _csr(rows: np.ndarray, values: np.ndarray, nrows: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR arrays (offsets, values) from parallel arrays of rows and values."""
-    order = np.argsort(rows, kind="stable")
-    ptr = np.zeros(nrows + 1, _I64)
-    np.cumsum(np.bincount(rows, minlength=nrows), out=ptr[1:])
-    return ptr, values[order]
-
-
-def _expand(ptr: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The (row, value) pairs of CSR arrays."""
-    return np.repeat(np.arange(len(ptr) - 1, dtype=_I64), np.diff(ptr)), values
-
-
-def _flatten(lists: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """The (key, value) pairs of a dict of lists."""
-    n = len(lists)
-    keys = np.fromiter(lists.keys(), _I64, n)
-    lengths = np.fromiter(map(len, lists.values()), _I64, n)
-    values = np.fromiter(chain.from_iterable(lists.values()), _I64, int(lengths.sum()))
-    return np.repeat(keys, lengths), values
-
-
-def _extra(lists: dict[int, list[int]], keys: set[int]) -> np.ndarray:
-    """The values of ``lists`` under ``keys``, concatenated."""
-    hit = lists.keys() & keys
-    if not hit:
-        return _NONE
-    return np.fromiter(chain.from_iterable([lists[k] for k in hit]), _I64)
-
-
-def _known(post: _Postings, sub_ids: list[int]) -> set[int]:
-    """Which of ``sub_ids`` are in the compacted arrays (one vectorised search for a bulk load's chunk)."""
-    if not post.sub_sorted.size or not sub_ids:
-        return set()
-    ids = np.array(sub_ids, _I64)
-    at = np.minimum(np.searchsorted(post.sub_sorted, ids), post.sub_sorted.size - 1)
-    return set(ids[post.sub_sorted[at] == ids].tolist())
-
-
-class _Postings:
-    """Compiled entries and subscriptions: compact arrays up to ``nkeys``/``nent``, plus what was added since.
-
-    Swapped whole by :meth:`_Index.compact`, so a match running meanwhile sees one consistent set. Only the
-    ``*_extra`` dicts and ``alive`` change in place, under the matcher's lock, by single C-level
-    operations that a match on another thread never sees half done.
-    """
-
-    __slots__ = (
-        "nkeys", "one_ptr", "one_val", "pos_ptr", "pos_val", "neg_ptr", "neg_val",
-        "nent", "ncl", "sub_ptr", "sub_val", "alive", "sub_sorted", "sub_order",
-        "one_extra", "pos_extra", "neg_extra", "subs_extra", "live_extra",
-    )  # fmt: skip
-
-    def __init__(self, nkeys: int = 0, nent: int = 0) -> None:
-        self.nkeys = nkeys
-        self.one_ptr = np.zeros(nkeys + 1, _I64)  # key -> one-clause entries without exclusions
-        self.one_val = _NONE
-        self.pos_ptr = np.zeros(nkeys + 1, _I64)  # key -> codes (entry << 4 | clause) of the other entries
-        self.pos_val = _NONE
-        self.neg_ptr = np.zeros(nkeys + 1, _I64)  # key -> entries it vetoes
-        self.neg_val = _NONE
-        self.nent = nent
-        self.ncl = np.zeros(nent, np.int8)  # clauses per entry
-        self.sub_ptr = np.zeros(nent + 1, _I64)  # entry -> subscription ids
-        self.sub_val = _NONE
-        self.alive = np.zeros(0, bool)  # per slot of sub_val: False once removed
-        self.sub_sorted = _NONE  # sub_val sorted, and where each sits in sub_val: finds a subscription's slot
-        self.sub_order = _NONE
-        # defaultdicts: appending is one C-level call (a bulk load appends millions of times)
-        self.one_extra: defaultdict[int, list[int]] = defaultdict(list)
-        self.pos_extra: defaultdict[int, list[int]] = defaultdict(list)
-        self.neg_extra: defaultdict[int, list[int]] = defaultdict(list)
-        self.subs_extra: defaultdict[int, list[int]] = defaultdict(list)
-        self.live_extra: dict[int, int] = {}  # subscription -> entry, for those in subs_extra
-
-    def slot(self, sub_id: int) -> int:
-        """The live slot of ``sub_id`` in ``sub_val``, or -1."""
-        if not self.sub_sorted.size:
-            return -1
-        i = int(np.searchsorted(self.sub_sorted, sub_id))
-        if i < self.sub_sorted.size and self.sub_sorted[i] == sub_id:
-            pos = int(self.sub_order[i])
-            if self.alive[pos]:
-                return pos
-        return -1
-
-    @property
-    def extra_size(self) -> int:
-        return len(self.live_extra)
-
-    def under(self, kind: str, keys: np.ndarray, key_set: set[int]) -> np.ndarray:
-        """The ``kind`` postings ("one", "pos" or "neg") under the article's keys: from the arrays (``keys``, those
-        below ``nkeys``) and from what was added since (``key_set``, every key)."""
-        found = _gather(getattr(self, f"{kind}_ptr"), getattr(self, f"{kind}_val"), keys)
-        extra = getattr(self, f"{kind}_extra")
-        return np.concatenate((found, _extra(extra, key_set))) if extra else found
-
-    def has_extra_postings(self) -> bool:
-        return bool(self.one_extra or self.pos_extra or self.neg_extra)
 
 
 class _Index:
@@ -211,8 +58,8 @@ class _Index:
         self.keys = PhraseIds()  # phrase and region ids: the keys of the postings
         self.canon_ids: dict[str, int] = {}
         self.canonicals: list[str] = []
-        self.ncl: list[int] = []
-        self.post = _Postings()
+        self.ncl = Column(np.int8)  # clauses per entry
+        self.post = Postings()
         self.n_live = 0
         self.removed = 0  # subscriptions removed since this index was built (their entries are still posted)
         # Postings whose phrases have no ids yet: (kind "one"/"pos"/"neg", entry or code, phrases). Ids are
@@ -280,7 +127,7 @@ class _Index:
         """A new entry for a query (its postings are made at the next :meth:`flush`)."""
         entry = self._new_entry(canonical, len(clauses))
         for number, clause in enumerate(clauses):
-            kind, value = ("one", entry) if len(clauses) == 1 else ("pos", entry << _SHIFT | number)
+            kind, value = ("one", entry) if len(clauses) == 1 else ("pos", entry << SHIFT | number)
             for term in clause:
                 self.post_keys(kind, value, term)
         for term in excluded:
@@ -340,46 +187,45 @@ class _Index:
         """Merge what was added since the last compaction into the arrays (vectorised: ~0.3 s at 1M)."""
         old = self.post
         self.flush()
-        new = _Postings(len(self.keys), len(self.canonicals))
+        new = Postings(len(self.keys), len(self.canonicals))
         for name in ("one", "pos", "neg"):
-            rows, vals = _expand(getattr(old, f"{name}_ptr"), getattr(old, f"{name}_val"))
+            rows, vals = expand(getattr(old, f"{name}_ptr"), getattr(old, f"{name}_val"))
             extra = getattr(old, f"{name}_extra")
             if extra:
-                xr, xv = _flatten(extra)
+                xr, xv = flatten(extra)
                 rows, vals = np.concatenate((rows, xr)), np.concatenate((vals, xv))
-            ptr, val = _csr(rows, vals, new.nkeys)
+            ptr, val = csr(rows, vals, new.nkeys)
             setattr(new, f"{name}_ptr", ptr)
             setattr(new, f"{name}_val", val)
-        new.ncl = np.array(self.ncl, np.int8)
-        ents, subs = _expand(old.sub_ptr, old.sub_val)
+        ents, subs = expand(old.sub_ptr, old.sub_val)
         ents, subs = ents[old.alive], subs[old.alive]
         if old.subs_extra:
-            xe, xs = _flatten(old.subs_extra)
+            xe, xs = flatten(old.subs_extra)
             ents, subs = np.concatenate((ents, xe)), np.concatenate((subs, xs))
-        new.sub_ptr, new.sub_val = _csr(ents, subs, new.nent)
+        new.sub_ptr, new.sub_val = csr(ents, subs, new.nent)
         new.alive = np.ones(new.sub_val.size, bool)
         new.sub_order = np.argsort(new.sub_val, kind="stable")
         new.sub_sorted = new.sub_val[new.sub_order]
         self.post = new
 
-    def collected(self, post: _Postings, alive: np.ndarray) -> _Index:
+    def collected(self, post: Postings, alive: np.ndarray) -> _Index:
         """A new index over the subscriptions ``alive`` in ``post`` (a compacted snapshot of this index's
         postings): entries and phrases nobody uses are dropped, ids renumbered, all with array operations (no
         query is parsed again), and the trie built anew (:meth:`PhraseIds.subset`). Runs outside the lock: this index only grows
         meanwhile."""
-        ents, subs = _expand(post.sub_ptr, post.sub_val)
+        ents, subs = expand(post.sub_ptr, post.sub_val)
         ents, subs = ents[alive], subs[alive]
         live = np.unique(ents)
-        emap = np.full(post.nent + 1, -1, _I64)
-        emap[live] = np.arange(live.size, dtype=_I64)
-        one_keys, one_ents = _expand(post.one_ptr, post.one_val)
+        emap = np.full(post.nent + 1, -1, I64)
+        emap[live] = np.arange(live.size, dtype=I64)
+        one_keys, one_ents = expand(post.one_ptr, post.one_val)
         keep = emap[one_ents] >= 0
         one_keys, one_ents = one_keys[keep], emap[one_ents[keep]]
-        keys, codes = _expand(post.pos_ptr, post.pos_val)
-        keep = emap[codes >> _SHIFT] >= 0
+        keys, codes = expand(post.pos_ptr, post.pos_val)
+        keep = emap[codes >> SHIFT] >= 0
         keys, codes = keys[keep], codes[keep]
-        codes = emap[codes >> _SHIFT] << _SHIFT | (codes & _CLAUSE)
-        nkeys, vetoed = _expand(post.neg_ptr, post.neg_val)
+        codes = emap[codes >> SHIFT] << SHIFT | (codes & CLAUSE)
+        nkeys, vetoed = expand(post.neg_ptr, post.neg_val)
         keep = emap[vetoed] >= 0
         nkeys, vetoed = nkeys[keep], emap[vetoed[keep]]
         used = np.unique(np.concatenate((one_keys, keys, nkeys)))
@@ -387,14 +233,12 @@ class _Index:
         new.keys, kmap = self.keys.subset(used, post.nkeys)
         new.canonicals = [self.canonicals[e] for e in live.tolist()]
         new.canon_ids = dict(zip(new.canonicals, range(live.size), strict=True))
-        ncl = post.ncl[live]
-        new.ncl = ncl.tolist()
-        p = _Postings(len(new.keys), live.size)
-        p.one_ptr, p.one_val = _csr(kmap[one_keys], one_ents, p.nkeys)
-        p.pos_ptr, p.pos_val = _csr(kmap[keys], codes, p.nkeys)
-        p.neg_ptr, p.neg_val = _csr(kmap[nkeys], vetoed, p.nkeys)
-        p.ncl = ncl
-        p.sub_ptr, p.sub_val = _csr(emap[ents], subs, live.size)
+        new.ncl.extend(self.ncl.view()[live])
+        p = Postings(len(new.keys), live.size)
+        p.one_ptr, p.one_val = csr(kmap[one_keys], one_ents, p.nkeys)
+        p.pos_ptr, p.pos_val = csr(kmap[keys], codes, p.nkeys)
+        p.neg_ptr, p.neg_val = csr(kmap[nkeys], vetoed, p.nkeys)
+        p.sub_ptr, p.sub_val = csr(emap[ents], subs, live.size)
         p.alive = np.ones(p.sub_val.size, bool)
         p.sub_order = np.argsort(p.sub_val, kind="stable")
         p.sub_sorted = p.sub_val[p.sub_order]
@@ -405,59 +249,8 @@ class _Index:
     # -- matching -----------------------------------------------------------------------------------------
 
     def matched(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(subscriptions, entry of each) that an article with these keys (sorted, distinct) matches."""
-        post = self.post
-        base = keys[keys < post.nkeys] if keys.size and keys[-1] >= post.nkeys else keys
-        key_set = set(keys.tolist()) if post.has_extra_postings() else set()
-        entries = post.under("one", base, key_set)
-        if post.pos_val.size or post.pos_extra:
-            entries = np.concatenate((entries, self._all_clauses(base, key_set)))
-        if not entries.size:
-            return _NONE, _NONE
-        entries.sort()
-        entries = entries[_starts(entries)]
-        if post.neg_val.size or post.neg_extra:
-            entries = self._not_vetoed(entries, base, key_set)
-        subs, ents = _subscriptions(post.sub_ptr, post.sub_val, post.alive, entries[entries < post.nent])
-        if post.subs_extra:
-            hit = post.subs_extra.keys() & set(entries.tolist())
-            if hit:
-                lists = [post.subs_extra[e] for e in hit]
-                xs = np.fromiter(chain.from_iterable(lists), _I64)
-                xe = np.repeat(np.fromiter(hit, _I64, len(hit)), [len(x) for x in lists])
-                subs, ents = np.concatenate((subs, xs)), np.concatenate((ents, xe))
-        return subs, ents
-
-    def _all_clauses(self, base: np.ndarray, key_set: set[int]) -> np.ndarray:
-        """Entries of several clauses whose every clause is hit (exclusions are checked later)."""
-        post = self.post
-        codes = post.under("pos", base, key_set)
-        if not codes.size:
-            return _NONE
-        codes.sort()
-        codes = codes[_starts(codes)]  # distinct (entry, clause) codes
-        ents = codes >> _SHIFT
-        first = np.flatnonzero(_starts(ents))
-        cand = ents[first]
-        inside = cand < post.nent
-        if inside.all():
-            need = post.ncl[cand]
-        else:
-            need = np.ones(cand.size, _I64)
-            need[inside] = post.ncl[cand[inside]]
-            ncl = self.ncl
-            need[~inside] = [ncl[e] for e in cand[~inside].tolist()]
-        return cand[np.diff(first, append=ents.size) == need]
-
-    def _not_vetoed(self, entries: np.ndarray, base: np.ndarray, key_set: set[int]) -> np.ndarray:
-        """``entries`` (sorted) without those an excluded term of the article's keys vetoes."""
-        post = self.post
-        vetoed = post.under("neg", base, key_set)
-        if not vetoed.size:
-            return entries
-        vetoed.sort()  # np.isin costs ~30 µs of checks; two small sorted arrays need less
-        at = np.minimum(np.searchsorted(vetoed, entries), vetoed.size - 1)
-        return entries[vetoed[at] != entries]
+        """(subscriptions, entry of each) that an article with these keys (repeats allowed) matches."""
+        return self.post.matched(keys, self.ncl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,7 +350,7 @@ class Matches(Mapping[int, Match]):
         return f"Matches({dict(self.items())!r})"
 
 
-_NO_MATCHES = Matches(_NONE, _NONE, [], None)
+_NO_MATCHES = Matches(NONE, NONE, [], None)
 
 
 class Matcher:
@@ -686,11 +479,10 @@ class Matcher:
             region_ids = index.keys.regions
             regions = [region_ids[r] for r in findings.regions if r in region_ids]
             if regions:
-                found = np.concatenate((found, np.array(regions, _I64)))
+                found = np.concatenate((found, np.array(regions, I64)))
         if not found.size:
             return _NO_MATCHES
-        found.sort()
-        subs, ents = index.matched(found[_starts(found)])
+        subs, ents = index.matched(found)
         if not subs.size:
             return _NO_MATCHES
         return Matches(subs, ents, index.canonicals, _Context(prep, findings, self._gaz))
@@ -720,7 +512,7 @@ class Matcher:
                 refused
                 or len(distinct) < len(sub_ids)
                 or post.live_extra.keys() & distinct
-                or _known(post, sub_ids)
+                or post.known(sub_ids)
             ):
                 for sub_id, entry in zip(sub_ids, entries, strict=True):
                     if entry >= 0:
