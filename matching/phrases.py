@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matching.arrays import Column
 from matching.tokens import phrase_hashes
 from matching.trie import WordTrie
 
@@ -26,37 +27,15 @@ _WORD = -1  # head of a single word's id
 _REGION = -2  # head of a region's id
 
 
-class _Column:
-    """A growable numpy array (appends double its room when full)."""
-
-    __slots__ = ("_data", "size")
-
-    def __init__(self, dtype: type) -> None:
-        self._data: np.ndarray = np.zeros(1024, dtype)
-        self.size = 0
-
-    def extend(self, values: np.ndarray) -> None:
-        end = self.size + values.size
-        if end > self._data.size:
-            bigger = np.zeros(max(2 * self._data.size, end), self._data.dtype)
-            bigger[: self.size] = self._data[: self.size]
-            self._data = bigger
-        self._data[self.size : end] = values
-        self.size = end
-
-    def view(self) -> np.ndarray:
-        return self._data[: self.size]
-
-
 class PhraseIds:
     """Phrase -> id (a node of :attr:`trie`), and region key -> id, in one space of ids from 0."""
 
     def __init__(self) -> None:
         self.trie = WordTrie()
         self.regions: dict[str, int] = {}
-        self._head = _Column(_I64)  # per id: the id of its first words, or _WORD, or _REGION
-        self._last = _Column(_I64)  # per id: the id of its last word (-1 for a word or a region)
-        self._hash = _Column(np.uint64)  # per id: a single word's hash (0 otherwise)
+        self._head = Column(_I64)  # per id: the id of its first words, or _WORD, or _REGION
+        self._last = Column(_I64)  # per id: the id of its last word (-1 for a word or a region)
+        self._hash = Column(np.uint64)  # per id: a single word's hash (0 otherwise)
         self._never = -1  # the id of every word too long to hash: no token ever reaches it
 
     def __len__(self) -> int:
