@@ -298,6 +298,7 @@ def _warm_up_matching() -> None:
     scratch.match(
         Document(title="Harbour closed in Zvečan", text="The harbour in Zvečan, Kosovo, is closed.")
     )
+    scratch.match(Document(title="Порт в Звечане закрыт", text="Порт в Звечане, Косово, закрыт."))  # not ASCII
 
 
 def _request_stop(app: Application) -> None:
