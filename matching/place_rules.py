@@ -78,17 +78,26 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     - ``places``: :class:`~matching.place_tables.PlaceArrays` arrays (country, kind, population, admin1), the
       number of countries and the id of the US.
     """
+    occ = _written_as_names(hits, tokens, fields, words, facts, places)
+    cands, first, size = _candidates(occ, facts)
+    _city_state(occ, tokens[2], cands, first, size, places)
+    place, strong = _resolve(occ, cands, first, size, places)
+    return _collect(occ, place, strong, facts[3], places)
+
+
+@numba.njit(cache=True, nogil=True)
+def _written_as_names(hits, tokens, fields, words, facts, places):  # type: ignore[no-untyped-def]
+    """Rule 1: the names written as names, not glued to a person's or company's name, as rows (first token,
+    number of tokens, pattern, bits)."""
     hashes, case, gaps, starts, ends = tokens
     title_end, summary_start = fields
     prefix_ok, locative = words
-    flags, valid, best, alias, region_name, personish, short, cand_start, cand_len, pool = facts
-    country, kind, population, admin1, countries, us = places
+    flags, valid, best, _, region_name, personish, short, _, _, _ = facts
+    _, kind, population, _, _, _ = places
     n_tokens = hashes.size
     title_case = _title_case(case, starts, ends, title_end)
-
-    # 1. Names written as names, not glued to a person's or company's name.
     count = 0
-    occ = np.empty((4, hits.shape[1]), np.int64)  # first token, number of tokens, pattern, bits
+    occ = np.empty((4, hits.shape[1]), np.int64)
     for h in range(hits.shape[1]):
         k, n, pat = hits[0, h], hits[1, h], hits[2, h]
         if not valid[pat]:
@@ -138,8 +147,15 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
             bits |= _WEAK
         occ[0, count], occ[1, count], occ[2, count], occ[3, count] = k, n, pat, bits
         count += 1
+    return occ[:, :count]
 
-    # Each occurrence's candidate places, copied: the City, State rule narrows them.
+
+@numba.njit(cache=True, nogil=True)
+def _candidates(occ, facts):  # type: ignore[no-untyped-def]
+    """Each occurrence's candidate places, copied (the City, State rule narrows them): all of them in one array,
+    where each occurrence's start and how many."""
+    _, _, _, _, _, _, _, cand_start, cand_len, pool = facts
+    count = occ.shape[1]
     total = 0
     for o in range(count):
         total += cand_len[occ[2, o]]
@@ -152,9 +168,14 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
         first[o], size[o] = at, cand_len[pat]
         cands[at : at + size[o]] = pool[cand_start[pat] : cand_start[pat] + size[o]]
         at += size[o]
+    return cands, first, size
 
-    # 2. "Atlanta, Georgia": the first name is a US place in that state, the second the US state.
-    for o in range(1, count):
+
+@numba.njit(cache=True, nogil=True)
+def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyped-def]
+    """Rule 2, "Atlanta, Georgia": the first name is a US place in that state, the second the US state."""
+    country, kind, _, admin1, _, us = places
+    for o in range(1, occ.shape[1]):
         a = o - 1
         if occ[0, o] != occ[0, a] + occ[1, a] or not gaps[occ[0, o]] & GAP_COMMA:
             continue
@@ -176,8 +197,13 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
             cands[first[o]] = state
             size[o] = 1
 
-    # 3. One place per occurrence, and whether it counts alone. A name found in several countries goes to the
-    # country of the article's other strong places, unless a candidate elsewhere is far bigger.
+
+@numba.njit(cache=True, nogil=True)
+def _resolve(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
+    """Rule 3: one place per occurrence, and whether it counts alone. A name found in several countries goes to
+    the country of the article's other strong places, unless a candidate elsewhere is far bigger."""
+    country, kind, population, _, countries, _ = places
+    count = occ.shape[1]
     place = np.full(count, -1, np.int64)
     strong = np.zeros(count, np.bool_)
     context = np.zeros(countries, np.bool_)
@@ -226,8 +252,15 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
                 if country[p] != country[top] and population[p] > rival:
                     rival = population[p]
             strong[o] = population[top] >= DOMINANT_POPULATION and population[top] >= DOMINANCE * rival
+    return place, strong
 
-    # 4. Strong mentions, and weak ones that another town or area of the same country backs up.
+
+@numba.njit(cache=True, nogil=True)
+def _collect(occ, place, strong, alias, places):  # type: ignore[no-untyped-def]
+    """Rule 4: strong mentions, and weak ones that another town or area of the same country backs up, as rows
+    (first token, number of tokens, place)."""
+    country, kind, _, _, _, _ = places
+    count = occ.shape[1]
     out = np.empty((3, count), np.int64)
     kept = 0
     for o in range(count):
