@@ -63,11 +63,12 @@ def _scan_bytes(
     class-2 byte alone. Bytes are hashed through ``lower``; the flags tell what the bytes before the token hold;
     the case bits are right for ASCII letters (other text gets them from :func:`_case`). Compiled."""
     n = data.size
-    starts = np.empty(n // 2 + 1, np.int64)
-    ends = np.empty(n // 2 + 1, np.int64)
-    hashes = np.empty(n // 2 + 1, np.uint64)
-    flags = np.empty(n // 2 + 1, np.uint8)
-    case = np.empty(n // 2 + 1, np.uint8)
+    # Room for a token a byte: a NUL is a token of its own, even between letters ("a\\x00b" is three).
+    starts = np.empty(n + 1, np.int64)
+    ends = np.empty(n + 1, np.int64)
+    hashes = np.empty(n + 1, np.uint64)
+    flags = np.empty(n + 1, np.uint8)
+    case = np.empty(n + 1, np.uint8)
     count = 0
     ends_sentence = False
     marks = 0  # bytes before the token that are not white space
@@ -136,6 +137,8 @@ def phrase_hashes(phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Hashes of the words of lowercase phrases (words between spaces), all phrases' words in a row, and the
     number of words of each phrase. One pass over the joined text, where splitting 400,000 place names in
     Python took half a second."""
+    if not phrases:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     data = np.frombuffer("\x00".join(phrases).encode(), np.uint8)
     starts, _, hashes, _, _ = _scan_bytes(data, _WORDS_CLASS, _KEEP, _BASE)
     separator = data[starts] == 0

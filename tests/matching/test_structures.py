@@ -21,6 +21,7 @@ from matching.tokens import (
     GAP_ENDS_SENTENCE,
     MAX_HASHED,
     SENTENCE_END,
+    phrase_hashes,
     scan,
     word_hashes,
 )
@@ -103,6 +104,18 @@ def test_scan_cuts_the_tokens_split_tokens_cuts(text):
     assert found.case.tolist() == list(map(expected_case, tokens))
     gaps = [text[ends[k - 1] if k else 0 : starts[k]] for k in range(len(tokens))]
     assert found.gap_flags.tolist() == list(map(expected_gap, gaps))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["a", "b", "é", "ab", "z" * 3]), min_size=1, max_size=4), max_size=20)
+)
+def test_phrase_hashes_are_the_words_hashes_in_a_row(phrases):
+    """One-letter words too: joined by NUL alone, they make as many tokens as bytes."""
+    texts = [" ".join(words) for words in phrases]
+    hashes, lengths = phrase_hashes(texts)
+    assert lengths.tolist() == [len(words) for words in phrases]
+    assert hashes.tolist() == word_hashes([w for words in phrases for w in words]).tolist()
 
 
 def test_fields_are_kept_apart_by_nul_tokens_that_match_nothing():
