@@ -226,7 +226,9 @@ def _scan_any(text: str) -> Scan:
     hashes = word_hashes(low)
     hashes[[i for i, t in enumerate(tokens) if t == "\x00"]] = 0
     case = np.fromiter(map(_case, tokens), np.uint8, len(tokens))
-    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    codes = np.frombuffer(
+        text.encode("utf-32-le", "surrogatepass"), np.uint32
+    )  # feeds can hold lone surrogates
     return Scan(
         text, first, ends, hashes, case, _code_gap_flags(codes, first, ends, _END_CODES, _SPACE_CODES)
     )

@@ -192,3 +192,13 @@ def test_phrase_ids_are_trie_nodes_and_a_subset_keeps_what_is_used():
     assert found(smaller, names) == {"red cross society", "tear gas"}
     assert smaller.regions == {"XK": int(new_of[ids.region("XK")])}
     assert len(smaller) < len(ids)  # "red", "red cross" kept only as parts of the longer phrase; "gas" too
+
+
+def test_scan_reads_gaps_that_hold_lone_surrogates():
+    text = "Zvečan \ud800, Leposavić"  # what a badly decoded feed can leave behind
+    found = scan(text)
+    assert [text[a:b] for a, b in zip(found.starts.tolist(), found.ends.tolist(), strict=True)] == [
+        "Zvečan",
+        "Leposavić",
+    ]
+    assert found.gap_flags[1] == 0  # neither blank nor a comma alone: the surrogate is a mark
