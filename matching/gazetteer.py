@@ -112,9 +112,8 @@ class Gazetteer:
         self.pattern_names: list[str] = data["patterns"].split("\n")
         self._exact: list[str] = data["exact"].split("\n")
         self._stems: list[str] = data["stems"].split("\n")
-        self.pattern_flags = np.frombuffer(data["flags"].encode("ascii"), np.uint8) - np.uint8(
-            48
-        )  # FLAG_* bits
+        # FLAG_* bits per pattern, stored as the characters "0" + bits
+        self.pattern_flags = np.frombuffer(data["flags"].encode("ascii"), np.uint8) - np.uint8(ord("0"))
         self.country_index: dict[str, int] = {
             p.country: i for i, p in enumerate(self.places) if p.kind == "country"
         }

@@ -118,7 +118,7 @@ class _Index:
     def compile_keyword(self, canonical: str, phrases: tuple[str, ...]) -> int:
         """:meth:`compile` for one keyword term given by its phrases (most stored queries)."""
         entry = self._new_entry(canonical, 1)
-        self.pending.append(("one", entry, phrases))
+        self.post_phrases("one", entry, phrases)
         return entry
 
     def compile(
