@@ -10,10 +10,11 @@ Keys are phrase and region ids (:mod:`matching.phrases`). Three kinds of posting
 An entry's subscriptions hang under the entry. All of them live in CSR arrays (:mod:`matching.arrays`), rebuilt by
 the matcher's compaction; what was added since sits in dicts of lists beside them.
 
-One compiled pass (:func:`_matched`) takes an article's keys to its subscriptions: vetoes first, then candidates,
-then their live subscriptions. Entries are marked in two scratch arrays with a number new for each article (so
-nothing is cleared between articles, and nothing is sorted to find distinct entries); each thread has its own.
-Numpy took ~15 vectorised steps for the same, at ~1-2 µs each, and sorted twice.
+One compiled pass (:func:`_matched`) takes an article's keys to its subscriptions: the postings under them are
+gathered and sorted, entries whose every clause is hit become candidates, vetoed ones are dropped, and the live
+subscriptions of the rest are gathered. It takes ~60 µs an article at a million subscriptions, about what the
+same steps took in vectorised numpy: the time is cache misses on the arrays, not computation. (Marking entries
+in a per-thread array of every entry, instead of sorting a few hundred, was slower: one more miss per entry.)
 """
 
 from __future__ import annotations
