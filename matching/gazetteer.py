@@ -228,7 +228,7 @@ def _name_trie(patterns: list[str]) -> tuple[WordTrie, np.ndarray]:
     nodes = distinct.size
     pattern_of = np.full(nodes, -1, np.int64)
     trie = WordTrie()
-    trie.words.put_many(distinct, np.arange(nodes))
+    trie.add_words(distinct, np.arange(nodes))
     # Nodes along each name, one word position at a time.
     node = word_of[first_word[:-1]]
     longer = np.arange(len(exact))

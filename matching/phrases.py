@@ -91,7 +91,7 @@ class PhraseIds:
         new._hash.extend(hashes[order])
         words = np.flatnonzero(old_head == _WORD)
         hashed = words[hashes[order[words]] != 0]
-        new.trie.words.put_many(hashes[order[hashed]], hashed)
+        new.trie.add_words(hashes[order[hashed]], hashed)
         steps = np.flatnonzero(old_head >= 0)
         new.trie.add_links(new._head.view()[steps], new._last.view()[steps], steps)
         regions = list(self.regions.items())  # a copy first: another thread may add to it
@@ -101,7 +101,7 @@ class PhraseIds:
         return new, new_of[:-1]
 
     def _word_ids(self, hashes: np.ndarray) -> np.ndarray:
-        found = self.trie.words.get_many(hashes)
+        found = self.trie.word_nodes(hashes)
         missing = found < 0
         if not missing.any():
             return found
@@ -113,7 +113,7 @@ class PhraseIds:
             missing &= ~too_long
         new, inverse = np.unique(hashes[missing], return_inverse=True)
         ids = self._new(new.size, _WORD, -1, new)
-        self.trie.words.put_many(new, ids)
+        self.trie.add_words(new, ids)
         found[missing] = ids[inverse]
         return found
 

@@ -61,6 +61,10 @@ class WordTrie:
             keys = _link_keys(np.asarray(prefixes, _I64), np.asarray(words, _I64))
             self.links.put_many(keys, np.asarray(nodes, _I64))
 
+    def word_nodes(self, hashes: np.ndarray) -> np.ndarray:
+        """The node of each word hash, -1 where there is none."""
+        return self.words.get_many(hashes)
+
     def step_nodes(self, prefixes: np.ndarray, words: np.ndarray) -> np.ndarray:
         """The node each step ``prefix node + word node`` leads to, -1 where there is none."""
         return self.links.get_many(_link_keys(prefixes, words))
