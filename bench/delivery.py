@@ -2,7 +2,7 @@
 
 The fake server runs in its own process (so its threads do not compete with the bot's event loop) and answers
 429 past 30 messages/s, like Telegram. The bot side is what ``newsalert run`` uses: an Application with
-AIORateLimiter, a :class:`bot.delivery.Deliverer` over a real SQLite outbox.
+AIORateLimiter, a :class:`alerts.delivery.Deliverer` over a real SQLite outbox.
 
     /work/venv/bin/python bench/delivery.py              # 10,000 alerts (about 6 minutes at 30/s)
     /work/venv/bin/python bench/delivery.py --alerts 1000
@@ -29,7 +29,8 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.delivery import DEFAULT_RATE, Deliverer, DeliveryStats  # noqa: E402
+from alerts.delivery import DEFAULT_RATE, Deliverer  # noqa: E402
+from alerts.outcomes import DeliveryStats  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import connect  # noqa: E402
 from tests.support.fake_telegram import DEFAULT_TOKEN  # noqa: E402

@@ -27,9 +27,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bot import ingest  # noqa: E402
 from bot.config import Config, PollingConfig  # noqa: E402
-from bot.ingest import poll_once, shutdown_parse_pool  # noqa: E402
+from feeds import ingest  # noqa: E402
+from feeds.ingest import poll_once, shutdown_parse_pool  # noqa: E402
 from storage.db import connect  # noqa: E402
 
 SHARED = REPO_ROOT.parent / "shared"

@@ -33,15 +33,15 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, Job
 from telegram.request import BaseRequest
 
+from alerts.delivery import Deliverer, rate_limiter, recover
+from alerts.digests import DigestSender
+from alerts.fanout import fan_out_pending
+from alerts.messages import truncate
 from bot.config import Config
-from bot.delivery import Deliverer, rate_limiter, recover
-from bot.digests import DigestSender
-from bot.fanout import fan_out_pending
-from bot.guard import Guard
-from bot.ingest import PollResult, poll_once, shutdown_parse_pool
-from bot.messages import truncate
+from feeds.ingest import PollResult, poll_once, shutdown_parse_pool
 from handlers import ADMIN_COMMANDS, COMMANDS, register
 from handlers.context import DbWorker, Services
+from handlers.guard import Guard
 from matching import Document, Matcher
 from storage import feeds as feed_store
 from storage import subscriptions

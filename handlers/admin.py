@@ -15,9 +15,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
-from bot.ingest import parse_pool
-from bot.messages import MAX_MESSAGE, bold, escape, split_message, truncate
+from alerts.messages import MAX_MESSAGE, bold, escape, split_message, truncate
 from feeds.fetch import Fetcher
+from feeds.ingest import parse_pool
 from feeds.parse import ParsedFeed, process_feed
 from feeds.urls import FeedUrlError, normalize_feed_url
 from handlers.context import command_argument, reply, services

@@ -14,7 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.messages import (
+from alerts.messages import (
     MAX_MESSAGE,
     bold,
     escape,

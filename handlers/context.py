@@ -10,19 +10,19 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlite_utils
 from telegram import Chat, Message, Update
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ContextTypes
 
-from bot.config import Config
-from bot.guard import Guard
+from feeds.ingest import PollingSettings
+from handlers.guard import Guard
 from matching import Matcher
 from storage.db import connect
 
@@ -46,11 +46,42 @@ class DbWorker:
         self._executor.shutdown(wait=True)
 
 
+class ChatLimits(Protocol):
+    """What handlers read of the ``[telegram]`` settings."""
+
+    @property
+    def max_subscriptions(self) -> int: ...
+
+
+class ConfiguredFeed(Protocol):
+    """A ``[[feeds]]`` entry, as far as handlers care: its URL (to say a removed feed comes back)."""
+
+    @property
+    def url(self) -> str: ...
+
+
+class HandlerConfig(Protocol):
+    """The configuration handlers are handed through :class:`Services` (``bot.config.Config`` has it).
+
+    Handlers never import ``bot/``: the application that builds them passes its config in, and this names what
+    they read of it.
+    """
+
+    @property
+    def telegram(self) -> ChatLimits: ...
+
+    @property
+    def polling(self) -> PollingSettings: ...
+
+    @property
+    def feeds(self) -> Sequence[ConfiguredFeed]: ...
+
+
 @dataclass
 class Services:
     """Shared state, kept in ``application.bot_data["services"]`` by ``bot.app``."""
 
-    config: Config
+    config: HandlerConfig
     db: DbWorker
     matcher: Matcher
     guard: Guard

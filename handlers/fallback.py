@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Chat, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.messages import escape, truncate
+from alerts.messages import escape, truncate
 from handlers.context import reply
 from handlers.start import COMMANDS
 from handlers.subscriptions import SUGGESTION_PREFIX, subscribe_to, suggest_subscription

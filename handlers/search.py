@@ -11,7 +11,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
-from bot.messages import MAX_MESSAGE, escape, format_time, link, split_message, truncate
+from alerts.messages import MAX_MESSAGE, escape, format_time, link, split_message, truncate
 from handlers.context import command_argument, reply, services
 from storage import articles, subscribers
 

@@ -1,6 +1,6 @@
 """When alerts arrive: ``/digest``, ``/timezone``, ``/quiet``, ``/mute`` and ``/unmute``, and the alert's Mute button.
 
-The rules themselves (digest instants across DST, quiet hours, durations) live in :mod:`bot.timing`; these handlers
+The rules themselves (digest instants across DST, quiet hours, durations) live in :mod:`alerts.timing`; these handlers
 parse what the user typed with it, store the setting, and answer with the setting as it now stands, in the user's
 own time zone, so there is no doubt about what will happen.
 """
@@ -14,8 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import timing
-from bot.messages import alert_buttons, bold, escape, format_time, truncate
+from alerts import timing
+from alerts.messages import alert_buttons, bold, escape, format_time, truncate
 from handlers.context import command_argument, is_group, may_change, reply, services
 from storage import digests, outbox, subscribers, subscriptions
 

@@ -14,7 +14,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.messages import escape
+from alerts.messages import escape
 from handlers.context import command_argument, is_group, may_change, reply, services
 from handlers.subscriptions import suggest_subscription
 from storage import subscribers, subscriptions

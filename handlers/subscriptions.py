@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.messages import MAX_CALLBACK_DATA, MAX_MESSAGE, escape, text_length, truncate
+from alerts.messages import MAX_CALLBACK_DATA, MAX_MESSAGE, escape, text_length, truncate
 from handlers.context import command_argument, is_group, may_change, reply, services
 from matching import Query, QueryError, parse_query
 from storage import subscribers, subscriptions

@@ -12,7 +12,7 @@ import sys
 
 from telegram.ext import ApplicationBuilder
 
-from bot.delivery import Deliverer, rate_limiter, recover
+from alerts.delivery import Deliverer, rate_limiter, recover
 from storage import outbox
 from storage.db import connect
 

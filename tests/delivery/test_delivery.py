@@ -10,7 +10,9 @@ import pytest
 import sqlite_utils
 from telegram.ext import Application
 
-from bot.delivery import Deliverer, DeliveryStats, deliver_due, install_token_redaction, recover, redact
+from alerts.delivery import Deliverer, deliver_due, recover
+from alerts.outcomes import DeliveryStats
+from alerts.redaction import install_token_redaction, redact
 from storage import outbox
 from tests.delivery.conftest import add_article, add_subscriber, build_app, seed, states
 from tests.support.fake_telegram import FakeTelegram

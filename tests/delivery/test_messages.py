@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.messages import (
+from alerts.messages import (
     MAX_MESSAGE,
     alert_buttons,
     bold,

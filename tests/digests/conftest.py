@@ -10,9 +10,9 @@ import pytest
 import sqlite_utils
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.delivery import Deliverer
-from bot.digests import DigestSender
-from bot.fanout import fan_out, load_matcher
+from alerts.delivery import Deliverer
+from alerts.digests import DigestSender
+from alerts.fanout import fan_out, load_matcher
 from matching import parse_query
 from storage import articles, subscribers, subscriptions
 from storage import feeds as feed_store

@@ -12,8 +12,8 @@ import sys
 
 from telegram.ext import ApplicationBuilder
 
-from bot.delivery import Deliverer, rate_limiter, recover
-from bot.digests import DigestSender
+from alerts.delivery import Deliverer, rate_limiter, recover
+from alerts.digests import DigestSender
 from storage import digests as digest_store
 from storage.db import connect
 

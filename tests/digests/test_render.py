@@ -8,8 +8,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.digests import Kind, digest_title, render_digest, row_kind
-from bot.messages import safe_url, text_length
+from alerts.digest_render import Kind, digest_title, render_digest, row_kind
+from alerts.messages import safe_url, text_length
 from tests.digests.conftest import utc
 from tests.support.telegram_html import parse_html
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.digests import send_due_digests
+from alerts.digests import send_due_digests
 from storage import feeds as feed_store
 from storage import outbox
 from tests.digests.conftest import World, build_app, sender, utc

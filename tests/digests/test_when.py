@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery import Deliverer
-from bot.digests import send_due_digests
+from alerts.delivery import Deliverer
+from alerts.digests import send_due_digests
 from storage import outbox
 from tests.digests.conftest import World, sender, utc
 

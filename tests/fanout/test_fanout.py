@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import sqlite_utils
 
-from bot.fanout import fan_out, fan_out_pending, load_matcher
+from alerts.fanout import fan_out, fan_out_pending, load_matcher
 from storage import articles
 from storage.db import connect
 from tests.digests.conftest import World, utc

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
-from bot.ingest import poll_once
+from feeds.ingest import poll_once
 from storage import feeds as feed_store
 from storage.db import connect
 from tests.support.feed_server import FeedServer

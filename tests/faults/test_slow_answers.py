@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import Deliverer
+from alerts.delivery import Deliverer
 from storage import outbox
 from storage.db import connect
 from tests.delivery.conftest import build_app, seed

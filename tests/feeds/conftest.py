@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 
 from bot.config import Config, PollingConfig
-from bot.ingest import shutdown_parse_pool
+from feeds.ingest import shutdown_parse_pool
 from storage.db import connect
 from tests.support.feed_server import FeedServer
 

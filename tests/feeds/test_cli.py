@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.cli_feeds import Progress, parse_opml
+from bot.cli.feeds import Progress, parse_opml
 from matching import parse_query
 from storage import subscribers, subscriptions
 from storage.db import connect

@@ -9,7 +9,7 @@ import feedparser
 import pytest
 import sqlite_utils
 
-from bot.ingest import poll_once
+from feeds.ingest import poll_once
 from storage import feeds as feed_store
 from tests.feeds.conftest import make_config, real_feed_files, rss
 from tests.feeds.test_parse import REPAIRED, feedparser_distinct_entries

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram.ext import ApplicationBuilder
 
+from alerts.delivery import Deliverer, rate_limiter
+from alerts.fanout import fan_out_pending
 from bot.config import Config, PollingConfig
-from bot.delivery import Deliverer, rate_limiter
-from bot.fanout import fan_out_pending
-from bot.ingest import poll_once, shutdown_parse_pool
+from feeds.ingest import poll_once, shutdown_parse_pool
 from matching import Matcher, parse_query
 from storage import feeds as feed_store
 from storage import outbox, subscribers, subscriptions

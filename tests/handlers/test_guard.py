@@ -7,7 +7,7 @@ import asyncio
 from telegram import Update
 
 from bot.config import TelegramConfig
-from bot.guard import Guard, RateLimiter
+from handlers.guard import Guard, RateLimiter
 
 
 class Clock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import MAX_MESSAGE, text_length
+from alerts.messages import MAX_MESSAGE, text_length
 from handlers.subscriptions import render_list
 from tests.support.telegram_html import parse_html
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.timing import (
+from alerts.timing import (
     in_quiet_hours,
     next_daily_digest,
     next_hourly_digest,

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
+from alerts.redaction import install_token_redaction
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import BANNER, TerminalBotApi, read_lines
-from bot.cli import CliError, add_config_option
+from bot.cli.common import CliError, add_config_option
 from bot.config import Config, StorageConfig, load_config
-from bot.delivery import install_token_redaction
 from storage.db import connect
 
 _BOOTSTRAP_RETRIES = 5
@@ -41,7 +41,7 @@ class _NetworkErrorsInOneLine(logging.Filter):
     """A network failure or a refused token is an operating condition, not a bug: one line, no traceback.
 
     PTB's retry loops log those with the traceback attached (possibly already formatted, and redacted, by
-    :func:`bot.delivery.install_token_redaction`); keep the message and the exception's last line.
+    :func:`alerts.redaction.install_token_redaction`); keep the message and the exception's last line.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -58,7 +58,7 @@ class _NetworkErrorsInOneLine(logging.Filter):
 
 
 def setup_logging(level: int, token: str | None = None) -> None:
-    """One handler on stderr; every record is scrubbed of the token (:func:`bot.delivery.install_token_redaction`)."""
+    """One handler on stderr; every record is scrubbed of the token (:func:`alerts.redaction.install_token_redaction`)."""
     install_token_redaction(token)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

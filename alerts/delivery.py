@@ -19,15 +19,15 @@ What each Telegram answer does to a row:
 * 400 "can't parse entities" → resent at once as plain text (same buttons);
 * any other 400 → ``failed`` (sending it again would get the same answer).
 
-Every answer is read in one place, :meth:`Deliverer.send`, which digests (:mod:`bot.digests`) use too, so an
+Every answer is read in one place, :meth:`Deliverer.send`, which digests (:mod:`alerts.digests`) use too, so an
 alert and a digest meet a 429, a block or a migration the same way.
 
 Crash safety comes from the states (see :mod:`storage.outbox`): call :func:`recover` once at start-up.
 SQLite work is a few short statements per message on the event loop (WAL, synchronous=NORMAL: well under a
 millisecond each), so it never holds the loop for long.
 
-The bot token must never reach a log line, an error text or the database: :func:`install_token_redaction`
-rewrites every log record that would carry it (httpx logs request URLs, which contain the token, at INFO).
+The bot token must never reach a log line, an error text or the database: error texts pass through
+:func:`alerts.redaction.redact`, and the application installs :func:`alerts.redaction.install_token_redaction`.
 """
 
 from __future__ import annotations
@@ -35,13 +35,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, fields
-from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
 import sqlite_utils
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
@@ -57,7 +54,9 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter
 
-from bot.messages import Alert, render_alert, source_name
+from alerts.messages import Alert, render_alert, source_name
+from alerts.outcomes import DeliveryStats, Outcome, SendResult, is_chat_gone, retry_after_seconds
+from alerts.redaction import redact
 from storage import outbox
 
 log = logging.getLogger("newsalert.delivery")
@@ -74,81 +73,12 @@ def rate_limiter(overall_max_rate: float = DEFAULT_RATE, max_retries: int = 3) -
     return AIORateLimiter(overall_max_rate=overall_max_rate, overall_time_period=1, max_retries=max_retries)
 
 
-class Counters:
-    """A dataclass of integer counters that adds up another of its kind, field by field."""
-
-    def add(self, other: Self) -> None:
-        for f in fields(self):  # type: ignore[arg-type]
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-
-@dataclass
-class DeliveryStats(Counters):
-    """What one batch (or a run of batches) did; ``sent`` counts messages Telegram accepted."""
-
-    claimed: int = 0
-    sent: int = 0
-    plain_fallbacks: int = 0
-    rate_limited: int = 0
-    retried: int = 0
-    failed: int = 0
-    dropped: int = 0
-    deactivated_chats: int = 0
-    migrated_chats: int = 0
-
-
 def recover(db: sqlite_utils.Database) -> int:
     """At start-up, before the first delivery: rows a crash left in flight go back to the queue."""
     count = outbox.requeue_sending(db)
     if count:
         log.info("requeued %d alert(s) that were being sent when the bot stopped", count)
     return count
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    value: Any = exc._retry_after  # the timedelta; the public attribute warns unless PTB_TIMEDELTA is set
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
-
-
-# 400 answers that mean no alert can reach this chat any more (until someone there acts): like a block.
-_GONE = (
-    "chat not found",
-    "user not found",
-    "peer_id_invalid",
-    "have no rights to send",
-    "not enough rights to send",
-    "chat_write_forbidden",
-    "chat_restricted",
-)
-
-
-def _is_chat_gone(exc: BadRequest) -> bool:
-    text = exc.message.lower()
-    return any(reason in text for reason in _GONE)
-
-
-class Outcome(StrEnum):
-    """How Telegram finally answered one message (see :meth:`Deliverer.send`)."""
-
-    SENT = "sent"
-    RATE_LIMITED = "rate_limited"  # 429 outlived the limiter's retries: wait ``retry_after``, not an attempt
-    GONE = "gone"  # blocked, deactivated, kicked, chat not found, no right to write: the chat is inactive now
-    REFUSED = "refused"  # another 400: sending it again would get the same answer
-    TOKEN_REFUSED = "token_refused"  # the operator must fix the token; keep the rows
-    TRANSIENT = "transient"  # timeout, connection error, 5xx: back off and retry
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """The outcome of :meth:`Deliverer.send`; ``chat_id`` is where the message went (a migrated group's new id)."""
-
-    outcome: Outcome
-    chat_id: int
-    message_id: int | None = None
-    error: str = ""  # redacted: fit for last_error and logs
-    retry_after: float = 0.0
-    plain_fallback: bool = False
-    migrated: bool = False
 
 
 class Deliverer:
@@ -322,7 +252,7 @@ class Deliverer:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             except RetryAfter as exc:
-                wait = _retry_after_seconds(exc)
+                wait = retry_after_seconds(exc)
                 return result(Outcome.RATE_LIMITED, error=f"429 retry after {wait:g}", retry_after=wait)
             except ChatMigrated as exc:
                 new_chat_id = int(exc.new_chat_id)
@@ -335,7 +265,7 @@ class Deliverer:
                 return result(Outcome.GONE, error=self.redact(exc.message))
             except BadRequest as exc:
                 text = exc.message.lower()
-                if _is_chat_gone(exc):
+                if is_chat_gone(exc):
                     return result(Outcome.GONE, error=self.redact(exc.message))
                 if not use_plain and ("can't parse entities" in text or "too long" in text):
                     log.warning("%s: Telegram refused the HTML (%s); sending plain text", label, exc)
@@ -448,55 +378,3 @@ async def deliver_due(
     """One batch with a throwaway :class:`Deliverer` (no per-chat pacing memory between calls: the running bot
     should keep a Deliverer instead)."""
     return await Deliverer(bot, db).deliver_due(now=now, limit=limit)
-
-
-# --------------------------------------------------------------------------------- token redaction
-
-REDACTED = "<redacted-token>"
-
-
-def redact(text: str, token: str | None) -> str:
-    """``text`` with the bot token (and its secret half alone) replaced, in any letter case: PTB runs
-    ``capitalize()`` on Telegram's error descriptions, so a token echoed in one comes back lower-cased."""
-    if not token or not text:
-        return text
-    text = re.sub(re.escape(token), REDACTED, text, flags=re.IGNORECASE)
-    _, _, secret = token.partition(":")
-    if len(secret) >= 8:
-        text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
-    return text
-
-
-_installed_tokens: set[str] = set()
-
-
-def install_token_redaction(token: str | None) -> None:
-    """Make every log record from now on free of ``token``: call once at start-up, right after the token is read.
-
-    It wraps the log record factory, so it covers every logger and handler (httpx's INFO "HTTP Request: POST
-    https://api.telegram.org/bot<token>/sendMessage" included), whenever they were configured; exception
-    tracebacks attached to records are formatted and redacted too. Also quiets httpx to WARNING.
-    """
-    if not token or token in _installed_tokens:
-        return
-    _installed_tokens.add(token)
-    previous = logging.getLogRecordFactory()
-
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed call: logging reports it when the record is emitted
-            return record
-        cleaned = redact(message, token)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        if record.exc_info and record.exc_info[0] is not None:
-            formatted = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = redact(formatted, token)
-            if record.exc_text != formatted:
-                record.exc_info = None
-        return record
-
-    logging.setLogRecordFactory(factory)
-    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli import CliError
+from bot.cli.common import CliError
 from matching import Document, Matcher, QueryError, parse_query
 
 

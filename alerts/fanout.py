@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot import timing
+from alerts import timing
 from matching import Document, Match, Matcher
 from storage import stories
 

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Protocol
 
 from telegram import Bot, ChatMember
 from telegram.error import TelegramError
 
-from bot.config import TelegramConfig
-
 _ADMIN_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
+
+
+class AccessSettings(Protocol):
+    """What the guard reads of the ``[telegram]`` settings (``bot.config.TelegramConfig`` has it)."""
+
+    @property
+    def admins(self) -> Collection[int]: ...
+
+    @property
+    def allowed_users(self) -> Collection[int]: ...
+
+    @property
+    def commands_per_minute(self) -> int: ...
 
 
 class RateLimiter:
@@ -65,7 +77,7 @@ class Guard:
 
     def __init__(
         self,
-        config: TelegramConfig,
+        config: AccessSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
         admin_cache_seconds: float = 60.0,

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from bot.cli import CliError, add_config_option
+from bot.cli.common import CliError, add_config_option
 from bot.config import Config, load_config
 from feeds.fetch import Fetcher
 from feeds.parse import ParsedFeed, process_feed
@@ -131,8 +131,8 @@ def _note(message: str) -> None:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
-    from bot.fanout import fan_out, load_matcher
-    from bot.ingest import poll_once, shutdown_parse_pool
+    from alerts.fanout import fan_out, load_matcher
+    from feeds.ingest import poll_once, shutdown_parse_pool
 
     config, db = _open(args)
     feed_store.sync_config_feeds(db, config.feeds, default_interval=config.polling.interval_seconds)

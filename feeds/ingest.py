@@ -23,17 +23,42 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sqlite_utils
 
-from bot.config import Config
 from feeds.fetch import Fetcher, FetchResult
 from feeds.parse import ParsedFeed, process_feed
 from feeds.schedule import next_check_after_failure, next_check_after_success
 from storage import articles as article_store
 from storage import feeds as feed_store
 from storage import stories
+
+
+class PollingSettings(Protocol):
+    """What a poll cycle reads of the ``[polling]`` settings (``bot.config.PollingConfig`` has it)."""
+
+    @property
+    def interval_seconds(self) -> int: ...
+
+    @property
+    def timeout_seconds(self) -> int: ...
+
+    @property
+    def max_body_bytes(self) -> int: ...
+
+    @property
+    def max_concurrency(self) -> int: ...
+
+    @property
+    def allow_private_addresses(self) -> bool: ...
+
+
+class PollConfig(Protocol):
+    """The configuration a poll cycle is given: only its ``polling`` section is read."""
+
+    @property
+    def polling(self) -> PollingSettings: ...
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +144,7 @@ class _Cycle:
     def __init__(
         self,
         db: sqlite_utils.Database,
-        config: Config,
+        config: PollConfig,
         fetcher: Fetcher,
         executor: Executor,
         now: float | None,
@@ -267,7 +292,7 @@ class _Cycle:
 
 async def poll_once(
     db: sqlite_utils.Database,
-    config: Config,
+    config: PollConfig,
     *,
     only_due: bool = True,
     now: float | None = None,
