@@ -91,7 +91,9 @@ def load_frank(directory: Path) -> tuple[list[Sample], list[Sample]]:
     for path in sorted(directory.glob("*.json")):
         record = json.loads(path.read_text("utf-8"))
         if path.stem.isdigit():
-            xsum.append(Sample("xsum", path.stem, record["article"], record.get("Gold") or record["reference"]))
+            xsum.append(
+                Sample("xsum", path.stem, record["article"], record.get("Gold") or record["reference"])
+            )
         else:
             cnndm.append(Sample("cnndm-test", path.stem, record["article"], record["bart_reference"]))
     return cnndm, xsum
@@ -153,12 +155,8 @@ class Oracle:
 
 def gap_dependent(summary: str, article_sentences: list[str]) -> bool:
     """A summary sentence whose predecessor in the article is not shown, and which leans on it."""
-    position = {sentence: index for index, sentence in reversed(list(enumerate(article_sentences)))}
-    shown = [position.get(s, -1) for s in split_sentences(summary)]
-    for sentence, index in zip(split_sentences(summary), shown, strict=True):
-        if index > 0 and index - 1 not in shown and is_dependent(sentence):
-            return True
-    return False
+    shown = {index for index, sentence in enumerate(article_sentences) if sentence in summary}
+    return any(i > 0 and i - 1 not in shown and is_dependent(article_sentences[i]) for i in shown)
 
 
 def run(samples: Iterable[Sample], budget: int, show: int) -> dict[str, Tally]:
@@ -198,13 +196,17 @@ def report(tallies: dict[str, Tally], budget: int) -> None:
         print(f"\n{corpus}: {n} articles, {budget} characters")
         print(f"  {'system':<10} {'R1':>6} {'R2':>6} {'RL':>6}")
         for system in ("newsalert", "Lead-3", "Lead-2", "oracle"):
-            r1, r2, rl = (statistics.fmean(tally.rouge[f"{system} {m}"]) for m in ("rouge1", "rouge2", "rougeL"))
+            r1, r2, rl = (
+                statistics.fmean(tally.rouge[f"{system} {m}"]) for m in ("rouge1", "rouge2", "rougeL")
+            )
             print(f"  {system:<10} {r1:6.1f} {r2:6.1f} {rl:6.1f}")
         print(f"  dependent opening after a gap: {tally.dependent} ({100 * tally.dependent / n:.1f}%)")
         print(f"  page furniture: {tally.furniture} ({100 * tally.furniture / n:.1f}%)")
         print(f"  characters used: mean {statistics.fmean(tally.chars):.0f} of {budget}")
         ms = sorted(1000 * s for s in tally.seconds)
-        print(f"  clean + summarise: mean {statistics.fmean(ms):.2f} ms, p95 {ms[int(0.95 * (n - 1))]:.2f} ms")
+        print(
+            f"  clean + summarise: mean {statistics.fmean(ms):.2f} ms, p95 {ms[int(0.95 * (n - 1))]:.2f} ms"
+        )
         for kind, text in tally.examples:
             print(f"    [{kind}] {text}")
 
@@ -212,7 +214,9 @@ def report(tallies: dict[str, Tally], budget: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, help=f"a folder holding {CSV_NAME} and {FRANK_NAME}/")
-    parser.add_argument("--cnndm-csv", type=Path, help="CNN/DailyMail CSV with article and highlights columns")
+    parser.add_argument(
+        "--cnndm-csv", type=Path, help="CNN/DailyMail CSV with article and highlights columns"
+    )
     parser.add_argument("--frank", type=Path, help="FRANK's articles-wbertscore-json folder")
     parser.add_argument("--chars", type=int, default=400, help="the character budget of every system")
     parser.add_argument("--limit", type=int, default=0, help="only the first N articles of each corpus")

@@ -27,7 +27,7 @@ _PHRASES = re.compile(
     re.IGNORECASE,
 )
 _FIRST_WORD = re.compile(r"[\"'\u201c\u2018\u00ab(\[]*([A-Za-z]+)")
-_OPEN_QUOTES = "\"\u201c\u00ab"
+_OPEN_QUOTES = '"\u201c\u00ab'
 _CLOSE_QUOTES = "\u201d\u00bb"
 
 
@@ -42,6 +42,9 @@ def continues_quote(sentence: str) -> bool:
     curly_open, curly_close = sentence.count("\u201c"), sentence.count("\u201d")
     if curly_open or curly_close:
         return curly_close > curly_open
+    if "\u2018" not in sentence and re.search(r"[.!?,]\u2019", sentence):
+        # Single curly quotes (the Daily Mail's): a closing one after punctuation with no opening one before it.
+        return True
     straight = sentence.count('"')
     # An odd count of straight quotes after a start outside quotes means the sentence ends a quote from before.
     return straight % 2 == 1 and not opens_with_quote(sentence)

@@ -20,11 +20,11 @@ _AGENCIES = (
     r"Yonhap|Kyodo|Bloomberg|Interfax|Anadolu|WIRED|Rolling Stone|EW|CNET|Mashable|Billboard|Variety|Fortune|"
     r"Money|Time|People|Health\.com|Travel \+ Leisure|Mental Floss|The Hollywood Reporter|Parade|Essence"
 )
-# A place in a dateline: up to four capitalised words, perhaps ", Region" ("New Delhi, India", "KYIV, Ukraine").
-_PLACE = (
-    r"[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){0,3}(?:, [A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){0,3})?"
-)
-_NAME = r"[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){0,3}"
+# A place in a dateline: up to four capitalised words, perhaps ", Region" twice ("New Delhi, India", "Chao Hu,
+# Anhui, China").
+_WORDS = r"[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){0,3}"
+_PLACE = rf"{_WORDS}(?:, {_WORDS}){{0,2}}"
+_NAME = _WORDS
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _CLOCK = r"\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:GMT|BST|UTC|EST|EDT|CST|PST|ET|CET|CEST)?"
 

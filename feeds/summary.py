@@ -31,6 +31,8 @@ _STOPWORDS_TEXT = """a an the and or but if of to in on at by for with from as i
     against between during while would could may might must one two new"""
 _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _TERMINATORS = ".!?\u2026\u3002\uff01\uff1f\u0964\u06d4\"'\u201d\u2019\u00bb)"
+_STOPS = ".!?\u2026\u3002\uff01\uff1f\u0964\u06d4"
+_CLOSERS = "\"'\u201d\u2019\u00bb)]"
 _ASIDES = (
     "photo:",
     "image:",
@@ -48,10 +50,13 @@ _ASIDES = (
 MIN_SENTENCE_CHARS = 8
 MAX_SENTENCES = 5
 LEAD_WINDOW = 5
+LEAD_CHARS = 5000
 MAX_CHAIN = 3
 REPEAT_OVERLAP = 0.6
 POSITION_DECAY = 0.5
-SALIENCE_WEIGHT = 0.25
+SALIENCE_WEIGHT = 1.0
+SALIENCE_CAP = 3
+SALIENCE_LENGTH = 0.5
 
 
 def _content_words(text: str) -> set[str]:
@@ -69,12 +74,19 @@ def _is_aside(text: str) -> bool:
     return text.casefold().startswith(_ASIDES)
 
 
+def _ends_sentence(sentence: str) -> bool:
+    """Ends with a full stop (or ! ? …), perhaps inside closing quotes or brackets: "…said." or "…leave.’"; a
+    caption that merely ends on a quoted title ("…dubbed ‘The First Great Escape’") does not."""
+    stripped = sentence.rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in _STOPS
+
+
 def _usable(sentence: str) -> bool:
     """A sentence worth showing: two words or more, ends like a sentence, is neither an aside nor a caption."""
     return (
         len(sentence) >= MIN_SENTENCE_CHARS
         and " " in sentence
-        and sentence[-1] in _TERMINATORS
+        and _ends_sentence(sentence)
         and not _is_aside(sentence)
         and not is_caption(sentence)
     )
@@ -112,20 +124,32 @@ def _units(sentences: list[str], usable: list[bool]) -> list[list[int]]:
     return units
 
 
-def _salience(sentences: list[str], title: str) -> list[float]:
-    """How much of each sentence is the article's salient vocabulary: words that recur in it, or are in the title."""
-    words = [_content_words(s) for s in sentences]
-    frequency = Counter(w for ws in words for w in ws)
+def _salience(sentences: list[str], text: str, title: str) -> list[float]:
+    """How much of each sentence is the article's salient vocabulary: words that recur in the whole ``text``, or
+    are in the title. Dividing by the square root of the sentence's word count favours sentences dense in them
+    without favouring short ones outright."""
+    frequency = Counter(w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS and len(w) > 2)
     title_words = _content_words(title)
     scores = []
-    for ws in words:
+    for sentence in sentences:
+        ws = _content_words(sentence)
         if not ws:
             scores.append(0.0)
             continue
-        recurring = sum(min(frequency[w] - 1, 3) for w in ws) / (3 * len(ws))
+        recurring = sum(min(frequency[w] - 1, SALIENCE_CAP) for w in ws) / (
+            SALIENCE_CAP * len(ws) ** SALIENCE_LENGTH
+        )
         topical = _overlap(ws, title_words) if title_words else 0.0
         scores.append(recurring + 0.6 * topical)
     return scores
+
+
+def _lead_sentences(text: str) -> list[str]:
+    """The first ``LEAD_WINDOW`` sentences, splitting only as much of a long text as they can need."""
+    if len(text) <= LEAD_CHARS:
+        return split_sentences(text)[:LEAD_WINDOW]
+    sentences = split_sentences(text[:LEAD_CHARS])
+    return sentences[: min(LEAD_WINDOW, len(sentences) - 1)] or sentences[:1]
 
 
 def summarize(text: str, max_chars: int = 400, *, title: str = "") -> str:
@@ -139,12 +163,12 @@ def summarize(text: str, max_chars: int = 400, *, title: str = "") -> str:
         return ""
     if len(text) <= max_chars:
         return _short_text(text)
-    sentences = split_sentences(text)[:LEAD_WINDOW]
+    sentences = _lead_sentences(text)
     usable = [_usable(s) for s in sentences]
     if not any(usable):
         return _shorten(" ".join(text.split()), max_chars)
     units = _units(sentences, usable)
-    salience = _salience(sentences, title)
+    salience = _salience(sentences, text, title)
     title_words = _content_words(title)
     words = [_content_words(s) for s in sentences]
 
