@@ -154,8 +154,9 @@ class Oracle:
 
 
 def gap_dependent(summary: str, article_sentences: list[str]) -> bool:
-    """A summary sentence whose predecessor in the article is not shown, and which leans on it."""
-    shown = {index for index, sentence in enumerate(article_sentences) if sentence in summary}
+    """A summary sentence whose predecessor in the article is not shown, and which leans on it (sentences of one
+    word, such as a lone quotation mark, are not matched against the summary)."""
+    shown = {i for i, sentence in enumerate(article_sentences) if " " in sentence and sentence in summary}
     return any(i > 0 and i - 1 not in shown and is_dependent(article_sentences[i]) for i in shown)
 
 

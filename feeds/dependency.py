@@ -50,6 +50,14 @@ def continues_quote(sentence: str) -> bool:
     return straight % 2 == 1 and not opens_with_quote(sentence)
 
 
+def leaves_quote_open(sentence: str) -> bool:
+    """The sentence opens a quotation that it does not close: the quote goes on in the next sentence."""
+    curly_open, curly_close = sentence.count("\u201c"), sentence.count("\u201d")
+    if curly_open or curly_close:
+        return curly_open > curly_close
+    return sentence.count('"') % 2 == 1 and opens_with_quote(sentence)
+
+
 def is_dependent(sentence: str) -> bool:
     """True when the sentence needs the one before it to be understood (see the module docstring)."""
     if opens_with_quote(sentence) or continues_quote(sentence):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from feeds.dependency import is_dependent
+from feeds.dependency import is_dependent, leaves_quote_open
 from feeds.furniture import is_caption
 from feeds.sentences import split_sentences
 
@@ -111,16 +111,21 @@ def _shorten(sentence: str, max_chars: int) -> str:
 
 
 def _units(sentences: list[str], usable: list[bool]) -> list[list[int]]:
-    """For each sentence, the sentences it must be shown with: itself and the predecessors it leans on (empty when
-    one of those cannot be shown, or the chain is longer than ``MAX_CHAIN``)."""
+    """For each sentence, the sentences it must be shown with: the predecessors it leans on, itself, and the
+    sentences that finish a quotation it leaves open (empty when one of those cannot be shown, or the chain is
+    longer than ``MAX_CHAIN``)."""
     units: list[list[int]] = []
     for index in range(len(sentences)):
         start = index
         while start > 0 and index - start < MAX_CHAIN and is_dependent(sentences[start]):
             start -= 1
-        chain = list(range(start, index + 1))
-        ok = start == 0 or not is_dependent(sentences[start])
-        units.append(chain if ok and all(usable[i] for i in chain) else [])
+        end = index
+        while end < len(sentences) and end - start < MAX_CHAIN and leaves_quote_open(sentences[end]):
+            end += 1
+        chain = list(range(start, end + 1))
+        whole = (start == 0 or not is_dependent(sentences[start])) and end < len(sentences)
+        whole = whole and not leaves_quote_open(sentences[end])
+        units.append(chain if whole and all(usable[i] for i in chain) else [])
     return units
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.dependency import continues_quote, is_dependent, opens_with_quote
+from feeds.dependency import continues_quote, is_dependent, leaves_quote_open, opens_with_quote
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,10 @@ def test_quote_helpers() -> None:
     assert not continues_quote('He said "no" twice.')
     assert continues_quote("We are ready to pay on April 9.\u2019")
     assert not continues_quote("The minister\u2019s office said no.")
+
+
+def test_a_quote_left_open_is_recognised() -> None:
+    assert leaves_quote_open("\"She didn't say anything about why.")
+    assert leaves_quote_open("\u201cShe didn't say why.")
+    assert not leaves_quote_open('"She didn\'t say why," he said.')
+    assert not leaves_quote_open("Police said the road would reopen.")

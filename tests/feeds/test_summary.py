@@ -164,3 +164,16 @@ def test_a_dependent_sentence_whose_predecessor_cannot_be_shown_is_left_out() ->
     assert "He said" not in summary and "(pictured)" not in summary
     with_predecessor = text.replace(" (pictured)", "")
     assert "He said repairs" in summarize(with_predecessor)
+
+
+def test_a_quote_is_never_left_open_at_the_end() -> None:
+    text = (
+        "The principal of the high school agreed to stand in the hallway holding a bucket. "
+        '"The principal did not know why the students wanted the bucket held there. '
+        'He just waited there until the bell rang at the end of the day," a student told the school paper. '
+        "Students dropped notes into the bucket for the principal all morning. "
+        "Snow fell across the northern valleys overnight. Ferries to the islands were cancelled."
+    )
+    summary = summarize(text, max_chars=200)
+    assert summary.startswith("The principal of the high school agreed")
+    assert summary.count('"') % 2 == 0
