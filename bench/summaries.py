@@ -191,7 +191,26 @@ def run(samples: Iterable[Sample], budget: int, show: int) -> dict[str, Tally]:
     return tallies
 
 
+def combined(tallies: dict[str, Tally], prefix: str) -> Tally | None:
+    """The tallies of every corpus whose name starts with ``prefix``, pooled (per-article means over all)."""
+    parts = [t for name, t in tallies.items() if name.startswith(prefix)]
+    if len(parts) < 2:
+        return None
+    pooled = Tally()
+    for part in parts:
+        for key, values in part.rouge.items():
+            pooled.rouge.setdefault(key, []).extend(values)
+        pooled.dependent += part.dependent
+        pooled.furniture += part.furniture
+        pooled.chars += part.chars
+        pooled.seconds += part.seconds
+    return pooled
+
+
 def report(tallies: dict[str, Tally], budget: int) -> None:
+    pooled = combined(tallies, "cnndm")
+    if pooled:
+        tallies = {**tallies, "cnndm (test + val)": pooled}
     for corpus, tally in tallies.items():
         n = len(tally.chars)
         print(f"\n{corpus}: {n} articles, {budget} characters")
