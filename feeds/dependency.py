@@ -26,6 +26,10 @@ _PHRASES = re.compile(
     r"|because of (?:this|that)\b|after (?:that|this)\b|even so\b|not only\b|the (?:same|latter|former)\b)",
     re.IGNORECASE,
 )
+_EXISTENTIAL = re.compile(
+    r"\s+(?:is|are|was|were|has|have|had|will|would|may|might|could|can|should|must|seem|seems|seemed|appear|"
+    r"appears|appeared|remain|remains|remained|exist|exists|existed|'s|\u2019s)\b"
+)
 _FIRST_WORD = re.compile(r"[\"'\u201c\u2018\u00ab(\[]*([A-Za-z]+)")
 _OPEN_QUOTES = '"\u201c\u00ab'
 _CLOSE_QUOTES = "\u201d\u00bb"
@@ -68,4 +72,7 @@ def is_dependent(sentence: str) -> bool:
     word = match.group(1).lower()
     if word in _BACK_POINTERS or word in _CONNECTIVES:
         return True
+    if word == "there":
+        # "There you can find…" points back; "There were no injuries." does not.
+        return not _EXISTENTIAL.match(sentence, match.end())
     return bool(_PHRASES.match(sentence.lstrip("\"'\u201c\u2018([ ")))

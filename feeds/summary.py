@@ -48,6 +48,7 @@ _ASIDES = (
     "file photo",
 )
 MIN_SENTENCE_CHARS = 8
+SHORT_CHARS = 40
 MAX_SENTENCES = 5
 LEAD_WINDOW = 5
 LEAD_CHARS = 3000
@@ -110,6 +111,12 @@ def _shorten(sentence: str, max_chars: int) -> str:
     return cut + "\u2026"
 
 
+def _leans_back(sentences: list[str], index: int) -> bool:
+    """The sentence depends on the one before it; a heading before it ("Chris Truax at The Hill", no full stop)
+    is not something a sentence leans on, so it starts afresh there."""
+    return index > 0 and is_dependent(sentences[index]) and _ends_sentence(sentences[index - 1])
+
+
 def _units(sentences: list[str], usable: list[bool]) -> list[list[int]]:
     """For each sentence, the sentences it must be shown with: the predecessors it leans on, itself, and the
     sentences that finish a quotation it leaves open (empty when one of those cannot be shown, or the chain is
@@ -117,13 +124,13 @@ def _units(sentences: list[str], usable: list[bool]) -> list[list[int]]:
     units: list[list[int]] = []
     for index in range(len(sentences)):
         start = index
-        while start > 0 and index - start < MAX_CHAIN and is_dependent(sentences[start]):
+        while start > 0 and index - start < MAX_CHAIN and _leans_back(sentences, start):
             start -= 1
         end = index
         while end < len(sentences) and end - start < MAX_CHAIN and leaves_quote_open(sentences[end]):
             end += 1
         chain = list(range(start, end + 1))
-        whole = (start == 0 or not is_dependent(sentences[start])) and end < len(sentences)
+        whole = not _leans_back(sentences, start) and end < len(sentences)
         whole = whole and not leaves_quote_open(sentences[end])
         units.append(chain if whole and all(usable[i] for i in chain) else [])
     return units
@@ -150,11 +157,17 @@ def _salience(sentences: list[str], text: str, title: str) -> list[float]:
 
 
 def _lead_sentences(text: str) -> list[str]:
-    """The first ``LEAD_WINDOW`` sentences, splitting only as much of a long text as they can need."""
-    if len(text) <= LEAD_CHARS:
-        return split_sentences(text)[:LEAD_WINDOW]
+    """The sentences up to the ``LEAD_WINDOW``-th one worth showing (headings and kickers before it do not count),
+    splitting only as much of a long text as they can need."""
     sentences = split_sentences(text[:LEAD_CHARS])
-    return sentences[: min(LEAD_WINDOW, len(sentences) - 1)] or sentences[:1]
+    if len(text) > LEAD_CHARS and len(sentences) > 1:
+        sentences = sentences[:-1]
+    shown = 0
+    for index, sentence in enumerate(sentences):
+        shown += _usable(sentence)
+        if shown == LEAD_WINDOW:
+            return sentences[: index + 1]
+    return sentences
 
 
 def summarize(text: str, max_chars: int = 400, *, title: str = "") -> str:
@@ -184,7 +197,12 @@ def summarize(text: str, max_chars: int = 400, *, title: str = "") -> str:
         ws = words[index]
         return bool(title_words) and len(ws) <= len(title_words) + 3 and _overlap(ws, title_words) >= 0.8
 
-    ranked = sorted((i for i in range(len(sentences)) if units[i]), key=lambda i: (-score(i), i))
+    # Short units ("On Jimmy Kimmel Live!", "Nobody was hurt.") only fill what the longer ones leave: ranked first,
+    # a kicker or heading would take the lead and push out the sentence that tells the story.
+    def is_short(index: int) -> bool:
+        return sum(len(sentences[i]) for i in units[index]) < SHORT_CHARS
+
+    ranked = sorted((i for i in range(len(sentences)) if units[i]), key=lambda i: (is_short(i), -score(i), i))
     chosen: set[int] = set()
     length = -1
     for index in ranked:

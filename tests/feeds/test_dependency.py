@@ -23,6 +23,7 @@ from feeds.dependency import continues_quote, is_dependent, leaves_quote_open, o
         '"We will not leave," she said.',
         "\u2018We are ready to pay on April 9,\u2019 he said.",
         "It was the worst flood in a century.",
+        "There you can find cheaper food and shopping options.",
     ],
 )
 def test_dependent_openings(sentence: str) -> None:
@@ -38,6 +39,7 @@ def test_dependent_openings(sentence: str) -> None:
         "Hospitals reported a shortage of blood.",
         'Officials said the "temporary" closure would last a week.',
         "Thereafter is not a word this list knows, but Theresa May is a name.",
+        "There were no injuries.",
     ],
 )
 def test_standalone_openings(sentence: str) -> None:

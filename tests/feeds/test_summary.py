@@ -177,3 +177,18 @@ def test_a_quote_is_never_left_open_at_the_end() -> None:
     summary = summarize(text, max_chars=200)
     assert summary.startswith("The principal of the high school agreed")
     assert summary.count('"') % 2 == 0
+
+
+def test_a_heading_is_not_a_predecessor_and_a_kicker_does_not_take_the_lead() -> None:
+    after_heading = (
+        "Chris Truax at The Hill\n\n"
+        "We have a package of constitutional rights that keep the government from becoming oppressive, he writes. "
+        "Courts have upheld those rights for two centuries in case after case across the country. " + FILLER
+    )
+    assert summarize(after_heading).startswith("We have a package of constitutional rights")
+    kicker = (
+        "On Jimmy Kimmel Live!\n\n"
+        "The allegations about the hush money took another twist on Tuesday night during an interview with "
+        "late-night host Jimmy Kimmel that followed the State of the Union address. " + FILLER
+    )
+    assert summarize(kicker).startswith("The allegations about the hush money")
