@@ -12,6 +12,8 @@ import html
 import re
 import unicodedata
 
+from feeds.furniture import split_glued_captions, strip_inline, strip_lead
+
 _DROP_BLOCKS = re.compile(
     r"<(script|style|noscript|template|iframe|object|svg|math|head|title|figcaption)\b[^>]*>.*?</\1\s*>",
     re.IGNORECASE | re.DOTALL,
@@ -41,14 +43,6 @@ _STAMP_LINE = re.compile(
     rf"^\s*(?:(?:date|dated|updated|published|posted|last updated|time)\b\s*:?\s*)?{_DATE_TOKEN}[^.!?\n]{{0,80}}$",
     re.IGNORECASE,
 )
-# A dateline prefix on the first sentence: "KYIV, Ukraine (Reuters) - ", "WASHINGTON — ", "Kyiv (AFP) – ".
-_DATELINE_PREFIX = re.compile(
-    r"^(?:[A-Z][A-Z.'\- ]{1,40}[A-Z.](?:,\s*[A-Z][\w.'\- ]{1,40})?(?:\s*\([^()]{1,30}\))?"
-    r"|[A-Z][\w.'\- ]{1,40}(?:,\s*[A-Z][\w.'\- ]{1,40})?\s*\([A-Za-z][\w .'/-]{0,30}\))"
-    r"\s*[\u2014\u2013-]{1,2}\s+(?=\S)"
-)
-# A source tag in front of the first sentence: "[allAfrica] In a single decade, ...".
-_SOURCE_TAG = re.compile(r"^\[[A-Za-z][\w .&'-]{1,40}\]\s+(?=\S)")
 _BOILERPLATE = [
     re.compile(r"\s*The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.DOTALL),
     re.compile(
@@ -119,7 +113,7 @@ def _strip_dateline(paragraphs: list[str]) -> list[str]:
     ):
         paragraphs = paragraphs[1:]
     if paragraphs:
-        stripped = _DATELINE_PREFIX.sub("", _SOURCE_TAG.sub("", paragraphs[0], count=1), count=1)
+        stripped = strip_lead(paragraphs[0])
         if stripped != paragraphs[0] and len(stripped) >= 20:
             paragraphs = [stripped[0].upper() + stripped[1:], *paragraphs[1:]]
     return paragraphs
@@ -137,13 +131,15 @@ def _strip_boilerplate(paragraphs: list[str]) -> list[str]:
 
 
 def normalize_text(text: str) -> str:
-    """Tidy plain text: one space between words, paragraphs split by one blank line, datelines and ".." fixed."""
+    """Tidy plain text: one space between words, paragraphs split by one blank line, datelines, page furniture
+    (feeds.furniture) and ".." fixed."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = _SPACES.sub(" ", text)
-    text = _BLANK_LINES.sub("\n\n", text)
+    text = _BLANK_LINES.sub("\n\n", strip_inline(text))
     paragraphs = _join_broken_lines(text)
     paragraphs = _strip_boilerplate(_strip_dateline(paragraphs))
+    paragraphs = [piece for paragraph in paragraphs for piece in split_glued_captions(paragraph)]
     cleaned = []
     for paragraph in paragraphs:
         paragraph = _DOUBLE_STOP.sub(".", paragraph)
