@@ -6,7 +6,8 @@ Place data from GeoNames (https://www.geonames.org/), CC BY 4.0.
 from matching.document import Document
 from matching.gazetteer import Gazetteer
 from matching.gazetteer import load as load_gazetteer
-from matching.matcher import Match, Matcher, Matches
+from matching.matcher import Matcher
+from matching.matches import Match, Matches
 from matching.normalize import normalize
 from matching.query import Query, QueryError, Term, parse_query
 

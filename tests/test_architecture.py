@@ -104,3 +104,11 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from bot.config import Config\n    import telegram.ext\n")
     assert {"bot.config", "telegram.ext"} <= _imports(sample)
+
+
+MAX_LINES = 450  # "about 400": a module past this is several rooms in one; split it by what the parts do
+
+
+def test_no_module_is_several_rooms_in_one() -> None:
+    long = {module: n for module, path in MODULES.items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
