@@ -70,6 +70,7 @@ VOWELS = frozenset("aeiouyаеиоуыэюяіє")
 FLAG_COMMON = 1  # also an ordinary word: believed only mid-sentence and outside Title Case headlines
 FLAG_UPPER_OK = 2  # may be written in capitals (a country, not an acronym that happens to be a town)
 FLAG_ABBREVIATION = 4  # US, UK, UAE: only in capitals
+FLAG_STATE_ABBREVIATION = 8  # Calif., Ky., N.Y.: a US state only right after "Town,"
 
 KIND_RANK = {"group": 0, "country": 1, "area": 2, "state": 2, "capital": 3, "city": 4}
 

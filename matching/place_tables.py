@@ -20,6 +20,7 @@ from matching.gazetteer import KIND_RANK, Gazetteer
 KINDS = ("group", "country", "area", "state", "capital", "city")
 GROUP, COUNTRY, AREA, STATE, CAPITAL, CITY = range(len(KINDS))
 RANKS = np.array([KIND_RANK[k] for k in KINDS], np.int64)
+MAX_ADMINS = 128  # first-level divisions kept (US states): the rules keep a flag per division
 
 
 class PlaceArrays:
@@ -32,6 +33,8 @@ class PlaceArrays:
         codes = sorted({p.country for p in places})
         country_id = {c: i for i, c in enumerate(codes)}
         admin_id = {a: i for i, a in enumerate(sorted({p.admin1 for p in places}))}
+        if len(admin_id) > MAX_ADMINS:
+            raise RuntimeError(f"{len(admin_id)} first-level divisions; the place rules keep {MAX_ADMINS}")
         kind_id = {k: i for i, k in enumerate(KINDS)}
         self.country = np.fromiter((country_id[p.country] for p in places), np.int64, n)
         self.kind = np.fromiter((kind_id[p.kind] for p in places), np.int64, n)
