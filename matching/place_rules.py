@@ -74,16 +74,17 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     - ``hits``: (3, H) first token, number of tokens, pattern of the names found, left to right;
     - ``tokens``: (hashes, case bits, gap bits, starts, ends) per token;
     - ``fields``: (end of the title's tokens, first token of the summary);
-    - ``words``: sorted hashes of (words that may stand before a name, locative words);
+    - ``words``: sorted hashes of (words that may stand before a name, locative words, institutions after a
+      town, lowercase place words after a name, language words, conjunctions, disease words, "county");
     - ``facts``: :class:`~matching.place_tables.NameFacts` arrays (flags, valid, best, alias, region_name,
-      personish, short, cand_start, cand_len, pool);
+      personish, short, cand_start, cand_len, pool, brief);
     - ``places``: :class:`~matching.place_tables.PlaceArrays` arrays (country, kind, population, admin1), the
       number of countries and the id of the US.
     """
     occ = _written_as_names(hits, tokens, fields, words, facts, places)
     cands, first, size = _candidates(occ, facts)
     _city_state(occ, tokens[2], cands, first, size, places)
-    place, strong = _resolve(occ, cands, first, size, places)
+    place, strong = _resolve(occ, cands, first, size, places, _names_a_county(tokens, words[7]))
     return _collect(occ, place, strong, facts[3], places)
 
 
@@ -93,8 +94,8 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
     number of tokens, pattern, bits)."""
     hashes, case, gaps, starts, ends = tokens
     title_end, summary_start = fields
-    prefix_ok, locative, suffix_ok, place_words, language_words, conjunctions = words
-    flags, valid, best, alias, region_name, personish, short, _, _, _ = facts
+    prefix_ok, locative, suffix_ok, place_words, language_words, conjunctions, disease_words, _ = words
+    flags, valid, best, alias, region_name, personish, short, _, _, _, brief = facts
     _, kind, population, _, _, _ = places
     n_tokens = hashes.size
     title_case = _title_case(case, starts, ends, title_end)
@@ -157,6 +158,8 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
             continue  # "Giorgia Meloni", but not "the Gainesville Police Department"
         if kind[b] == COUNTRY and followed and _member(language_words, hashes[after]):
             continue  # "English language learners"
+        if followed and _member(disease_words, hashes[after]):
+            continue  # "Marburg virus", "Reston ebolavirus"
         if (
             personish[pat]
             and k >= 2
@@ -172,8 +175,8 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
             followed and _member(place_words, hashes[after])
         ):
             bits |= _LOCATIVE  # "in Leposavić", "the Leposavić municipality"
-        if common or short[pat]:
-            bits |= _WEAK
+        if common or short[pat] or (initial and brief[pat] and not bits & _LOCATIVE):
+            bits |= _WEAK  # but "Zvečan said", "Leposavić municipality" are names
         occ[0, count], occ[1, count], occ[2, count], occ[3, count] = k, n, pat, bits
         count += 1
     if n_persons:
@@ -190,7 +193,7 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
 def _candidates(occ, facts):  # type: ignore[no-untyped-def]
     """Each occurrence's candidate places, copied (the City, State rule narrows them): all of them in one array,
     where each occurrence's start and how many."""
-    _, _, _, _, _, _, _, cand_start, cand_len, pool = facts
+    _, _, _, _, _, _, _, cand_start, cand_len, pool, _ = facts
     count = occ.shape[1]
     total = 0
     for o in range(count):
@@ -239,7 +242,7 @@ def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyp
 
 
 @numba.njit(cache=True, nogil=True)
-def _resolve(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
+def _resolve(occ, cands, first, size, places, county):  # type: ignore[no-untyped-def]
     """Rule 3: one place per occurrence, and whether it counts alone. A name found in several countries goes to
     the country of the article's other strong places, unless a candidate elsewhere is far bigger."""
     country, kind, population, admin1, countries, us = places
@@ -248,6 +251,7 @@ def _resolve(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
     strong = np.zeros(count, np.bool_)
     context = np.zeros(countries, np.bool_)
     states, us_context = _states_named(occ, cands, first, size, places)
+    us_context = us_context or county
     for o in range(count):
         steered = _in_named_state(cands, first[o], size[o], states, places)
         if steered >= 0:
@@ -296,6 +300,14 @@ def _resolve(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
                 top = p
             if context[country[p]] and (near < 0 or population[p] > population[near]):
                 near = p
+        if us_context and not context[country[top]]:
+            for i in range(first[o], first[o] + size[o]):
+                p = cands[i]
+                if country[p] == us and (near < 0 or country[near] != us or population[p] > population[near]):
+                    near = p
+            if near >= 0 and country[near] == us:
+                place[o], strong[o] = near, True  # "Paris" in an article about Henry County, Tennessee
+                continue
         if near >= 0 and population[top] < DOMINANCE * population[near]:
             place[o] = near
             strong[o] = kind[near] == CAPITAL or _big_enough(population[near], occ[3, o])
@@ -308,6 +320,21 @@ def _resolve(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
                     rival = population[p]
             strong[o] = population[top] >= DOMINANT_POPULATION and population[top] >= DOMINANCE * rival
     return place, strong
+
+
+@numba.njit(cache=True, nogil=True)
+def _names_a_county(tokens, county_words):  # type: ignore[no-untyped-def]
+    """Whether the text names a US county or parish the American way ("Henry County", "Rapides Parish")."""
+    hashes, case, gaps, _, _ = tokens
+    for k in range(1, hashes.size):
+        if (
+            case[k] & CASE_UPPER_FIRST
+            and case[k - 1] & CASE_UPPER_FIRST
+            and gaps[k] & GAP_BLANK
+            and _member(county_words, hashes[k])
+        ):
+            return True
+    return False
 
 
 @numba.njit(cache=True, nogil=True)

@@ -96,6 +96,7 @@ class NameFacts:
         self.region_name = np.zeros(n, bool)  # the name of a country or group (a user may subscribe to it)
         self.personish = np.zeros(n, bool)  # a country name that is also a given name ("Jordan")
         self.short = np.zeros(n, bool)  # under five letters: never enough on its own
+        self.brief = np.zeros(n, bool)  # five letters or fewer: first in a sentence, as likely a word ("Along")
         self.cand_start = np.zeros(n, np.int64)  # its candidate places: pool[start : start + len]
         self.cand_len = np.zeros(n, np.int64)
         self.pool = np.empty(4096, np.int64)
@@ -107,7 +108,7 @@ class NameFacts:
         """What :func:`~matching.place_rules.read_places` reads of names (after :meth:`learn`)."""
         return (
             self.flags, self.valid, self.best, self.alias, self.region_name, self.personish, self.short,
-            self.cand_start, self.cand_len, self.pool,
+            self.cand_start, self.cand_len, self.pool, self.brief,
         )  # fmt: skip
 
     def learn(self, patterns: np.ndarray) -> None:
@@ -134,6 +135,7 @@ class NameFacts:
             self.region_name[pattern] = alias in gaz.region_names
             self.personish[pattern] = alias in self._personish
             self.short[pattern] = len(alias) < 5
+            self.brief[pattern] = len(alias) <= 5
             self.cand_start[pattern] = self._store(found)
             self.cand_len[pattern] = len(found)
             self.valid[pattern] = True

@@ -76,6 +76,8 @@ _LANGUAGE_WORDS = _words(
 _WORDS = (
     _hashes(_PREFIX_OK), _hashes(_LOCATIVE), _hashes(_SUFFIX_OK), _hashes(_PLACE_WORDS), _hashes(_LANGUAGE_WORDS),
     _hashes(_words("and or nor")),
+    _hashes(_words("virus ebolavirus fever disease flu")),
+    _hashes(_words("county parish")),
 )  # fmt: skip
 
 

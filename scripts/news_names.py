@@ -22,7 +22,11 @@ EXONYMS: dict[str, tuple[str, str]] = {
 # Words that GeoNames lists as the name or an alias of some place, but that news text uses for something else:
 # weekdays, months, holidays, institutions and parties, organisations, and surnames or words that are also
 # countries' names in other languages ("Iron" is Iran in some, "Indie" India in Czech). Never a place alias.
-NOT_PLACES = frozenset(
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+NOT_PLACES = _words(
     """
     monday tuesday wednesday thursday friday saturday sunday
     january february april june july august september october november december
@@ -30,8 +34,8 @@ NOT_PLACES = frozenset(
     kremlin duma pentagon elysee knesset bundestag congress parliament senate whitehall
     hamas hezbollah hizbollah taliban liberal liberals labour conservative conservatives tory tories
     democrat democrats republican republicans
-    bush indie iron choo shin mcdonald mcdonalds street avenue highways metro commonwealth angels
-    """.split()
+    bush obama indie iron choo shin alan balart ismaili mcdonald mcdonalds street avenue highways metro commonwealth angels
+    """
 ) | {"white house", "downing street", "new year", "the hill", "state department", "city hall"}
 
 # AP-style and other written abbreviations of US states ("PLEASANTON, Calif.", "LONDON, Ky."), normalised;
