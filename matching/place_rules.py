@@ -14,7 +14,8 @@ import numba
 import numpy as np
 
 from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_STATE_ABBREVIATION, FLAG_UPPER_OK
-from matching.place_tables import AREA, CAPITAL, CITY, COUNTRY, GROUP, MAX_ADMINS, RANKS, STATE
+from matching.place_context import in_named_state, names_a_county, states_named
+from matching.place_tables import AREA, CAPITAL, CITY, COUNTRY, GROUP, RANKS, STATE
 from matching.tokens import (
     CASE_ALPHA_FIRST,
     CASE_UPPER,
@@ -84,7 +85,7 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     occ = _written_as_names(hits, tokens, fields, words, facts, places)
     cands, first, size = _candidates(occ, facts)
     _city_state(occ, tokens[2], cands, first, size, places)
-    place, strong = _resolve(occ, cands, first, size, places, _names_a_county(tokens, words[7]))
+    place, strong = _resolve(occ, cands, first, size, places, names_a_county(tokens, words[7]))
     return _collect(occ, place, strong, facts[3], places)
 
 
@@ -250,10 +251,10 @@ def _resolve(occ, cands, first, size, places, county):  # type: ignore[no-untype
     place = np.full(count, -1, np.int64)
     strong = np.zeros(count, np.bool_)
     context = np.zeros(countries, np.bool_)
-    states, us_context = _states_named(occ, cands, first, size, places)
+    states, us_context = states_named(occ, cands, first, size, places)
     us_context = us_context or county
     for o in range(count):
-        steered = _in_named_state(cands, first[o], size[o], states, places)
+        steered = in_named_state(cands, first[o], size[o], states, places)
         if steered >= 0:
             place[o], strong[o] = steered, True  # "London" in an article about Kentucky
             context[country[steered]] = True
@@ -320,69 +321,6 @@ def _resolve(occ, cands, first, size, places, county):  # type: ignore[no-untype
                     rival = population[p]
             strong[o] = population[top] >= DOMINANT_POPULATION and population[top] >= DOMINANCE * rival
     return place, strong
-
-
-@numba.njit(cache=True, nogil=True)
-def _names_a_county(tokens, county_words):  # type: ignore[no-untyped-def]
-    """Whether the text names a US county or parish the American way ("Henry County", "Rapides Parish")."""
-    hashes, case, gaps, _, _ = tokens
-    for k in range(1, hashes.size):
-        if (
-            case[k] & CASE_UPPER_FIRST
-            and case[k - 1] & CASE_UPPER_FIRST
-            and gaps[k] & GAP_BLANK
-            and _member(county_words, hashes[k])
-        ):
-            return True
-    return False
-
-
-@numba.njit(cache=True, nogil=True)
-def _states_named(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
-    """The US states the article names (as states, not as a country of the same name), by admin1 id; and
-    whether it is set in the US: it names a state, or a large town found only there ("Atlanta")."""
-    country, kind, population, admin1, _, us = places
-    states = np.zeros(MAX_ADMINS, np.bool_)
-    us_context = False
-    for o in range(occ.shape[1]):
-        state = -1
-        only_us = True
-        largest = 0
-        for i in range(first[o], first[o] + size[o]):
-            p = cands[i]
-            if kind[p] == COUNTRY or kind[p] == GROUP:
-                state = -1
-                only_us = False
-                break
-            if kind[p] == STATE:
-                state = p
-            only_us = only_us and country[p] == us
-            largest = max(largest, population[p])
-        if state >= 0:
-            states[admin1[state]] = True
-            us_context = True
-        elif only_us and largest >= STRONG_POPULATION:
-            us_context = True
-    return states, us_context
-
-
-@numba.njit(cache=True, nogil=True)
-def _in_named_state(cands, start, n, states, places):  # type: ignore[no-untyped-def]
-    """For a town name found in several places: the largest of them in a US state the article names, when
-    another candidate is elsewhere (else -1)."""
-    country, kind, population, admin1, _, us = places
-    found = -1
-    elsewhere = False
-    for i in range(start, start + n):
-        p = cands[i]
-        if kind[p] != CITY and kind[p] != CAPITAL:
-            return -1  # a country or a state of that name: rules 2 and 3 decide
-        if country[p] == us and states[admin1[p]]:
-            if found < 0 or population[p] > population[found]:
-                found = p
-        else:
-            elsewhere = True
-    return found if elsewhere else -1
 
 
 @numba.njit(cache=True, nogil=True)
