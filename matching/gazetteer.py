@@ -9,67 +9,31 @@ cost nothing at match time.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
+from matching.gazetteer_store import KINDS, all_texts, open_tables, text_at
+from matching.inttable import IntTable
 from matching.normalize import normalize
 from matching.regions import COUNTRY_NAMES, GROUPS, Group
-from matching.tokens import phrase_hashes, word_hashes
+from matching.slavic import MIN_STEM, SLAVIC_COUNTRIES, SLAVIC_ENDINGS, VOWELS
 from matching.trie import WordTrie
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.json.gz"
+__all__ = ["MIN_STEM", "SLAVIC_COUNTRIES", "SLAVIC_ENDINGS", "VOWELS", "Gazetteer", "Place", "Region", "load"]
 
-# Countries whose place names take Slavic case endings in their own press (Zvečan -> Zvečanu, Leposavić ->
-# Leposavići). Endings are those of Serbo-Croatian, Slovene, Bulgarian, Macedonian, Polish, Czech, Slovak,
-# Russian, Ukrainian and Belarusian locative, genitive, dative and instrumental, folded like everything else.
-SLAVIC_COUNTRIES = frozenset(
-    ["RS", "XK", "BA", "HR", "ME", "MK", "SI", "BG", "UA", "RU", "BY", "PL", "CZ", "SK"]
-)
-SLAVIC_ENDINGS = frozenset(
-    [
-        "a",
-        "e",
-        "i",
-        "u",
-        "o",
-        "om",
-        "em",
-        "ima",
-        "ama",
-        "oj",
-        "ie",
-        "y",
-        "ach",
-        "ow",
-        "iu",
-        "ю",
-        "у",
-        "а",
-        "е",
-        "и",
-        "ом",
-        "ем",
-        "ой",
-        "ами",
-        "ах",
-        "ы",
-        "я",
-        "і",
-    ]
-)
-MIN_STEM = 5  # letters of a name before an ending may be added: "Zvecan|u" yes, "Nis|u" no
-VOWELS = frozenset("aeiouyаеиоуыэюяіє")
+DATA_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.json.gz"
 
 # Pattern flags (precomputed by scripts/build_gazetteer.py).
 FLAG_COMMON = 1  # also an ordinary word: believed only mid-sentence and outside Title Case headlines
 FLAG_UPPER_OK = 2  # may be written in capitals (a country, not an acronym that happens to be a town)
 FLAG_ABBREVIATION = 4  # US, UK, UAE: only in capitals
+FLAG_STATE_ABBREVIATION = 8  # Calif., Ky., N.Y.: a US state only right after "Town,"
 
 KIND_RANK = {"group": 0, "country": 1, "area": 2, "state": 2, "capital": 3, "city": 4}
 
@@ -100,34 +64,66 @@ class Region:
     kind: str  # country | state | group
 
 
+class PlaceList(Sequence["Place"]):
+    """The gazetteer's places, made from its arrays when asked for (a list of 150,000 objects took half a
+    second to make at every start)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], countries: list[str], admins: list[str]) -> None:
+        self._a = arrays
+        self._countries = countries
+        self._admins = admins
+
+    def __len__(self) -> int:
+        return int(self._a["place_kind"].size)
+
+    @overload
+    def __getitem__(self, i: int) -> Place: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Place]: ...
+    def __getitem__(self, i: int | slice) -> Place | list[Place]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        a = self._a
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        return Place(
+            text_at(a["place_names"], a["place_names_at"], i),
+            self._countries[a["place_country"][i]],
+            int(a["place_population"][i]),
+            KINDS[a["place_kind"][i]],
+            self._admins[a["place_admin1"][i]],
+        )
+
+    def __iter__(self) -> Iterator[Place]:
+        return (self[i] for i in range(len(self)))
+
+
 class Gazetteer:
     """Places, their names as patterns (" word  word " for a whole name, " stem" for a Slavic stem), and region
-    names. ``names`` finds patterns in tokenised text; ``pattern_of_node`` maps what it finds to patterns."""
+    names. ``names`` finds patterns in tokenised text; ``pattern_of_node`` maps what it finds to patterns.
 
-    def __init__(self, data: dict) -> None:
-        if data.get("version") != 3 or data.get("groups") != groups_signature():
-            raise RuntimeError(f"{DATA_FILE.name} is out of date: run scripts/build_gazetteer.py")
-        self.attribution: str = data["attribution"]
-        self.places: list[Place] = [_place(line) for line in data["places"].split("\n")]
-        self.pattern_names: list[str] = data["patterns"].split("\n")
-        self._exact: list[str] = data["exact"].split("\n")
-        self._stems: list[str] = data["stems"].split("\n")
-        # FLAG_* bits per pattern, stored as the characters "0" + bits
-        self.pattern_flags = np.frombuffer(data["flags"].encode("ascii"), np.uint8) - np.uint8(ord("0"))
+    Made from the tables of :mod:`matching.gazetteer_store` (memory-mapped arrays): places and patterns are
+    read from them when asked for, so opening costs milliseconds."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
+        self.arrays = arrays
+        self.attribution: str = meta["attribution"]
+        self.country_codes: list[str] = meta["countries"]
+        self.admin_codes: list[str] = meta["admins"]
+        self.places = PlaceList(arrays, self.country_codes, self.admin_codes)
+        self.pattern_count = int(arrays["patterns_at"].size - 1)
+        self.pattern_flags: np.ndarray = arrays["pattern_flags"]  # FLAG_* bits per pattern
+        kind = arrays["place_kind"]
         self.country_index: dict[str, int] = {
-            p.country: i for i, p in enumerate(self.places) if p.kind == "country"
+            self.country_codes[arrays["place_country"][i]]: int(i)
+            for i in np.flatnonzero(kind == KINDS.index("country")).tolist()
         }
         self.groups: dict[str, Group] = {g.key: g for g in GROUPS}
         self.groups_of: dict[str, tuple[str, ...]] = {}
         for g in GROUPS:
             for cc in g.countries:
                 self.groups_of[cc] = (*self.groups_of.get(cc, ()), g.key)
-        self._by_country: dict[str, list[int]] = {}
-        for i, p in enumerate(self.places):
-            if p.kind in ("city", "capital", "area"):
-                self._by_country.setdefault(p.country, []).append(i)
-        for lst in self._by_country.values():
-            lst.sort(key=lambda i: (self.places[i].kind != "capital", -self.places[i].population))
         self.regions: dict[str, Region] = {}
         self.region_names: dict[str, str] = {}
         self.explicit_only_names: dict[str, str] = {}
@@ -136,7 +132,21 @@ class Gazetteer:
             key: key.lower() if r.kind == "state" else key if r.kind == "group" else normalize(r.title)
             for key, r in self.regions.items()
         }
-        self.names, self.pattern_of_node = _name_trie(self.pattern_names)
+        words_size, links_size = meta["trie_sizes"]
+        self.names = WordTrie.from_tables(
+            IntTable.from_table(np.asarray(arrays["trie_words"]), words_size),
+            IntTable.from_table(np.asarray(arrays["trie_links"]), links_size),
+        )
+        self.pattern_of_node: np.ndarray = np.asarray(arrays["pattern_of_node"])
+
+    @cached_property
+    def pattern_names(self) -> list[str]:
+        """Every pattern's text (decoded on first use: matching needs only :meth:`pattern_name`)."""
+        return all_texts(self.arrays["patterns"], self.arrays["patterns_at"])
+
+    def pattern_name(self, pattern: int) -> str:
+        """One pattern's text: " name " or " stem"."""
+        return text_at(self.arrays["patterns"], self.arrays["patterns_at"], pattern)
 
     def _index_regions(self) -> None:
         for cc, idx in self.country_index.items():
@@ -150,22 +160,22 @@ class Gazetteer:
             self.regions[g.key] = Region(g.key, g.title, "group")
             for name in (g.key, *g.aliases):
                 self.region_names[normalize(name)] = g.key
-        for p in self.places:
-            if p.kind == "state":
-                key = f"US-{p.admin1}"
-                self.regions[key] = Region(key, f"{p.name} (US state)", "state")
-                self.explicit_only_names[normalize(p.name)] = key
-                self.explicit_only_names[key.lower().replace("-", " ")] = key
+        for i in np.flatnonzero(self.arrays["place_kind"] == KINDS.index("state")).tolist():
+            p = self.places[i]
+            key = f"US-{p.admin1}"
+            self.regions[key] = Region(key, f"{p.name} (US state)", "state")
+            self.explicit_only_names[normalize(p.name)] = key
+            self.explicit_only_names[key.lower().replace("-", " ")] = key
 
     def exact_places(self, pattern: int) -> list[int]:
-        """Places a whole-word pattern names (parsed on demand: only capitalised hits get here)."""
-        text = self._exact[pattern]
-        return [int(i) for i in text.split(",")] if text else []
+        """Places a whole-word pattern names."""
+        at = self.arrays["exact_at"]
+        return self.arrays["exact"][at[pattern] : at[pattern + 1]].tolist()
 
     def stem_places(self, pattern: int) -> list[int]:
         """Places whose Slavic stem a stem pattern is."""
-        text = self._stems[pattern]
-        return [int(i) for i in text.split(",")] if text else []
+        at = self.arrays["stems_at"]
+        return self.arrays["stems"][at[pattern] : at[pattern + 1]].tolist()
 
     # -- lookups -------------------------------------------------------------------------------------------
 
@@ -192,11 +202,19 @@ class Gazetteer:
 
     def places_in(self, key: str) -> list[Place]:
         """Places that count for a country or US state, capital first, then by population."""
-        if key.startswith("US-"):
-            return [
-                self.places[i] for i in self._by_country.get("US", []) if self.places[i].admin1 == key[3:]
-            ]
-        return [self.places[i] for i in self._by_country.get(key, [])]
+        a = self.arrays
+        code, state = ("US", key[3:]) if key.startswith("US-") else (key, None)
+        if code not in self.country_codes:
+            return []
+        kind = a["place_kind"]
+        mask = (a["place_country"] == self.country_codes.index(code)) & (
+            (kind == KINDS.index("city")) | (kind == KINDS.index("capital")) | (kind == KINDS.index("area"))
+        )
+        if state is not None:
+            mask &= a["place_admin1"] == (self.admin_codes.index(state) if state in self.admin_codes else -1)
+        found = np.flatnonzero(mask)
+        order = np.lexsort((-a["place_population"][found], kind[found] != KINDS.index("capital")))
+        return [self.places[i] for i in found[order].tolist()]
 
     def region_keys_of(self, place: Place) -> tuple[str, ...]:
         """Region keys a place counts for: its country, its US state, and the groups of its country."""
@@ -208,72 +226,7 @@ class Gazetteer:
         return keys
 
 
-def _name_trie(patterns: list[str]) -> tuple[WordTrie, np.ndarray]:
-    """The trie of every pattern, and the pattern each node completes (-1 for a node inside longer names).
-
-    Built with array operations a word position at a time (a Python loop over the 400,000 names took seconds):
-    the nodes of the names' first n words are the distinct (node of the first n - 1, n-th word) pairs. Slavic
-    stems are spelt out with every ending of their script: "zvecan" gives the words "zvecanu", "zvecana"... A
-    word that is a whole name keeps it; two stems that inflect to the same word give it to the longer stem, as a
-    leftmost-longest automaton over the characters would.
-    """
-    exact = [i for i, p in enumerate(patterns) if p.endswith(" ")]
-    name_words, lengths = phrase_hashes([patterns[i] for i in exact])
-    first_word = np.zeros(len(exact) + 1, np.int64)
-    np.cumsum(lengths, out=first_word[1:])
-    # Words: the names' words and the stems' inflected forms, numbered by distinct hash; longest stems first.
-    forms, form_stem = _inflections(patterns)
-    hashes = np.concatenate((name_words, word_hashes(forms)))
-    distinct, word_of = np.unique(hashes, return_inverse=True)
-    nodes = distinct.size
-    pattern_of = np.full(nodes, -1, np.int64)
-    trie = WordTrie()
-    trie.add_words(distinct, np.arange(nodes))
-    # Nodes along each name, one word position at a time.
-    node = word_of[first_word[:-1]]
-    longer = np.arange(len(exact))
-    for n in range(1, int(lengths.max())):
-        longer = longer[lengths[longer] > n]
-        keys = (node[longer] << 32) + word_of[first_word[longer] + n]
-        steps, step_of = np.unique(keys, return_inverse=True)
-        trie.add_links(steps >> 32, steps & 0xFFFFFFFF, np.arange(nodes, nodes + steps.size))
-        node[longer] = nodes + step_of
-        nodes += steps.size
-    pattern_of = np.concatenate((pattern_of, np.full(nodes - pattern_of.size, -1, np.int64)))
-    pattern_of[node] = exact
-    # Inflected forms name their stem unless the word names a place itself (its own first form wins).
-    form_word = word_of[first_word[-1] :]
-    _, first_form = np.unique(form_word, return_index=True)
-    form_word, form_stem = form_word[first_form], form_stem[first_form]
-    free = pattern_of[form_word] < 0
-    pattern_of[form_word[free]] = form_stem[free]
-    return trie, pattern_of
-
-
-def _inflections(patterns: list[str]) -> tuple[list[str], np.ndarray]:
-    """Every stem pattern with every Slavic ending of its script, longest stems first; and the stem pattern of
-    each."""
-    stems = sorted(
-        ((p.strip(), i) for i, p in enumerate(patterns) if not p.endswith(" ")), key=lambda s: -len(s[0])
-    )
-    latin = sorted(e for e in SLAVIC_ENDINGS if e.isascii())
-    cyrillic = sorted(e for e in SLAVIC_ENDINGS if not e.isascii())
-    forms: list[str] = []
-    stem_of: list[int] = []
-    for stem, i in stems:
-        endings = latin if stem.isascii() else cyrillic
-        forms += [stem + e for e in endings]
-        stem_of += [i] * len(endings)
-    return forms, np.array(stem_of, np.int64)
-
-
-def _place(line: str) -> Place:
-    name, country, population, kind, admin1 = line.split("\t")
-    return Place(name, country, int(population), kind, admin1)
-
-
 @cache
 def load() -> Gazetteer:
-    """The process-wide gazetteer (about two seconds to load the first time)."""
-    with gzip.open(DATA_FILE, "rb") as fh:
-        return Gazetteer(json.loads(fh.read()))
+    """The process-wide gazetteer: its tables memory-mapped from the cache (built the first time, ~2 s)."""
+    return Gazetteer(*open_tables(DATA_FILE, groups_signature()))

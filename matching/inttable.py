@@ -51,6 +51,16 @@ class IntTable:
         self._gen = _generation(_MIN_BITS)
         self.size = 0
 
+    @classmethod
+    def from_table(cls, table: np.ndarray, size: int) -> IntTable:
+        """A table over arrays made before (see :attr:`arrays`), e.g. memory-mapped from a cache: read-only
+        arrays make a table that can be read but not added to."""
+        out = cls.__new__(cls)
+        bits = table.shape[0].bit_length() - 1
+        out._gen = _Generation(table, table[:, 0].view(np.uint64), table[:, 1], np.uint64(64 - bits))
+        out.size = size
+        return out
+
     @property
     def arrays(self) -> tuple[np.ndarray, np.uint64]:
         """(table, shift) of the current generation, for :func:`lookup` in compiled code."""

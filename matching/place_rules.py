@@ -13,8 +13,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_UPPER_OK
-from matching.place_tables import AREA, CAPITAL, CITY, GROUP, RANKS, STATE
+from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_STATE_ABBREVIATION, FLAG_UPPER_OK
+from matching.place_context import in_named_state, names_a_county, states_named
+from matching.place_tables import AREA, CAPITAL, CITY, COUNTRY, GROUP, RANKS, STATE
 from matching.tokens import (
     CASE_ALPHA_FIRST,
     CASE_UPPER,
@@ -29,11 +30,13 @@ LOCATIVE_POPULATION = 15_000  # this big: on its own after "in", "near"...
 DOMINANT_POPULATION = 100_000  # an ambiguous name counts alone for a city this big...
 DOMINANCE = 5  # ...and this many times bigger than its namesakes elsewhere
 TITLE_CASE_SHARE = 0.8  # of a title's words of four letters or more capitalised: Title Case
+PERSON_POPULATION = 1_000_000  # a town this big stays a place when one mention reads as a person's name
 
 # Bits of an occurrence (a name that passed the first rules).
 _COMMON = 1  # also an ordinary word
 _LOCATIVE = 2  # after "in", "near", "u", "в"...: a place, not a person
 _WEAK = 4  # if not strong on its own, nothing can back it up either
+_STATED = 8  # "Town, State": its state or province is written after it
 
 
 @numba.njit(cache=True, nogil=True)
@@ -72,16 +75,17 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     - ``hits``: (3, H) first token, number of tokens, pattern of the names found, left to right;
     - ``tokens``: (hashes, case bits, gap bits, starts, ends) per token;
     - ``fields``: (end of the title's tokens, first token of the summary);
-    - ``words``: sorted hashes of (words that may stand before a name, locative words);
+    - ``words``: sorted hashes of (words that may stand before a name, locative words, institutions after a
+      town, lowercase place words after a name, language words, conjunctions, disease words, "county");
     - ``facts``: :class:`~matching.place_tables.NameFacts` arrays (flags, valid, best, alias, region_name,
-      personish, short, cand_start, cand_len, pool);
+      personish, short, cand_start, cand_len, pool, brief);
     - ``places``: :class:`~matching.place_tables.PlaceArrays` arrays (country, kind, population, admin1), the
       number of countries and the id of the US.
     """
     occ = _written_as_names(hits, tokens, fields, words, facts, places)
     cands, first, size = _candidates(occ, facts)
     _city_state(occ, tokens[2], cands, first, size, places)
-    place, strong = _resolve(occ, cands, first, size, places)
+    place, strong = _resolve(occ, cands, first, size, places, names_a_county(tokens, words[7]))
     return _collect(occ, place, strong, facts[3], places)
 
 
@@ -91,24 +95,36 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
     number of tokens, pattern, bits)."""
     hashes, case, gaps, starts, ends = tokens
     title_end, summary_start = fields
-    prefix_ok, locative = words
-    flags, valid, best, _, region_name, personish, short, _, _, _ = facts
+    prefix_ok, locative, suffix_ok, place_words, language_words, conjunctions, disease_words, _ = words
+    flags, valid, best, alias, region_name, personish, short, _, _, _, brief = facts
     _, kind, population, _, _, _ = places
     n_tokens = hashes.size
     title_case = _title_case(case, starts, ends, title_end)
     count = 0
     occ = np.empty((4, hits.shape[1]), np.int64)
+    persons = np.empty(hits.shape[1], np.int64)  # aliases read as a person's name somewhere in the article
+    n_persons = 0
     for h in range(hits.shape[1]):
         k, n, pat = hits[0, h], hits[1, h], hits[2, h]
         if not valid[pat]:
             continue
         f = flags[pat]
+        after = k + n
+        if f & FLAG_STATE_ABBREVIATION and not (
+            k > 0 and gaps[k] & GAP_COMMA and case[k - 1] & CASE_UPPER_FIRST and case[k] & CASE_UPPER_FIRST
+        ):
+            continue  # "Calif." only in "Pleasanton, Calif."
         if f & FLAG_ABBREVIATION:
             capitals = True
             for i in range(k, k + n):
                 capitals = capitals and case[i] & CASE_UPPER != 0
-            if not capitals:
-                continue
+            if not capitals or (
+                after < n_tokens
+                and not case[after] & CASE_ALPHA_FIRST
+                and not gaps[after] & GAP_BLANK
+                and starts[after] - ends[after - 1] == 1
+            ):
+                continue  # "US$1,800" is money
         elif case[k] & CASE_UPPER and 1 < ends[k] - starts[k] <= 5 and n == 1 and not f & FLAG_UPPER_OK:
             continue  # an acronym (NATO, KFOR), not a town
         in_title_case = title_case and k < summary_start
@@ -128,25 +144,49 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
             and not _starts_sentence(gaps, k - 1)
             and not _member(prefix_ok, hashes[k - 1])
         ):
+            if namelike and kind[b] != CAPITAL and population[b] < PERSON_POPULATION:
+                persons[n_persons] = alias[pat]  # "John Bolton": then "Bolton said" is him too
+                n_persons += 1
             continue
-        after = k + n
+        followed = after < n_tokens and gaps[after] & GAP_BLANK
         if (
             glue_after
-            and after < n_tokens
-            and gaps[after] & GAP_BLANK
+            and followed
             and case[after] & CASE_UPPER_FIRST
             and not _member(prefix_ok, hashes[after])
+            and not _member(suffix_ok, hashes[after])
         ):
-            continue
+            continue  # "Giorgia Meloni", but not "the Gainesville Police Department"
+        if kind[b] == COUNTRY and followed and _member(language_words, hashes[after]):
+            continue  # "English language learners"
+        if followed and _member(disease_words, hashes[after]):
+            continue  # "Marburg virus", "Reston ebolavirus"
+        if (
+            personish[pat]
+            and k >= 2
+            and _member(conjunctions, hashes[k - 1])
+            and case[k - 2] & CASE_UPPER_FIRST
+            and (h == 0 or hits[0, h - 1] + hits[1, h - 1] != k - 1)
+        ):
+            continue  # "Brown and Jordan": a name beside a name that is not a place
         bits = 0
         if common:
             bits |= _COMMON
-        if k > 0 and not initial and _member(locative, hashes[k - 1]):
-            bits |= _LOCATIVE
-        if common or initial or short[pat]:
-            bits |= _WEAK
+        if (k > 0 and not initial and _member(locative, hashes[k - 1])) or (
+            followed and _member(place_words, hashes[after])
+        ):
+            bits |= _LOCATIVE  # "in Leposavić", "the Leposavić municipality"
+        if common or short[pat] or (initial and brief[pat] and not bits & _LOCATIVE):
+            bits |= _WEAK  # but "Zvečan said", "Leposavić municipality" are names
         occ[0, count], occ[1, count], occ[2, count], occ[3, count] = k, n, pat, bits
         count += 1
+    if n_persons:
+        keep = 0
+        for o in range(count):
+            if not np.any(persons[:n_persons] == alias[occ[2, o]]):
+                occ[:, keep] = occ[:, o]
+                keep += 1
+        count = keep
     return occ[:, :count]
 
 
@@ -154,7 +194,7 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
 def _candidates(occ, facts):  # type: ignore[no-untyped-def]
     """Each occurrence's candidate places, copied (the City, State rule narrows them): all of them in one array,
     where each occurrence's start and how many."""
-    _, _, _, _, _, _, _, cand_start, cand_len, pool = facts
+    _, _, _, _, _, _, _, cand_start, cand_len, pool, _ = facts
     count = occ.shape[1]
     total = 0
     for o in range(count):
@@ -173,7 +213,8 @@ def _candidates(occ, facts):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True, nogil=True)
 def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyped-def]
-    """Rule 2, "Atlanta, Georgia": the first name is a US place in that state, the second the US state."""
+    """Rule 2, "Atlanta, Georgia", "London, Ontario": the first name is a place in that US state (or in the
+    country of that province), the second the state or province; the town counts, however small."""
     country, kind, _, admin1, _, us = places
     for o in range(1, occ.shape[1]):
         a = o - 1
@@ -181,7 +222,7 @@ def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyp
             continue
         state = -1
         for i in range(first[o], first[o] + size[o]):
-            if kind[cands[i]] == STATE:
+            if kind[cands[i]] == STATE or kind[cands[i]] == AREA:
                 state = cands[i]
                 break
         if state < 0:
@@ -189,25 +230,35 @@ def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyp
         towns = 0
         for i in range(first[a], first[a] + size[a]):
             p = cands[i]
-            if country[p] == us and admin1[p] == admin1[state]:
+            if (kind[p] == CITY or kind[p] == CAPITAL) and (
+                admin1[p] == admin1[state] if kind[state] == STATE else country[p] == country[state]
+            ) and (kind[state] == AREA or country[p] == us):
                 cands[first[a] + towns] = p
                 towns += 1
         if towns:
             size[a] = towns
+            occ[3, a] |= _STATED
             cands[first[o]] = state
             size[o] = 1
 
 
 @numba.njit(cache=True, nogil=True)
-def _resolve(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
+def _resolve(occ, cands, first, size, places, county):  # type: ignore[no-untyped-def]
     """Rule 3: one place per occurrence, and whether it counts alone. A name found in several countries goes to
     the country of the article's other strong places, unless a candidate elsewhere is far bigger."""
-    country, kind, population, _, countries, _ = places
+    country, kind, population, admin1, countries, us = places
     count = occ.shape[1]
     place = np.full(count, -1, np.int64)
     strong = np.zeros(count, np.bool_)
     context = np.zeros(countries, np.bool_)
+    states, us_context = states_named(occ, cands, first, size, places)
+    us_context = us_context or county
     for o in range(count):
+        steered = in_named_state(cands, first[o], size[o], states, places)
+        if steered >= 0:
+            place[o], strong[o] = steered, True  # "London" in an article about Kentucky
+            context[country[steered]] = True
+            continue
         top = -1
         one_country = -1
         several = False
@@ -226,8 +277,17 @@ def _resolve(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
                     several = True
         if (kind[top] == CITY or kind[top] == CAPITAL) and several:
             continue  # decided below, once the context is known
+        if kind[top] == COUNTRY and us_context:
+            for i in range(first[o], first[o] + size[o]):
+                if kind[cands[i]] == STATE:
+                    top = cands[i]  # Georgia, in an article that names other US states
         place[o] = top
-        strong[o] = kind[top] != CITY or (not occ[3, o] & _COMMON and _big_enough(population[top], occ[3, o]))
+        strong[o] = (
+            kind[top] != CITY
+            or occ[3, o] & _STATED != 0
+            or (not occ[3, o] & _COMMON and _big_enough(population[top], occ[3, o]))
+            or (size[o] == 1 and not occ[3, o] & _WEAK and population[top] >= LOCATIVE_POPULATION)
+        )
         if kind[top] != GROUP and strong[o]:
             context[country[top]] = True
     for o in range(count):
@@ -241,6 +301,14 @@ def _resolve(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
                 top = p
             if context[country[p]] and (near < 0 or population[p] > population[near]):
                 near = p
+        if us_context and not context[country[top]]:
+            for i in range(first[o], first[o] + size[o]):
+                p = cands[i]
+                if country[p] == us and (near < 0 or country[near] != us or population[p] > population[near]):
+                    near = p
+            if near >= 0 and country[near] == us:
+                place[o], strong[o] = near, True  # "Paris" in an article about Henry County, Tennessee
+                continue
         if near >= 0 and population[top] < DOMINANCE * population[near]:
             place[o] = near
             strong[o] = kind[near] == CAPITAL or _big_enough(population[near], occ[3, o])

@@ -15,11 +15,12 @@ import numba
 import numpy as np
 
 from matching.gazetteer import KIND_RANK, Gazetteer
+from matching.gazetteer_store import KINDS
 
-# Kinds of place as numbers; RANKS[kind] orders them as KIND_RANK does (larger areas first).
-KINDS = ("group", "country", "area", "state", "capital", "city")
+# Kinds of place as numbers (as the gazetteer's arrays hold them); RANKS[kind] orders them as KIND_RANK does.
 GROUP, COUNTRY, AREA, STATE, CAPITAL, CITY = range(len(KINDS))
 RANKS = np.array([KIND_RANK[k] for k in KINDS], np.int64)
+MAX_ADMINS = 128  # first-level divisions kept (US states): the rules keep a flag per division
 
 
 class PlaceArrays:
@@ -27,18 +28,16 @@ class PlaceArrays:
     ``gaz.places``), and the region keys each place counts for, as ids into :attr:`region_keys`."""
 
     def __init__(self, gaz: Gazetteer) -> None:
-        places = gaz.places
-        n = len(places)
-        codes = sorted({p.country for p in places})
-        country_id = {c: i for i, c in enumerate(codes)}
-        admin_id = {a: i for i, a in enumerate(sorted({p.admin1 for p in places}))}
-        kind_id = {k: i for i, k in enumerate(KINDS)}
-        self.country = np.fromiter((country_id[p.country] for p in places), np.int64, n)
-        self.kind = np.fromiter((kind_id[p.kind] for p in places), np.int64, n)
-        self.population = np.fromiter((p.population for p in places), np.int64, n)
-        self.admin1 = np.fromiter((admin_id[p.admin1] for p in places), np.int64, n)
+        a = gaz.arrays
+        codes, admins = gaz.country_codes, gaz.admin_codes
+        if len(admins) > MAX_ADMINS:
+            raise RuntimeError(f"{len(admins)} first-level divisions; the place rules keep {MAX_ADMINS}")
+        self.country = np.asarray(a["place_country"])
+        self.kind = np.asarray(a["place_kind"])
+        self.population = np.asarray(a["place_population"])
+        self.admin1 = np.asarray(a["place_admin1"])
         self.countries = len(codes)
-        self.us = country_id.get("US", -1)
+        self.us = codes.index("US") if "US" in codes else -1
         self.region_keys: list[str] = list(gaz.regions)
         region_id = {k: i for i, k in enumerate(self.region_keys)}
 
@@ -49,13 +48,17 @@ class PlaceArrays:
             return region_id[key]
 
         # A place counts for its country and the country's groups (country_regions), and besides for its
-        # own region: its US state, or the group a group place is (own_region; -1 for none).
-        self.own_region = np.full(n, -1, np.int64)
-        for i, p in enumerate(places):
-            if p.kind == "group":
-                self.own_region[i] = rid(p.admin1)
-            elif p.country == "US" and p.admin1:
-                self.own_region[i] = rid(f"US-{p.admin1}")
+        # own region: its US state, or the group a group place is (own_region; -1 for none). A group place's
+        # admin1 is its group's key.
+        group_admins = np.unique(self.admin1[self.kind == GROUP]).tolist()
+        admin_region = np.full(len(admins), -1, np.int64)
+        for i, code in enumerate(admins):
+            if i in group_admins:
+                admin_region[i] = rid(code)
+            elif code:
+                admin_region[i] = rid(f"US-{code}")
+        counted = (self.kind == GROUP) | ((self.country == self.us) & (self.admin1 != admins.index("")))
+        self.own_region = np.where(counted, admin_region[self.admin1], -1)
         rows = [[rid(code), *map(rid, gaz.groups_of.get(code, ()))] if code else [] for code in codes]
         self.country_ptr = np.zeros(len(codes) + 1, np.int64)
         np.cumsum([len(r) for r in rows], out=self.country_ptr[1:])
@@ -84,7 +87,7 @@ class NameFacts:
         self._gaz = gaz
         self._places = places
         self._personish = personish
-        n = len(gaz.pattern_names)
+        n = gaz.pattern_count
         self.flags = gaz.pattern_flags
         self.ready = np.zeros(n, bool)
         self.valid = np.zeros(n, bool)  # names a place at all
@@ -93,6 +96,7 @@ class NameFacts:
         self.region_name = np.zeros(n, bool)  # the name of a country or group (a user may subscribe to it)
         self.personish = np.zeros(n, bool)  # a country name that is also a given name ("Jordan")
         self.short = np.zeros(n, bool)  # under five letters: never enough on its own
+        self.brief = np.zeros(n, bool)  # five letters or fewer: first in a sentence, as likely a word ("Along")
         self.cand_start = np.zeros(n, np.int64)  # its candidate places: pool[start : start + len]
         self.cand_len = np.zeros(n, np.int64)
         self.pool = np.empty(4096, np.int64)
@@ -104,7 +108,7 @@ class NameFacts:
         """What :func:`~matching.place_rules.read_places` reads of names (after :meth:`learn`)."""
         return (
             self.flags, self.valid, self.best, self.alias, self.region_name, self.personish, self.short,
-            self.cand_start, self.cand_len, self.pool,
+            self.cand_start, self.cand_len, self.pool, self.brief,
         )  # fmt: skip
 
     def learn(self, patterns: np.ndarray) -> None:
@@ -118,7 +122,7 @@ class NameFacts:
 
     def _learn(self, pattern: int) -> None:
         gaz = self._gaz
-        text = gaz.pattern_names[pattern]
+        text = gaz.pattern_name(pattern)
         exact = text.endswith(" ")
         found = gaz.exact_places(pattern) if exact else gaz.stem_places(pattern)
         if found:
@@ -131,6 +135,7 @@ class NameFacts:
             self.region_name[pattern] = alias in gaz.region_names
             self.personish[pattern] = alias in self._personish
             self.short[pattern] = len(alias) < 5
+            self.brief[pattern] = len(alias) <= 5
             self.cand_start[pattern] = self._store(found)
             self.cand_len[pattern] = len(found)
             self.valid[pattern] = True

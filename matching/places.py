@@ -56,7 +56,29 @@ _LOCATIVE = _words(
     u na v w iz kod pored во в у на из под около
     en dans près à a aus bei nach nahe nel nella vicino desde cerca"""
 )
-_WORDS = (_hashes(_PREFIX_OK), _hashes(_LOCATIVE))
+# Capitalised words after a town that keep it a town: its institutions ("the Gainesville Police Department").
+_SUFFIX_OK = _words(
+    """police department council city county fire school schools board hospital airport court courthouse
+    sheriff township municipality municipal region regional province district station mayor mayors
+    community college library chamber village town area metro state public high middle elementary
+    residents officials authorities government governor church"""
+)
+# Lowercase words after a name that say it is a place ("the Leposavić municipality building").
+_PLACE_WORDS = _words(
+    """municipality city town village province region district county area border airport residents
+    mayor municipal neighbourhood neighborhood suburb suburbs outskirts countryside opština opstina"""
+)
+# Words after a people's name that make it a language ("English language learners", "French speakers").
+_LANGUAGE_WORDS = _words(
+    """language languages speaking speaker speakers learners learner teacher teachers lessons class classes
+    translation translations version subtitles dub dubbed literature grammar"""
+)
+_WORDS = (
+    _hashes(_PREFIX_OK), _hashes(_LOCATIVE), _hashes(_SUFFIX_OK), _hashes(_PLACE_WORDS), _hashes(_LANGUAGE_WORDS),
+    _hashes(_words("and or nor")),
+    _hashes(_words("virus ebolavirus fever disease flu")),
+    _hashes(_words("county parish")),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

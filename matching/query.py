@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from matching.gazetteer import Gazetteer, load
+from matching.gazetteer import Gazetteer, Region, load
 from matching.inflect import variants
 from matching.normalize import normalize
 
@@ -212,11 +212,11 @@ def _to_terms(lexemes: list[_Lexeme], gaz: Gazetteer) -> list[tuple[Term, bool] 
             i += 1
             continue
         if lx.prefix == "region":
-            region = gaz.region_for(lx.text, explicit=True)
+            taken, region = _region_after_prefix(lexemes, i, gaz)
             if region is None:
                 raise _unknown_region(lx.text, gaz)
             out.append((Term("region", region.key), lx.negated))
-            i += 1
+            i += taken
             continue
         value = normalize(lx.text)
         if not value:
@@ -248,6 +248,24 @@ def _to_terms(lexemes: list[_Lexeme], gaz: Gazetteer) -> list[tuple[Term, bool] 
         out.append((Term("keyword", value), lx.negated))
         i += 1
     return out
+
+
+def _region_after_prefix(lexemes: list[_Lexeme], i: int, gaz: Gazetteer) -> tuple[int, Region | None]:
+    """The longest region name that ``region:`` starts, as people type it unquoted ("region:middle east"): how
+    many lexemes it takes, and the region (None when not even the first word names one)."""
+    first = lexemes[i]
+    best: tuple[int, Region | None] = (1, gaz.region_for(first.text, explicit=True))
+    if first.quoted:
+        return best
+    words = [first.text]
+    for n, lx in enumerate(lexemes[i + 1 : i + MAX_REGION_WORDS], start=2):
+        if lx.is_or or lx.prefix or lx.quoted or lx.negated:
+            break
+        words.append(lx.text)
+        region = gaz.region_for(" ".join(words), explicit=True)
+        if region is not None:
+            best = (n, region)
+    return best
 
 
 def _unknown_region(name: str, gaz: Gazetteer) -> QueryError:

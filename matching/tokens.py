@@ -20,18 +20,24 @@ collisions, which need long strings, out of reach.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
+from matching.cache import hash_seed
 from matching.normalize import split_tokens
 
 MAX_HASHED = 200  # bytes: longer tokens never match a word
-_BASE = np.uint64(secrets.randbits(64) | 1)
+_SEED = hash_seed()  # secret, per installation (see matching.cache)
+_BASE = np.uint64(_SEED | 1)
 _MIX = np.uint64(0xFF51AFD7ED558CCD)  # MurmurHash3's finaliser constant
 _33 = np.uint64(33)
+
+
+def hash_seed_in_use() -> str:
+    """A fingerprint of the hash seed (not the seed): what tables of hashes built by this process depend on."""
+    return f"{int(word_hashes(['newsalert'])[0]):016x}"
 _ALNUM = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Byte classes: 0 separator, 1 part of a word, 2 NUL (a token of its own, hash 0: the separator of fields).
 _ASCII_CLASS = np.array([1 if b in _ALNUM else 2 if b == 0 else 0 for b in range(256)], np.uint8)

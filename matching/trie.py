@@ -45,6 +45,13 @@ class WordTrie:
         self.words = IntTable()
         self.links = IntTable()
 
+    @classmethod
+    def from_tables(cls, words: IntTable, links: IntTable) -> WordTrie:
+        """A trie over tables built before (the gazetteer's, memory-mapped from its cache)."""
+        out = cls.__new__(cls)
+        out.words, out.links = words, links
+        return out
+
     def add_words(self, hashes: np.ndarray, nodes: np.ndarray) -> None:
         """Single words, by their hashes (:func:`~matching.tokens.word_hashes`), and their nodes; words must be
         new to the trie."""

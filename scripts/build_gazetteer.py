@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 from matching.gazetteer import (  # noqa: E402
     FLAG_ABBREVIATION,
     FLAG_COMMON,
+    FLAG_STATE_ABBREVIATION,
     FLAG_UPPER_OK,
     MIN_STEM,
     SLAVIC_COUNTRIES,
@@ -44,6 +45,14 @@ from matching.gazetteer import (  # noqa: E402
 )
 from matching.normalize import normalize  # noqa: E402
 from matching.regions import COUNTRY_NAMES, GROUPS  # noqa: E402
+from scripts.news_names import (  # noqa: E402
+    EXONYMS,
+    NOT_PLACES,
+    PROVINCES,
+    STATE_ABBREVIATIONS,
+    demonym_plurals,
+    group_is_countries,
+)
 
 OUT = REPO / "matching" / "data" / "gazetteer.json.gz"
 ATTRIBUTION = (
@@ -298,7 +307,9 @@ def keep_alternate(norm: str, name: str, big: bool, main_names: set[str]) -> boo
         return False
     if close_spelling(norm, name):
         return True
-    return big and norm not in main_names and all(len(w) >= 3 for w in norm.split(" "))
+    words = norm.split(" ")
+    translated = all(w in COMMON or w in STOP for w in words)  # "White House" for Casablanca (Dar el Beida)
+    return big and not translated and norm not in main_names and all(len(w) >= 3 for w in words)
 
 
 def usable_alias(norm: str) -> bool:
@@ -350,6 +361,8 @@ def build() -> dict:
                 continue
             if usable_alias(norm) and len(norm) >= 4 and (owner is None or owner == cc):
                 add(norm, country_idx[cc])
+                for plural in demonym_plurals(norm):
+                    add(plural, country_idx[cc])
     for cc, idx in country_idx.items():
         add(normalize(countries[cc]["name"]), idx)
     for cc, names in EXTRA_COUNTRY_NAMES.items():
@@ -358,7 +371,7 @@ def build() -> dict:
     for abbr, cc in ABBREVIATIONS.items():
         abbreviations[normalize(abbr)] = country_idx[cc]
 
-    for name, cc, extra in AREAS:
+    for name, cc, extra in AREAS + PROVINCES:
         idx = len(places)
         places.append([name, cc, 0, "area", ""])
         for raw in [name, *extra]:
@@ -367,6 +380,7 @@ def build() -> dict:
         idx = len(places)
         places.append([st["name"], "US", 0, "state", code])
         add(normalize(st["name"]), idx)
+    state_idx = {places[i][4]: i for i in range(len(places)) if places[i][3] == "state"}
 
     capitals = {(cc, normalize(c["capital"])) for cc, c in countries.items() if c["capital"]}
     cities = sorted(gc.get_cities().values(), key=lambda c: -int(c["population"] or 0))
@@ -392,28 +406,44 @@ def build() -> dict:
             norm = normalize(raw) if raw and script_ok(raw) else ""
             if norm != name_norm and keep_alternate(norm, name_norm, big, main_names):
                 add(norm, idx)
+    first_of = {}
+    for i, p in enumerate(places):
+        first_of.setdefault((p[1], p[0]), i)  # the most populous place of that name in that country
+    for exonym, key in EXONYMS.items():
+        if key in first_of:
+            add(exonym, first_of[key])
+        else:
+            print(f"exonym {exonym!r}: no place {key} in the data (too small?), left out", file=sys.stderr)
 
     # Names people use for groups of countries and for countries, which win over any town of the same name.
+    # Not a group where the text names its countries one by one ("Australia and New Zealand").
     for group in GROUPS:
         idx = len(places)
         places.append([group.title, "", 0, "group", group.key])
         for name in (group.key, *group.aliases):
-            aliases[normalize(name)].insert(0, idx)
+            if not group_is_countries(normalize(name), country_names.keys() | COUNTRY_NAMES.keys()):
+                aliases[normalize(name)].insert(0, idx)
     for name, cc in COUNTRY_NAMES.items():
         if len(name) > 3 and country_idx[cc] not in aliases[name]:
             aliases[name].insert(0, country_idx[cc])
     for abbr, idx in abbreviations.items():
         aliases[abbr].insert(0, idx)
+    for name in NOT_PLACES:
+        aliases.pop(name, None)
+    for abbr, code in STATE_ABBREVIATIONS.items():
+        aliases[abbr] = [state_idx[code]]  # a town called "Mass" or "Ark" is not worth the confusion
     return {
         "attribution": ATTRIBUTION,
         "version": 3,
         "groups": groups_signature(),
         "places": "\n".join("\t".join(map(str, row)) for row in places),
-        **pattern_table(aliases, places, set(abbreviations)),
+        **pattern_table(aliases, places, set(abbreviations), set(STATE_ABBREVIATIONS)),
     }
 
 
-def pattern_table(aliases: dict[str, list[int]], places: list[list], abbreviations: set[str]) -> dict:
+def pattern_table(
+    aliases: dict[str, list[int]], places: list[list], abbreviations: set[str], state_abbreviations: set[str]
+) -> dict:
     """The place-name automaton's patterns, precomputed so that loading is quick.
 
     Stored as newline-separated text rather than JSON lists: parsing 400,000 small lists costs seconds, and the
@@ -443,12 +473,14 @@ def pattern_table(aliases: dict[str, list[int]], places: list[list], abbreviatio
             flag |= FLAG_UPPER_OK
         if alias in abbreviations:
             flag |= FLAG_ABBREVIATION
+        if alias in state_abbreviations:
+            flag |= FLAG_STATE_ABBREVIATION
         flags.append(flag)
     return {
         "patterns": "\n".join(patterns),
         "exact": "\n".join(",".join(map(str, table[p][0])) for p in patterns),
         "stems": "\n".join(",".join(map(str, sorted(set(table[p][1])))) for p in patterns),
-        "flags": "".join(map(str, flags)),
+        "flags": "".join(chr(ord("0") + f) for f in flags),  # one character a pattern, even past 9
     }
 
 
