@@ -24,7 +24,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from feeds.netguard import BlockedAddressError, check_host
+from feeds.netguard import BlockedAddressError, Resolver, check_host
+from feeds.pinning import GUARD, pinned_transport
 
 USER_AGENT = "newsalert/0.1 (Telegram news alert bot; +https://github.com/newsalert/newsalert)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -194,6 +195,7 @@ class Fetcher:
         max_body_bytes: int = 5_000_000,
         max_concurrency: int = 50,
         user_agent: str = USER_AGENT,
+        resolver: Resolver | None = None,
     ) -> None:
         self.timeout = float(timeout)
         self.max_body_bytes = int(max_body_bytes)
@@ -201,14 +203,18 @@ class Fetcher:
         per_lane = [
             max_concurrency // lanes + (1 if i < max_concurrency % lanes else 0) for i in range(lanes)
         ]
+        self._resolver = resolver
         self._lanes = [
             _Lane(
                 httpx.AsyncClient(
+                    transport=pinned_transport(
+                        limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots),
+                        ssl_context=_shared_ssl_context(),
+                        resolver=resolver,
+                    ),
                     timeout=httpx.Timeout(self.timeout),
                     follow_redirects=False,
                     headers={"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
-                    limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots),
-                    verify=_shared_ssl_context(),
                     trust_env=True,
                 ),
                 slots,
@@ -252,6 +258,7 @@ class Fetcher:
         async with lane.slots:
             started = time.monotonic()
             result = FetchResult(url=url)
+            guard = GUARD.set(not allow_private)
             try:
                 async with asyncio.timeout(self.timeout):
                     await self._fetch(lane.client, result, url, etag, last_modified, allow_private)
@@ -266,6 +273,8 @@ class Fetcher:
             except (httpx.HTTPError, OSError, ValueError, zlib.error) as exc:
                 result.error = _describe(exc)
                 result.body = None
+            finally:
+                GUARD.reset(guard)
             result.elapsed = time.monotonic() - started
             return result
 
@@ -289,7 +298,9 @@ class Fetcher:
                 result.error = f"refused to fetch {url!r}: not an http(s) URL"
                 return
             if not allow_private:
-                await check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+                await check_host(
+                    parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), self._resolver
+                )
             response = await self._send(client, url, headers)
             try:
                 result.url = url

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
 
 
 class BlockedAddressError(Exception):
@@ -32,21 +33,43 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def check_host(host: str, port: int) -> None:
-    """Resolve ``host`` and raise :class:`BlockedAddressError` unless every address it has is public."""
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+"""``resolver(host, port)`` returns the IP literals ``host`` resolves to (tests inject one; no real DNS there)."""
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The operating system's answer for ``host`` (getaddrinfo, in the loop's thread pool)."""
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise BlockedAddressError(f"cannot resolve {host}: {exc.strerror or exc}") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def resolve_addresses(host: str, port: int, resolver: Resolver | None = None) -> list[str]:
+    """IP literals for ``host``: itself if it is one, else what ``resolver`` (default: the system's) answers."""
     host = host.strip("[]")
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
-        addresses = [host]
+        return [host]
     except ValueError:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise BlockedAddressError(f"cannot resolve {host}: {exc.strerror or exc}") from None
-        addresses = sorted({str(info[4][0]) for info in infos})
+        return await (resolver or system_resolver)(host, port)
+
+
+def validate_addresses(host: str, addresses: list[str]) -> None:
+    """Raise :class:`BlockedAddressError` unless there are addresses and every one is public."""
     if not addresses:
         raise BlockedAddressError(f"cannot resolve {host}")
     for address in addresses:
         if not is_public_address(address):
             raise BlockedAddressError(f"refused: {host} resolves to non-public address {address}")
+
+
+async def check_host(host: str, port: int, resolver: Resolver | None = None) -> None:
+    """Resolve ``host`` and raise :class:`BlockedAddressError` unless every address it has is public.
+
+    This early check gives a clear answer before any request is built; the connection itself is pinned to a
+    checked address by :class:`feeds.pinning.PinnedBackend`, which is what stops DNS rebinding.
+    """
+    validate_addresses(host.strip("[]"), await resolve_addresses(host, port, resolver))
