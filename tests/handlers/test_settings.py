@@ -160,8 +160,14 @@ async def test_latest_finds_stored_articles(start_bot):
     store_story(bot.db, chat_id=6001)  # its alert goes to another chat
     [reply] = await bot.send(USER, "/latest zvecan")
     assert "Latest on “zvecan”" in reply.text and "Clashes in Zvecan & Leposavic" in reply.text
-    [reply] = await bot.send(USER, '/latest "zvecan*) -')
-    assert "Clashes in Zvecan" in reply.text, "FTS syntax is just text"
+    [reply] = await bot.send(USER, "/latest kosovo")
+    assert "Clashes in Zvecan & Leposavic" in reply.text, "a region query reaches a town-only article"
+    [reply] = await bot.send(USER, "/latest keyword:kosovo")
+    assert "Nothing stored mentions" in reply.text, "the literal word is not in the article"
+    [reply] = await bot.send(USER, "/latest kosovo -leposavic")
+    assert "Nothing stored mentions" in reply.text
+    [reply] = await bot.send(USER, '/latest "zvecan')
+    assert "can't use" in reply.text and "Clashes" not in reply.text
     [reply] = await bot.send(USER, "/latest atlantis")
     assert "Nothing stored mentions" in reply.text
 
