@@ -36,6 +36,7 @@ class _Subscription:
     chat_id: int
     raw: str
     created_at: float
+    muted_until: float | None
     subscriber: dict[str, Any]
 
 
@@ -54,7 +55,8 @@ def _subscriptions(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, _
         chunk = list(ids[start : start + _CHUNK])
         marks = ",".join("?" * len(chunk))
         cursor = db.execute(
-            f"""SELECT s.id AS sub_id, s.chat_id AS sub_chat, s.raw, s.created_at AS sub_created, b.*
+            f"""SELECT s.id AS sub_id, s.chat_id AS sub_chat, s.raw, s.created_at AS sub_created,
+                       s.muted_until AS sub_muted, b.*
                 FROM subscriptions s JOIN subscribers b ON b.chat_id = s.chat_id
                 WHERE s.id IN ({marks})""",
             chunk,
@@ -67,6 +69,7 @@ def _subscriptions(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, _
                 chat_id=record["sub_chat"],
                 raw=record["raw"],
                 created_at=record["sub_created"],
+                muted_until=record["sub_muted"],
                 subscriber=record,
             )
     return found
@@ -77,6 +80,9 @@ def _eligible(sub: _Subscription, article: dict[str, Any], now: float) -> bool:
     if not subscriber["active"] or subscriber["paused"]:
         return False
     if subscriber.get("muted_until") and subscriber["muted_until"] > now:
+        return False
+    if sub.muted_until is not None and sub.muted_until > now:
+        # Only this subscription is silent: another subscription of the chat may still alert the article.
         return False
     return sub.created_at < article["first_seen"]
 

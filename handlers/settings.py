@@ -20,6 +20,14 @@ from handlers.context import command_argument, is_group, may_change, reply, serv
 from storage import digests, outbox, subscribers, subscriptions
 
 _MUTE_CHOICES = (("2 h", 2), ("8 h", 8), ("24 h", 24))
+_TOPIC_MUTE_HOURS = 24
+
+# Reply texts of the per-subscription mute, in one place (plain literals, easy to wrap for translation).
+_NO_SUCH_NUMBER = "There is no subscription number {number} here. /list shows them with their numbers."
+_TOPIC_MUTED = "🔕 <b>{query}</b> is muted until {until}; your other subscriptions still alert. /unmute {number} ends it."
+_TOPIC_UNMUTED = "🔔 <b>{query}</b> alerts again."
+_TOPIC_BUTTON = "🔕 This topic 24 h"
+_TOPIC_BUTTON_ANSWER = "“{query}” muted until {until}. /unmute {number} ends it."
 
 
 _TIMING_KEYS = {"digest", "digest_time", "timezone", "quiet_start", "quiet_end"}
@@ -152,15 +160,69 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+def _split_number(argument: str) -> tuple[int | None, str]:
+    """``"2 8h"`` -> ``(2, "8h")``: a leading list number names one subscription; ``"8h"`` -> ``(None, "8h")``."""
+    first, _, rest = argument.strip().partition(" ")
+    if first.lstrip("#").isdigit() and rest.strip():
+        return int(first.lstrip("#")), rest.strip()
+    return None, argument
+
+
+def _mute_one_tx(
+    db: Any, chat_id: int, number: int, until: float | None
+) -> tuple[dict[str, Any], int, str] | None:
+    """Mute (or unmute, ``until`` None) the chat's ``number``-th subscription; the row, its number and the zone."""
+    sub = subscriptions.subscription_by_number(db, chat_id, number)
+    if sub is None:
+        return None
+    row = subscriptions.set_muted_until(db, chat_id, sub["id"], until)
+    assert row is not None
+    subscriber = subscribers.get_subscriber(db, chat_id)
+    return row, number, subscriber["timezone"] if subscriber else "UTC"
+
+
+def _number_of_tx(db: Any, chat_id: int, subscription_id: int) -> int:
+    return int(
+        db.execute(
+            "SELECT count(*) FROM subscriptions WHERE chat_id = ? AND id <= ?", [chat_id, subscription_id]
+        ).fetchone()[0]
+    )
+
+
+async def _mute_subscription(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, number: int, until: float | None
+) -> None:
+    """``/mute N 8h`` and ``/unmute N``: one subscription only; the chat's other subscriptions keep alerting."""
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and chat is not None
+    if not await may_change(update, context):
+        return
+    found = await services(context).db.run(_mute_one_tx, chat.id, number, until)
+    if found is None:
+        await reply(context, message, _NO_SUCH_NUMBER.format(number=number))
+        return
+    row, number, zone = found
+    query = escape(truncate(row["raw"], 200))
+    if until is None:
+        await reply(context, message, _TOPIC_UNMUTED.format(query=query))
+    else:
+        when = escape(format_time(until, zone))
+        await reply(context, message, _TOPIC_MUTED.format(query=query, until=when, number=number))
+
+
 async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    argument = command_argument(message) or "2h"
+    number, argument = _split_number(command_argument(message) or "2h")
     try:
         duration = timing.parse_duration(argument)
     except ValueError as error:
         await reply(context, message, escape(truncate(str(error), 500)))
+        return
+    if number is not None:
+        await _mute_subscription(update, context, number, time.time() + duration.total_seconds())
         return
     if not await may_change(update, context):
         return
@@ -174,7 +236,13 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unmute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if message is None or not await may_change(update, context):
+    if message is None:
+        return
+    argument = command_argument(message).lstrip("#")
+    if argument.isdigit():
+        await _mute_subscription(update, context, int(argument), None)
+        return
+    if not await may_change(update, context):
         return
     await _save(update, context, muted_until=None)
     await reply(context, message, "🔔 Alerts are on again.")
@@ -187,6 +255,7 @@ def _mute_keyboard(delivery_id: int, query: str | None) -> InlineKeyboardMarkup:
     ]
     second = []
     if query is not None:
+        row.append(InlineKeyboardButton(_TOPIC_BUTTON, callback_data=f"mutesub:{delivery_id}"))
         second.append(
             InlineKeyboardButton(f"Unsubscribe “{query[:30]}”", callback_data=f"unsubfrom:{delivery_id}")
         )
@@ -252,6 +321,17 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             f"Muted until {format_time(row['muted_until'], row['timezone'])}. /unmute ends it."
         )
         await _set_markup(update, _alert_keyboard(delivery_id))
+    elif action == "mutesub" and sub is not None:
+        until = time.time() + _TOPIC_MUTE_HOURS * 3600
+        await svc.db.run(subscriptions.set_muted_until, chat.id, sub["id"], until)
+        number = await svc.db.run(_number_of_tx, chat.id, sub["id"])
+        zone = (await svc.db.run(subscribers.get_subscriber, chat.id) or {}).get("timezone") or "UTC"
+        await callback.answer(
+            _TOPIC_BUTTON_ANSWER.format(
+                query=truncate(sub["raw"], 100), until=format_time(until, zone), number=number
+            )
+        )
+        await _set_markup(update, _alert_keyboard(delivery_id))
     elif action == "unsubfrom":
         removed = await svc.db.run(subscriptions.remove_subscription, chat.id, sub["id"]) if sub else None
         if removed is not None:
@@ -271,5 +351,7 @@ HANDLERS = [
     CommandHandler("quiet", quiet),
     CommandHandler("mute", mute),
     CommandHandler("unmute", unmute),
-    CallbackQueryHandler(mute_button, pattern=r"^(mute|muteback|unsubfrom):\d+$|^mutefor:\d+:(2|8|24)$"),
+    CallbackQueryHandler(
+        mute_button, pattern=r"^(mute|muteback|unsubfrom|mutesub):\d+$|^mutefor:\d+:(2|8|24)$"
+    ),
 ]

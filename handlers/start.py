@@ -63,7 +63,8 @@ Reply to an alert with /why (why it matched) or /more (longer summary, other sou
 /digest daily 08:00, /digest hourly, /digest off – a digest instead of one message per story
 /timezone Europe/Kyiv – for digests and quiet hours
 /quiet 22:00-07:00 – hold alerts at night and send them as one message in the morning
-/mute 2h and /unmute – silence for a while; /pause and /resume – until you say
+/mute 2h and /unmute – silence for a while; /mute 2 8h, /unmute 2 – only subscription 2
+/pause and /resume – until you say
 /stop – forget this chat
 
 In a group, only its admins change what it follows: /subscribe@{bot} kosovo"""

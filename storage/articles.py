@@ -139,3 +139,18 @@ def search_articles(db: sqlite_utils.Database, query_text: str, limit: int = 5) 
               ORDER BY a.published DESC, a.id DESC LIMIT ?""",
         [query, limit],
     )
+
+
+def recent_articles(
+    db: sqlite_utils.Database, *, limit: int, before: tuple[float, int] | None = None
+) -> list[dict[str, Any]]:
+    """The newest stored articles (by first seen), ``limit`` at a time; ``before`` = (first_seen, id) of the last
+    row of the previous page. ``/latest`` runs the matcher over these, so a region query finds town-only articles
+    that no word search would."""
+    if before is None:
+        return _rows(db, _ARTICLE_SQL + " ORDER BY a.first_seen DESC, a.id DESC LIMIT ?", [limit])
+    return _rows(
+        db,
+        _ARTICLE_SQL + " WHERE (a.first_seen, a.id) < (?, ?) ORDER BY a.first_seen DESC, a.id DESC LIMIT ?",
+        [before[0], before[1], limit],
+    )

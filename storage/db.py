@@ -151,7 +151,12 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE feeds ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """One subscription can be silenced while the chat's others still alert (``/mute 2 8h``, "Mute this topic")."""
+    db.execute("ALTER TABLE subscriptions ADD COLUMN muted_until REAL")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

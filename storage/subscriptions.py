@@ -111,6 +111,32 @@ def remove_by_query(db: sqlite_utils.Database, chat_id: int, query: str) -> dict
     return remove_subscription(db, chat_id, found["id"]) if found else None
 
 
+def subscription_by_number(db: sqlite_utils.Database, chat_id: int, number: int) -> dict[str, Any] | None:
+    """The ``number``-th subscription as ``/list`` shows it (1-based); None if there is no such number."""
+    if number < 1:
+        return None
+    rows = list(
+        db.query(
+            "SELECT * FROM subscriptions WHERE chat_id = ? ORDER BY id LIMIT 1 OFFSET ?",
+            [chat_id, number - 1],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def set_muted_until(
+    db: sqlite_utils.Database, chat_id: int, subscription_id: int, until: float | None
+) -> dict[str, Any] | None:
+    """Silence one of the chat's subscriptions until ``until`` (None: alert again); returns the updated row."""
+    with db.conn:
+        db.execute(
+            "UPDATE subscriptions SET muted_until = ? WHERE id = ? AND chat_id = ?",
+            [until, subscription_id, chat_id],
+        )
+    row = get_subscription(db, subscription_id)
+    return row if row is not None and row["chat_id"] == chat_id else None
+
+
 def all_subscriptions(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:
     """``(subscription id, canonical query)`` of every subscription, in id order, for a matcher build.
 

@@ -8,7 +8,7 @@ import pytest
 import sqlite_utils
 
 from alerts.fanout import fan_out, fan_out_pending, load_matcher
-from storage import articles
+from storage import articles, subscriptions
 from storage.db import connect
 from tests.digests.conftest import World, utc
 
@@ -93,3 +93,19 @@ def test_articles_left_unmatched_by_a_crash_are_matched_next_cycle(db):
     result = fan_out_pending(db, load_matcher(db), max_age_hours=48, now=at + 5, batch=2)
     assert result == {article: [1] for article in stored}
     assert fan_out_pending(db, load_matcher(db), max_age_hours=48, now=at + 6) == {}
+
+
+def test_a_muted_subscription_is_silent_while_the_chats_other_subscriptions_alert(db):
+    world = World(db)
+    at = utc(2026, 11, 25, 10)
+    world.subscriber(1, at=at - 60, queries=("kfor", "zvecan"))
+    kfor, zvecan = (row["id"] for row in subscriptions.list_subscriptions(db, 1))
+    subscriptions.set_muted_until(db, 1, kfor, at + 3600)
+    matcher = load_matcher(db)
+    both = _store(world, "KFOR patrols reinforced near Zvečan", at=at)
+    assert fan_out(db, matcher, [both], max_age_hours=48, now=at + 1) == {both: [1]}
+    assert '"subscription": "zvecan"' in world.rows(1)[0]["explanation"]  # the muted one does not explain it
+    only_muted = _store(world, "KFOR mission extended by a year, says commander", at=at + 60)
+    assert fan_out(db, matcher, [only_muted], max_age_hours=48, now=at + 61) == {only_muted: []}
+    later = _store(world, "KFOR commander visits troops at the border crossing", at=at + 7200)
+    assert fan_out(db, matcher, [later], max_age_hours=48, now=at + 7201) == {later: [1]}  # the mute ran out

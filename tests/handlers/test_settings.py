@@ -81,6 +81,51 @@ async def test_mute_and_unmute(start_bot):
     assert subscriber(bot, USER)["muted_until"] is None
 
 
+async def test_mute_one_subscription_by_its_number(start_bot):
+    bot = await start_bot()
+    await bot.send(USER, "/subscribe kosovo")
+    await bot.send(USER, "/subscribe keyword:nato")
+    [reply] = await bot.send(USER, "/mute 2 8h")
+    assert "keyword:nato" in reply.text and "other subscriptions still alert" in reply.text
+    rows = list(
+        bot.db.query("SELECT raw, muted_until FROM subscriptions WHERE chat_id = ? ORDER BY id", [USER])
+    )
+    assert rows[0]["muted_until"] is None
+    assert abs(rows[1]["muted_until"] - (time.time() + 8 * 3600)) < 30
+    assert subscriber(bot, USER)["muted_until"] is None  # the chat itself is not muted
+    [reply] = await bot.send(USER, "/mute 5 8h")
+    assert "no subscription number 5" in reply.text
+    [reply] = await bot.send(USER, "/mute 1 soon")
+    assert "not a duration" in reply.text
+    assert bot.row("SELECT muted_until FROM subscriptions WHERE raw = 'kosovo'")["muted_until"] is None
+    [reply] = await bot.send(USER, "/unmute 2")
+    assert "alerts again" in reply.text
+    assert bot.row("SELECT muted_until FROM subscriptions WHERE raw = 'keyword:nato'")["muted_until"] is None
+
+
+async def test_mute_this_topic_button_mutes_only_the_alerts_subscription(start_bot):
+    bot = await start_bot()
+    delivery_id = store_story(bot.db, chat_id=6001)
+    bot.db.execute(
+        "INSERT INTO subscriptions (id, chat_id, query, raw, created_at) VALUES (1, 6001, 'kosovo', 'kosovo', 0)"
+    )
+    bot.db.execute(
+        "INSERT INTO subscriptions (id, chat_id, query, raw, created_at) VALUES (2, 6001, 'serbia', 'serbia', 0)"
+    )
+    bot.db.conn.commit()
+    alert = await sent_alert(bot, delivery_id)
+    await bot.press(6001, alert, f"mute:{delivery_id}")
+    await bot.until(lambda: bot.fake.messages(6001)[-1].edits == 1)
+    answer = await bot.press(6001, alert, f"mutesub:{delivery_id}")
+    assert "“kosovo” muted until" in answer["text"] and "/unmute 1" in answer["text"]
+    assert (
+        bot.row("SELECT muted_until FROM subscriptions WHERE id = 1")["muted_until"] > time.time() + 23 * 3600
+    )
+    assert bot.row("SELECT muted_until FROM subscriptions WHERE id = 2")["muted_until"] is None
+    assert subscriber(bot, 6001)["muted_until"] is None
+    await bot.until(lambda: bot.fake.messages(6001)[-1].edits == 2)
+
+
 async def test_mute_button_offers_choices_on_the_alert(start_bot):
     bot = await start_bot()
     delivery_id = store_story(bot.db, chat_id=6001)
@@ -96,6 +141,7 @@ async def test_mute_button_offers_choices_on_the_alert(start_bot):
         f"mutefor:{delivery_id}:2",
         f"mutefor:{delivery_id}:8",
         f"mutefor:{delivery_id}:24",
+        f"mutesub:{delivery_id}",
         f"unsubfrom:{delivery_id}",
         f"muteback:{delivery_id}",
     ]
@@ -114,8 +160,14 @@ async def test_latest_finds_stored_articles(start_bot):
     store_story(bot.db, chat_id=6001)  # its alert goes to another chat
     [reply] = await bot.send(USER, "/latest zvecan")
     assert "Latest on “zvecan”" in reply.text and "Clashes in Zvecan & Leposavic" in reply.text
-    [reply] = await bot.send(USER, '/latest "zvecan*) -')
-    assert "Clashes in Zvecan" in reply.text, "FTS syntax is just text"
+    [reply] = await bot.send(USER, "/latest kosovo")
+    assert "Clashes in Zvecan & Leposavic" in reply.text, "a region query reaches a town-only article"
+    [reply] = await bot.send(USER, "/latest keyword:kosovo")
+    assert "Nothing stored mentions" in reply.text, "the literal word is not in the article"
+    [reply] = await bot.send(USER, "/latest kosovo -leposavic")
+    assert "Nothing stored mentions" in reply.text
+    [reply] = await bot.send(USER, '/latest "zvecan')
+    assert "can't use" in reply.text and "Clashes" not in reply.text
     [reply] = await bot.send(USER, "/latest atlantis")
     assert "Nothing stored mentions" in reply.text
 
