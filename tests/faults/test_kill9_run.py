@@ -120,8 +120,11 @@ def test_kill9_of_newsalert_run_loses_nothing_and_repeats_only_in_flight(world):
         left, integrity = in_flight(db_path)
         assert integrity == "ok"
         suspects |= left
-    # The last run finishes the job and stops cleanly.
+    # The last run finishes the job and stops cleanly. Its SIGTERM must wait until this process is up (it
+    # long-polls once its stop handlers are set): the alerts may all be recorded as sent by the earlier runs.
+    polls = fake.arrived("getUpdates")  # a killed run sends no more: a new request is this run's
     bot.start()
+    wait_until(lambda: fake.arrived("getUpdates") > polls, 90, "the last run to poll", bot=bot)
     expected = len(CHATS) * len(STORIES)
     wait_until(
         lambda: count(db_path, "SELECT count(*) FROM deliveries WHERE state = 'sent'") == expected,

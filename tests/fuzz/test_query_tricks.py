@@ -81,7 +81,10 @@ async def test_subscribe_and_latest_treat_syntax_as_text(start_bot, fake, caplog
             [reply] = await bot.send(USER, f"/subscribe {trick}")
             assert "something went wrong" not in reply.text
             [found] = await bot.send(USER, f"/latest {trick}")
-            assert found.text.startswith("Nothing stored mentions"), (trick, found.text)
+            # /latest speaks the query language: a trick is either refused as a query, as /subscribe
+            # refuses it, or searched as plain words; it never widens the search to the wheat article.
+            assert found.text.startswith(("Nothing stored mentions", "⚠️ I can't use")), (trick, found.text)
+            assert "Wheat prices" not in found.text, (trick, found.text)
 
         subscribed = {r["raw"]: r["query"] for r in bot.db.query("SELECT raw, query FROM subscriptions")}
         assert set(subscribed) <= set(TRICKS)

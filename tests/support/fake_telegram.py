@@ -631,6 +631,11 @@ class FakeTelegram:
         self.wait_for(lambda: self.stats.sent >= n, timeout)
         return self.stats.sent
 
+    def arrived(self, method: str) -> int:
+        """How many ``method`` requests were received so far, answered or not."""
+        with self._cond:
+            return self._arrivals[method.lower()]
+
     def wait_for_call(self, method: str, n: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until ``method`` was called at least ``n`` times (received: it may still be waiting to answer)."""
         method = method.lower()
