@@ -1,6 +1,7 @@
 """Where an article is set, for the place rules (:mod:`matching.place_rules`): the US states it names, whether
 it is set in the US at all, and which namesake of a town a named state points to ("London" in an article about
-Kentucky; "Paris" beside "Henry County"). Compiled (numba), reading the same arrays as the rules.
+Kentucky; "Paris" beside "Henry County"), and which town a name before a town's institution is ("the Palestine
+Independent School District"). Compiled (numba), reading the same arrays as the rules.
 """
 
 from __future__ import annotations
@@ -81,3 +82,24 @@ def in_named_state(cands, start, n, states, places):  # type: ignore[no-untyped-
         else:
             elsewhere = True
     return found if elsewhere else -1
+
+
+@numba.njit(cache=True, nogil=True)
+def town_reading(cands, start, n, us_only, places):  # type: ignore[no-untyped-def]
+    """The town a name written before a town's institution stands for: the largest US town of that name, else
+    (unless only a US one will do) the largest anywhere; -1 for none."""
+    country, kind, population, _, _, us = places
+    best = -1
+    for i in range(start, start + n):
+        p = cands[i]
+        if kind[p] != CITY and kind[p] != CAPITAL:
+            continue
+        if us_only and country[p] != us:
+            continue
+        if (
+            best < 0
+            or (country[p] == us and country[best] != us)
+            or (population[p] > population[best] and (country[p] == us) == (country[best] == us))
+        ):
+            best = p
+    return best

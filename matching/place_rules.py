@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_STATE_ABBREVIATION, FLAG_UPPER_OK
-from matching.place_context import in_named_state, names_a_county, states_named
+from matching.place_context import in_named_state, names_a_county, states_named, town_reading
 from matching.place_tables import AREA, CAPITAL, CITY, COUNTRY, GROUP, RANKS, STATE
 from matching.tokens import (
     CASE_ALPHA_FIRST,
@@ -37,6 +37,16 @@ _COMMON = 1  # also an ordinary word
 _LOCATIVE = 2  # after "in", "near", "u", "в"...: a place, not a person
 _WEAK = 4  # if not strong on its own, nothing can back it up either
 _STATED = 8  # "Town, State": its state or province is written after it
+_TOWN = 16  # a country's name before a town's institution ("Lebanon City Council"): a town of that name
+_US_TOWN = 32  # a city's name before an American-style institution ("Paris Police Department"): a US town
+
+_DROPPED = -2  # an occurrence that names no place after all (a country's name read as a town that is not known)
+
+
+@numba.njit(cache=True, nogil=True)
+def pair_hash(first, second):  # type: ignore[no-untyped-def]
+    """One hash for two consecutive tokens (token hashes or arrays of them), as the two-word lists are kept."""
+    return first * np.uint64(1_000_003) ^ second
 
 
 @numba.njit(cache=True, nogil=True)
@@ -76,7 +86,9 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     - ``tokens``: (hashes, case bits, gap bits, starts, ends) per token;
     - ``fields``: (end of the title's tokens, first token of the summary);
     - ``words``: sorted hashes of (words that may stand before a name, locative words, institutions after a
-      town, lowercase place words after a name, language words, conjunctions, disease words, "county");
+      town, lowercase place words after a name, language words, conjunctions, disease words, "county"), then
+      sorted pair hashes of a town's two-word institutions and of the American-style ones, and the hashes of
+      the words for a town's people ("man", "residents");
     - ``facts``: :class:`~matching.place_tables.NameFacts` arrays (flags, valid, best, alias, region_name,
       personish, short, cand_start, cand_len, pool, brief);
     - ``places``: :class:`~matching.place_tables.PlaceArrays` arrays (country, kind, population, admin1), the
@@ -85,7 +97,7 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     occ = _written_as_names(hits, tokens, fields, words, facts, places)
     cands, first, size = _candidates(occ, facts)
     _city_state(occ, tokens[2], cands, first, size, places)
-    place, strong = _resolve(occ, cands, first, size, places, names_a_county(tokens, words[7]))
+    place, strong = _resolve(occ, cands, first, size, places, names_a_county(tokens, words[7]), facts[3])
     return _collect(occ, place, strong, facts[3], places)
 
 
@@ -95,7 +107,8 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
     number of tokens, pattern, bits)."""
     hashes, case, gaps, starts, ends = tokens
     title_end, summary_start = fields
-    prefix_ok, locative, suffix_ok, place_words, language_words, conjunctions, disease_words, _ = words
+    prefix_ok, locative, suffix_ok, place_words, language_words, conjunctions, disease_words = words[:7]
+    town_institutions, us_institutions, resident_words = words[8:]
     flags, valid, best, alias, region_name, personish, short, _, _, _, brief = facts
     _, kind, population, _, _, _ = places
     n_tokens = hashes.size
@@ -178,6 +191,15 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
             bits |= _LOCATIVE  # "in Leposavić", "the Leposavić municipality"
         if common or short[pat] or (initial and brief[pat] and not bits & _LOCATIVE):
             bits |= _WEAK  # but "Zvečan said", "Leposavić municipality" are names
+        if followed and kind[b] == COUNTRY and not case[after] & CASE_UPPER_FIRST:
+            if _member(resident_words, hashes[after]):
+                bits |= _TOWN  # "a Palestine man"
+        elif followed and after + 1 < n_tokens and case[after] & CASE_UPPER_FIRST and gaps[after + 1] & GAP_BLANK:
+            pair = pair_hash(hashes[after], hashes[after + 1])
+            if kind[b] == COUNTRY and _member(town_institutions, pair):
+                bits |= _TOWN  # "the Palestine Independent School District"
+            elif (kind[b] == CITY or kind[b] == CAPITAL) and _member(us_institutions, pair):
+                bits |= _US_TOWN  # "Paris Police Department"
         occ[0, count], occ[1, count], occ[2, count], occ[3, count] = k, n, pat, bits
         count += 1
     if n_persons:
@@ -243,21 +265,41 @@ def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyp
 
 
 @numba.njit(cache=True, nogil=True)
-def _resolve(occ, cands, first, size, places, county):  # type: ignore[no-untyped-def]
+def _resolve(occ, cands, first, size, places, county, alias):  # type: ignore[no-untyped-def]
     """Rule 3: one place per occurrence, and whether it counts alone. A name found in several countries goes to
-    the country of the article's other strong places, unless a candidate elsewhere is far bigger."""
+    the country of the article's other strong places, unless a candidate elsewhere is far bigger. A name read
+    as a town once ("Palestine man") is that town wherever the article writes it."""
     country, kind, population, admin1, countries, us = places
     count = occ.shape[1]
     place = np.full(count, -1, np.int64)
     strong = np.zeros(count, np.bool_)
     context = np.zeros(countries, np.bool_)
+    local = np.zeros(countries, np.bool_)  # countries the article names a town, state or province of
     states, us_context = states_named(occ, cands, first, size, places)
     us_context = us_context or county
+    town_of = np.full(count, -1, np.int64)  # per occurrence: the town its name was read as somewhere
     for o in range(count):
+        if occ[3, o] & (_TOWN | _US_TOWN):
+            town = town_reading(cands, first[o], size[o], occ[3, o] & _US_TOWN != 0, places)
+            if town >= 0:
+                for j in range(count):
+                    if alias[occ[2, j]] == alias[occ[2, o]]:
+                        town_of[j] = town
+            elif occ[3, o] & _TOWN and town_of[o] < 0:
+                town_of[o] = _DROPPED  # this mention only: "a Kenya woman" still leaves Kenya elsewhere
+    for o in range(count):
+        town = town_of[o]
+        if town >= 0:
+            place[o], strong[o] = town, True
+            context[country[town]] = local[country[town]] = True
+            continue
+        if town == _DROPPED:
+            place[o] = _DROPPED  # "Palestine man", and no town of that name is known
+            continue
         steered = in_named_state(cands, first[o], size[o], states, places)
         if steered >= 0:
             place[o], strong[o] = steered, True  # "London" in an article about Kentucky
-            context[country[steered]] = True
+            context[country[steered]] = local[country[steered]] = True
             continue
         top = -1
         one_country = -1
@@ -290,8 +332,26 @@ def _resolve(occ, cands, first, size, places, county):  # type: ignore[no-untype
         )
         if kind[top] != GROUP and strong[o]:
             context[country[top]] = True
+            if kind[top] != COUNTRY:
+                local[country[top]] = True
+    _settle_ambiguous(occ, cands, first, size, places, place, strong, context, local, us_context)
+    return place, strong
+
+
+@numba.njit(cache=True, nogil=True)
+def _settle_ambiguous(occ, cands, first, size, places, place, strong, context, local, us_context):  # type: ignore[no-untyped-def]
+    """Rule 3, second part: the names found in several countries, the one with the largest candidate first (a
+    "London" settled in England makes the "Edmonton" after it England's). Each goes to the country whose towns
+    or provinces the article names, else to the US in an article set there, else to the article's other
+    countries, unless a candidate elsewhere is far bigger."""
+    country, kind, population, _, _, us = places
+    count = occ.shape[1]
+    largest = np.zeros(count, np.int64)
     for o in range(count):
-        if place[o] >= 0:
+        for i in range(first[o], first[o] + size[o]):
+            largest[o] = max(largest[o], population[cands[i]])
+    for o in np.argsort(-largest, kind="mergesort"):
+        if place[o] != -1:
             continue
         top = -1
         near = -1  # the largest in the context
@@ -301,6 +361,15 @@ def _resolve(occ, cands, first, size, places, county):  # type: ignore[no-untype
                 top = p
             if context[country[p]] and (near < 0 or population[p] > population[near]):
                 near = p
+        local_near = -1  # the largest in a country the article names a town, state or province of
+        for i in range(first[o], first[o] + size[o]):
+            p = cands[i]
+            if local[country[p]] and (local_near < 0 or population[p] > population[local_near]):
+                local_near = p
+        if local_near >= 0 and not local[country[top]] and not context[country[top]]:
+            place[o] = local_near  # "London" beside "Ontario", "Edmonton" beside "Cairns"
+            strong[o] = kind[local_near] == CAPITAL or _big_enough(population[local_near], occ[3, o])
+            continue
         if us_context and not context[country[top]]:
             for i in range(first[o], first[o] + size[o]):
                 p = cands[i]
@@ -320,7 +389,8 @@ def _resolve(occ, cands, first, size, places, county):  # type: ignore[no-untype
                 if country[p] != country[top] and population[p] > rival:
                     rival = population[p]
             strong[o] = population[top] >= DOMINANT_POPULATION and population[top] >= DOMINANCE * rival
-    return place, strong
+        if strong[o] and kind[place[o]] != COUNTRY and kind[place[o]] != GROUP:
+            local[country[place[o]]] = True
 
 
 @numba.njit(cache=True, nogil=True)
@@ -333,6 +403,8 @@ def _collect(occ, place, strong, alias, places):  # type: ignore[no-untyped-def]
     kept = 0
     for o in range(count):
         p = place[o]
+        if p < 0:
+            continue
         if not strong[o]:
             if occ[3, o] & _WEAK:
                 continue
@@ -340,7 +412,7 @@ def _collect(occ, place, strong, alias, places):  # type: ignore[no-untyped-def]
             backed = False
             for j in range(count):
                 q = place[j]
-                if country[q] != country[p] or not (
+                if q < 0 or country[q] != country[p] or not (
                     kind[q] == CITY or kind[q] == CAPITAL or kind[q] == AREA or kind[q] == STATE
                 ):
                     continue

@@ -28,7 +28,7 @@ import numpy as np
 from matching.document import Prepared
 from matching.gazetteer import Gazetteer, Place
 from matching.normalize import normalize
-from matching.place_rules import read_places
+from matching.place_rules import pair_hash, read_places
 from matching.place_tables import NameFacts, PlaceArrays
 from matching.tokens import CASE_LOWER_FIRST, word_hashes
 
@@ -46,6 +46,7 @@ def _hashes(words: frozenset[str]) -> np.ndarray:
 # Capitalised words that may stand before a place name without making it part of a person's or company's name.
 _PREFIX_OK = _words(
     """north south east west northern southern eastern western central upper lower greater old new in at from to of near outside
+    northwest northeast southwest southeast northwestern northeastern southwestern southeastern
     inside across around into by for and or but the a an on with via saint st san santa port fort mount lake nord sud"""
 )
 # Country names that are also given names: treated like town names for the adjacency rule ("Jordan Peterson").
@@ -73,11 +74,62 @@ _LANGUAGE_WORDS = _words(
     """language languages speaking speaker speakers learners learner teacher teachers lessons class classes
     translation translations version subtitles dub dubbed literature grammar"""
 )
+
+
+def _pairs(text: str) -> np.ndarray:
+    """Two-word phrases (one a line) as the sorted pair hashes the compiled rules compute for two tokens."""
+    pairs = [line.split() for line in text.strip().splitlines()]
+    first = word_hashes([normalize(a) for a, _ in pairs])
+    second = word_hashes([normalize(b) for _, b in pairs])
+    return np.sort(pair_hash(first, second))
+
+
+# Two capitalised words after a name that make it a town's: no country has a "City Council" or a "High School"
+# ("the Palestine Independent School District", "Lebanon City Council": Palestine, Texas; Lebanon, Pennsylvania).
+_TOWN_INSTITUTIONS = _pairs(
+    """city council
+    city hall
+    city commission
+    city manager
+    city commissioners
+    city schools
+    high school
+    middle school
+    elementary school
+    school district
+    school board
+    independent school
+    police department
+    fire department
+    civic center
+    public library
+    public schools
+    public works
+    parks and
+    township trustees"""
+)
+# Of those, the ones that are American in style and move a city name found in several countries to the US
+# ("Paris Police Department", "Athens High School"): "Oxford City Council" is as English as it is American.
+_US_INSTITUTIONS = _pairs(
+    """high school
+    middle school
+    elementary school
+    school district
+    independent school
+    police department
+    fire department
+    public works
+    parks and
+    township trustees"""
+)
+# Lowercase words after a country's name that make it a town's: "a 36-year-old Palestine man", "a Lebanon woman".
+_RESIDENT_WORDS = _words("man woman men women resident residents native couple teen teenager boy girl")
 _WORDS = (
     _hashes(_PREFIX_OK), _hashes(_LOCATIVE), _hashes(_SUFFIX_OK), _hashes(_PLACE_WORDS), _hashes(_LANGUAGE_WORDS),
     _hashes(_words("and or nor")),
     _hashes(_words("virus ebolavirus fever disease flu")),
     _hashes(_words("county parish")),
+    _TOWN_INSTITUTIONS, _US_INSTITUTIONS, _hashes(_RESIDENT_WORDS),
 )  # fmt: skip
 
 

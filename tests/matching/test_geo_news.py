@@ -35,6 +35,15 @@ from matching import parse_query
         ("region:us-fl", "Officers of the Gainesville Police Department said the man fled. Gainesville is in Florida."),
         ("region:us-ga", "Gov. Nathan Deal said Georgia will cut taxes, and Atlanta agreed."),
         ("region:middle east", "Talks in Cairo and Amman."),
+        # A country's name before a town's institution or its people is the town (LGL: Palestine, Texas).
+        ("region:us-tx", "A 36-year-old Palestine man fled. Palestine officials said he was found."),
+        ("region:us-tx", "The Palestine Independent School District met on Monday."),
+        ("united states", "The Lebanon City Council met on Monday."),
+        ("region:us-tx", "Officials of the Paris Police Department said the call was a hoax."),
+        # A namesake in the country whose towns or provinces the article names (LGL, TR-News).
+        ("canada", "Parents complained to the London District Catholic School Board in Southwestern Ontario."),
+        ("australia", "Police in Cairns said the boys were taken in Edmonton, a suburb south of the city."),
+        ("united kingdom", "The brawl in North London spread to Upper Edmonton, police said."),
     ],
 )
 def test_found(matches, query, text):
@@ -58,6 +67,13 @@ def test_found(matches, query, text):
         ("greece", "Students in Athens, Ga., protested."),
         ("united kingdom", "The plant in London, Ontario, will close."),
         ("united kingdom", "LONDON, Ky. (WKYT) - A fire broke out."),
+        ("palestine", "A 36-year-old Palestine man fled. Palestine officials said he was found."),
+        ("palestine", "The Palestine Independent School District met on Monday."),
+        ("lebanon", "The Lebanon City Council met on Monday."),
+        ("france", "Officials of the Paris Police Department said the call was a hoax."),
+        ("united kingdom", "Parents complained to the London District Catholic School Board in Southwestern Ontario."),
+        ("canada", "Police in Cairns said the boys were taken in Edmonton, a suburb south of the city."),
+        ("canada", "The brawl in North London spread to Upper Edmonton, police said."),
         ("united kingdom", "On Monday John Bolton said that Bolton would stay."),
         ("china", "Shin-Soo Choo hit a home run."),
         ("india", "An Indie band played."),
