@@ -341,9 +341,9 @@ def _resolve(occ, cands, first, size, places, county, alias):  # type: ignore[no
 @numba.njit(cache=True, nogil=True)
 def _settle_ambiguous(occ, cands, first, size, places, place, strong, context, local, us_context):  # type: ignore[no-untyped-def]
     """Rule 3, second part: the names found in several countries, the one with the largest candidate first (a
-    "London" settled in England makes the "Edmonton" after it England's). Each goes to the country whose towns
-    or provinces the article names, else to the US in an article set there, else to the article's other
-    countries, unless a candidate elsewhere is far bigger."""
+    capital settled, as London in England, makes the "Edmonton" after it England's). Each goes to the country
+    whose towns or provinces the article names, else to the US in an article set there, else to the article's
+    other countries, unless a candidate elsewhere is far bigger."""
     country, kind, population, _, _, us = places
     count = occ.shape[1]
     largest = np.zeros(count, np.int64)
@@ -389,8 +389,8 @@ def _settle_ambiguous(occ, cands, first, size, places, place, strong, context, l
                 if country[p] != country[top] and population[p] > rival:
                     rival = population[p]
             strong[o] = population[top] >= DOMINANT_POPULATION and population[top] >= DOMINANCE * rival
-        if strong[o] and kind[place[o]] != COUNTRY and kind[place[o]] != GROUP:
-            local[country[place[o]]] = True
+        if strong[o] and kind[place[o]] == CAPITAL:
+            local[country[place[o]]] = True  # a capital settled so is sure enough to steer the towns after it
 
 
 @numba.njit(cache=True, nogil=True)

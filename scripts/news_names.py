@@ -35,6 +35,7 @@ NOT_PLACES = _words(
     hamas hezbollah hizbollah taliban liberal liberals labour conservative conservatives tory tories
     democrat democrats republican republicans
     bush obama indie iron choo shin alan balart ismaili mcdonald mcdonalds street avenue highways metro commonwealth angels
+    honda toyota mazda suzuki mary adena chili
     """
 ) | {"white house", "downing street", "new year", "the hill", "state department", "city hall"}
 
