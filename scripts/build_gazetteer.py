@@ -46,6 +46,7 @@ from matching.gazetteer import (  # noqa: E402
 from matching.normalize import normalize  # noqa: E402
 from matching.regions import COUNTRY_NAMES, GROUPS  # noqa: E402
 from scripts.news_names import (  # noqa: E402
+    BRITISH_IRISH_COUNTIES,
     EXONYMS,
     NOT_PLACES,
     PROVINCES,
@@ -381,6 +382,7 @@ def build() -> dict:
         places.append([st["name"], "US", 0, "state", code])
         add(normalize(st["name"]), idx)
     state_idx = {places[i][4]: i for i in range(len(places)) if places[i][3] == "state"}
+    add_us_counties(gc, places, add)
 
     capitals = {(cc, normalize(c["capital"])) for cc, c in countries.items() if c["capital"]}
     cities = sorted(gc.get_cities().values(), key=lambda c: -int(c["population"] or 0))
@@ -439,6 +441,27 @@ def build() -> dict:
         "places": "\n".join("\t".join(map(str, row)) for row in places),
         **pattern_table(aliases, places, set(abbreviations), set(STATE_ABBREVIATIONS)),
     }
+
+
+def add_us_counties(gc, places: list[list], add) -> None:  # type: ignore[no-untyped-def]
+    """US counties and parishes under their full names ("Kanawha County", "Pointe Coupee Parish"): local news
+    names them where it names no town. A name that several states have ("Madison County") is one place in the
+    US with no state. Left out: counties named like a county of Britain or Ireland ("Kent County Council" is
+    English news) or like a town outside the US."""
+    foreign = {normalize(c["name"]) for c in gc.get_cities().values() if c["countrycode"] != "US"}
+    states_of: dict[str, list[str]] = defaultdict(list)
+    for county in gc.get_us_counties():
+        name = county["name"]
+        base, _, suffix = name.rpartition(" ")
+        if suffix not in ("County", "Parish") or not base:
+            continue
+        if normalize(base) in foreign or normalize(base) in BRITISH_IRISH_COUNTIES:
+            continue
+        states_of[name].append(county["state"])
+    for name, states in sorted(states_of.items()):
+        idx = len(places)
+        places.append([name, "US", 0, "area", states[0] if len(set(states)) == 1 else ""])
+        add(normalize(name), idx)
 
 
 def pattern_table(

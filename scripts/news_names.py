@@ -74,3 +74,16 @@ def group_is_countries(name: str, country_names: set[str]) -> bool:
     """Whether a group's name only lists countries ("australia and new zealand"): in text, those countries."""
     parts = name.split(" and ")
     return len(parts) > 1 and all(p in country_names for p in parts)
+
+# Counties of Britain and Ireland whose names US counties share: "Kent County Council", "Essex County Cricket
+# Club" are English news, so those US counties are not added under their full names.
+BRITISH_IRISH_COUNTIES = _words(
+    """
+    kent essex norfolk suffolk durham york lancaster cumberland middlesex somerset devon dorset hampshire
+    northampton bedford cambridge lincoln derby nottingham warwick worcester stafford chester cornwall sussex
+    surrey berkshire buckingham hertford oxford gloucester wiltshire westmoreland northumberland monmouth
+    glamorgan antrim down armagh tyrone fermanagh kerry cork clare galway mayo sligo dublin wexford
+    wicklow kildare meath louth cavan monaghan donegal leitrim roscommon longford westmeath offaly laois kilkenny
+    carlow waterford tipperary limerick richmond hereford rutland
+    """
+)

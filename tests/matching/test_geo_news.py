@@ -35,6 +35,10 @@ from matching import parse_query
         ("region:us-fl", "Officers of the Gainesville Police Department said the man fled. Gainesville is in Florida."),
         ("region:us-ga", "Gov. Nathan Deal said Georgia will cut taxes, and Atlanta agreed."),
         ("region:middle east", "Talks in Cairo and Amman."),
+        # US counties and parishes, which local news names where it names no town (LGL).
+        ("region:us-wv", "The Kanawha County commission met on Monday."),
+        ("region:us-la", "Flooding closed roads in Pointe Coupee Parish."),
+        ("united states", "Deputies in Madison County said the road was closed."),
         # A country's name before a town's institution or its people is the town (LGL: Palestine, Texas).
         ("region:us-tx", "A 36-year-old Palestine man fled. Palestine officials said he was found."),
         ("region:us-tx", "The Palestine Independent School District met on Monday."),
@@ -68,6 +72,8 @@ def test_found(matches, query, text):
         ("united kingdom", "The plant in London, Ontario, will close."),
         ("united kingdom", "LONDON, Ky. (WKYT) - A fire broke out."),
         ("japan", "Sales of Toyota and Honda cars rose in May."),
+        ("united states", "Kent County Council voted on Monday to close two libraries."),
+        ("region:us-wi", "Deputies in Madison County said the road was closed."),
         ("colombia", "Sales of Toyota and Honda cars rose in May."),
         ("turkmenistan", "Mary said the plan would work."),
         ("chile", "The chili cook-off drew a crowd. Chili fans came from three towns."),
