@@ -49,6 +49,7 @@ from scripts.news_names import (  # noqa: E402
     BRITISH_IRISH_COUNTIES,
     EXONYMS,
     NOT_PLACES,
+    PROVINCE_ABBREVIATIONS,
     PROVINCES,
     STATE_ABBREVIATIONS,
     demonym_plurals,
@@ -434,12 +435,15 @@ def build() -> dict:
         aliases.pop(name, None)
     for abbr, code in STATE_ABBREVIATIONS.items():
         aliases[abbr] = [state_idx[code]]  # a town called "Mass" or "Ark" is not worth the confusion
+    area_idx = {p[0]: i for i, p in enumerate(places) if p[3] == "area" and p[1] == "CA"}
+    for abbr, province in PROVINCE_ABBREVIATIONS.items():
+        aliases[abbr] = [area_idx[province]]
     return {
         "attribution": ATTRIBUTION,
         "version": 3,
         "groups": groups_signature(),
         "places": "\n".join("\t".join(map(str, row)) for row in places),
-        **pattern_table(aliases, places, set(abbreviations), set(STATE_ABBREVIATIONS)),
+        **pattern_table(aliases, places, set(abbreviations), set(STATE_ABBREVIATIONS) | set(PROVINCE_ABBREVIATIONS)),
     }
 
 

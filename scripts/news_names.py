@@ -51,6 +51,14 @@ STATE_ABBREVIATIONS: dict[str, str] = {
     "d c": "DC",
 }  # fmt: skip
 
+# Written abbreviations of Canadian provinces ("Nelson, B.C.", "Brandon, Man."), normalised -> the province's
+# name; like the US states' abbreviations, believed only right after "Town,".
+PROVINCE_ABBREVIATIONS: dict[str, str] = {
+    "b c": "British Columbia", "bc": "British Columbia", "alta": "Alberta", "sask": "Saskatchewan",
+    "man": "Manitoba", "ont": "Ontario", "que": "Quebec", "n s": "Nova Scotia", "n b": "New Brunswick",
+    "p e i": "Prince Edward Island", "pei": "Prince Edward Island", "nfld": "Newfoundland and Labrador",
+}  # fmt: skip
+
 # Canadian provinces (areas), which anchor "London, Ontario" as US states anchor "Paris, Texas".
 PROVINCES: list[tuple[str, str, list[str]]] = [
     ("Manitoba", "CA", []),

@@ -35,6 +35,8 @@ from matching import parse_query
         ("region:us-fl", "Officers of the Gainesville Police Department said the man fled. Gainesville is in Florida."),
         ("region:us-ga", "Gov. Nathan Deal said Georgia will cut taxes, and Atlanta agreed."),
         ("region:middle east", "Talks in Cairo and Amman."),
+        ("canada", "He lives in Nelson, B.C., with his family."),
+        ("canada", "Police in Brandon, Man., said the road was closed."),
         # US counties and parishes, which local news names where it names no town (LGL).
         ("region:us-wv", "The Kanawha County commission met on Monday."),
         ("region:us-la", "Flooding closed roads in Pointe Coupee Parish."),
@@ -73,6 +75,7 @@ def test_found(matches, query, text):
         ("united kingdom", "LONDON, Ky. (WKYT) - A fire broke out."),
         ("japan", "Sales of Toyota and Honda cars rose in May."),
         ("united states", "Kent County Council voted on Monday to close two libraries."),
+        ("canada", "The temple was built in 500 BC by the king."),
         ("region:us-wi", "Deputies in Madison County said the road was closed."),
         ("colombia", "Sales of Toyota and Honda cars rose in May."),
         ("turkmenistan", "Mary said the plan would work."),
