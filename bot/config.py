@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from telegram.constants import FloodLimit
+
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message is one line meant for the operator."""
 
 
 # Telegram's limits for messages to many chats: about 30 a second for free, up to 1,000 a second with paid
-# broadcasts (each message past the free 30/s costs Stars from the bot's balance).
-FREE_MESSAGES_PER_SECOND = 30
-PAID_MESSAGES_PER_SECOND = 1000
+# broadcasts (each message past the free rate costs Stars from the bot's balance).
+FREE_MESSAGES_PER_SECOND = int(FloodLimit.MESSAGES_PER_SECOND)
+PAID_MESSAGES_PER_SECOND = int(FloodLimit.PAID_MESSAGES_PER_SECOND)
 
 
 @dataclass(frozen=True)
