@@ -3,7 +3,7 @@
 The bot's scheduler keeps one :class:`Deliverer` and calls :meth:`Deliverer.run_until_idle` (or
 :meth:`Deliverer.deliver_due` for one batch) every second or two. Build the Application with
 ``AIORateLimiter(overall_max_rate=29, max_retries=3)`` (see :func:`rate_limiter`): it spaces requests under
-Telegram's ~30 messages/s and waits out a 429 itself; a 429 that outlives its retries comes back here and the row
+Telegram's ~30 messages/s (or the configured rate, up to 1,000/s with paid broadcasts) and waits out a 429 itself; a 429 that outlives its retries comes back here and the row
 waits ``retry_after`` and goes again, never dropped.
 
 What each Telegram answer does to a row:
@@ -87,6 +87,10 @@ class Deliverer:
     Keep one per Application: it remembers when each chat last got a message, so one chat is sent at most one
     alert per ``per_chat_interval`` seconds (Telegram's per-chat limit is about one a second), counted from
     Telegram's answer to the previous one, and never two at once.
+
+    ``paid_broadcast`` sends every outbox message (alerts and digests; not replies to commands) with
+    ``allow_paid_broadcast``, which lets a bot past Telegram's free ~30 messages/s, up to 1,000/s, paying Stars
+    for the messages above the free rate. The rate itself is the Application's limiter's.
     """
 
     def __init__(
@@ -99,8 +103,10 @@ class Deliverer:
         backoff_base: float = _BACKOFF_BASE,
         token: str | None = None,
         clock: Callable[[], float] = time.time,
+        paid_broadcast: bool = False,
     ) -> None:
         self.bot = bot
+        self.paid_broadcast = paid_broadcast
         self.db = db
         self.per_chat_interval = per_chat_interval
         self.max_attempts = max_attempts
@@ -294,6 +300,8 @@ class Deliverer:
         is not claimed again.
         """
         self._sending[chat_id] += 1
+        if self.paid_broadcast:
+            kwargs["allow_paid_broadcast"] = True
         try:
             return await self.bot.send_message(chat_id=chat_id, **kwargs)
         finally:

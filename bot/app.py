@@ -69,6 +69,16 @@ def in_flight_limit(config: Config) -> int:
     return max(4, math.ceil(config.telegram.messages_per_second / 3))
 
 
+def connection_pool_size(config: Config) -> int:
+    """HTTP connections to Telegram: every send delivery keeps in flight, and room for replies to commands.
+
+    PTB's default of 256 is below what delivery keeps in flight at a paid-broadcast rate (a third of a second's
+    worth: 334 at 1,000/s); past it a send waits for a free connection and, after PTB's 1 s pool timeout, fails
+    as a network error and is retried for nothing.
+    """
+    return max(256, in_flight_limit(config) + 64)
+
+
 @dataclass
 class Pipeline:
     """The scheduled work and the connections it owns (one per job, never shared between threads at once)."""
@@ -171,6 +181,7 @@ def build_application(config: Config, token: str, *, request: BaseRequest | None
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
         .rate_limiter(rate_limiter(config.telegram.messages_per_second, max_retries=_RATE_LIMIT_RETRIES))
+        .connection_pool_size(connection_pool_size(config))
         .post_init(_start)
         .post_shutdown(_stop)
     )
@@ -197,7 +208,7 @@ async def _start(app: Application) -> None:
     # Rows a crash left in 'sending' go back to 'pending': only messages in flight at the crash may repeat.
     await asyncio.to_thread(recover, deliver_db)
     matcher = await asyncio.to_thread(Matcher)  # loads the gazetteer: a few seconds
-    deliverer = Deliverer(app.bot, deliver_db)
+    deliverer = Deliverer(app.bot, deliver_db, paid_broadcast=config.telegram.paid_broadcast)
     # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing), and
     # like alerts keep few messages in the rate limiter, so replies to commands still pass quickly.
     digests = DigestSender(deliverer, concurrency=in_flight_limit(config))

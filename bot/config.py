@@ -13,9 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from telegram.constants import FloodLimit
+
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message is one line meant for the operator."""
+
+
+# Telegram's limits for messages to many chats: about 30 a second for free, up to 1,000 a second with paid
+# broadcasts (each message past the free rate costs Stars from the bot's balance).
+FREE_MESSAGES_PER_SECOND = int(FloodLimit.MESSAGES_PER_SECOND)
+PAID_MESSAGES_PER_SECOND = int(FloodLimit.PAID_MESSAGES_PER_SECOND)
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class TelegramConfig:
     max_subscriptions: int = 50
     commands_per_minute: int = 30
     messages_per_second: float = 29.0
+    paid_broadcast: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[type, ...]]]] = {
             "max_subscriptions": (int,),
             "commands_per_minute": (int,),
             "messages_per_second": (int, float),
+            "paid_broadcast": (bool,),
         },
     ),
     "storage": (StorageConfig, {"path": (str,)}),
@@ -138,7 +148,26 @@ def _build_section(name: str, raw: Any) -> Any:
             raise ConfigError(f"unknown config key {name}.{key}")
         _check_value(name, key, value, keys[key])
         values[key] = tuple(value) if isinstance(value, list) else value
-    return cls(**values)
+    section = cls(**values)
+    if isinstance(section, TelegramConfig):
+        _check_send_rate(section)
+    return section
+
+
+def _check_send_rate(telegram: TelegramConfig) -> None:
+    """A rate Telegram would answer with 429s is refused here, where the operator can see why."""
+    rate = telegram.messages_per_second
+    if rate > PAID_MESSAGES_PER_SECOND:
+        raise ConfigError(
+            f"config key telegram.messages_per_second: at most {PAID_MESSAGES_PER_SECOND} "
+            f"(Telegram's ceiling, with paid broadcasts), got {rate:g}"
+        )
+    if rate > FREE_MESSAGES_PER_SECOND and not telegram.paid_broadcast:
+        raise ConfigError(
+            f"config key telegram.messages_per_second: above {FREE_MESSAGES_PER_SECOND} needs "
+            f"telegram.paid_broadcast = true (Telegram allows about {FREE_MESSAGES_PER_SECOND}/s otherwise), "
+            f"got {rate:g}"
+        )
 
 
 def _build_feeds(raw: Any) -> tuple[FeedConfig, ...]:

@@ -43,6 +43,13 @@ def test_named_file_missing_is_an_error(tmp_path: Path) -> None:
         ({"telegram": {"admins": ["alice"]}}, "telegram.admins"),
         ({"feeds": [{"name": "x"}]}, "feeds[0].url: missing"),
         ({"feeds": [{"url": "https://a", "colour": "red"}]}, "unknown config key feeds[0].colour"),
+        ({"telegram": {"messages_per_second": 31}}, "telegram.messages_per_second: above 30 needs"),
+        (
+            {"telegram": {"messages_per_second": 1001, "paid_broadcast": True}},
+            "telegram.messages_per_second: at most 1000",
+        ),
+        ({"telegram": {"messages_per_second": 0}}, "telegram.messages_per_second: must be greater than 0"),
+        ({"telegram": {"paid_broadcast": "yes"}}, "telegram.paid_broadcast: expected bool"),
     ],
 )
 def test_bad_keys_are_named(document: dict, fragment: str) -> None:
@@ -51,6 +58,12 @@ def test_bad_keys_are_named(document: dict, fragment: str) -> None:
     message = str(info.value)
     assert fragment in message
     assert "\n" not in message
+
+
+def test_paid_broadcast_allows_a_rate_up_to_telegrams_ceiling() -> None:
+    config = parse_config({"telegram": {"messages_per_second": 1000, "paid_broadcast": True}})
+    assert config.telegram.messages_per_second == 1000 and config.telegram.paid_broadcast
+    assert parse_config({"telegram": {"messages_per_second": 30}}).telegram.paid_broadcast is False
 
 
 def test_invalid_toml_is_one_line(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ feeds updates to ``getUpdates`` long polls (user messages, commands, replies, bu
 migration). It behaves like Telegram at the edges:
 
 * 429 "Too Many Requests: retry after N" with ``parameters.retry_after`` past an overall message rate (token
-  bucket, default 30/s), on bursts to one private chat, and past 20 messages a minute in a group;
+  bucket, default 30/s), on bursts to one private chat, and past 20 messages a minute in a group; a
+  sendMessage with ``allow_paid_broadcast`` counts against a paid budget instead (default 1,000/s), and
+  ``stats.paid_broadcasts`` counts the ones accepted (``rate=0`` lifts both limits);
 * 403 "Forbidden: bot was blocked by the user" / "Forbidden: user is deactivated", 400 "Bad Request: chat not
   found", 400 with ``parameters.migrate_to_chat_id`` for a group that became a supergroup;
 * 400 "Bad Request: message is too long" past 4,096 characters after entity parsing, "message text is empty",
@@ -100,6 +102,11 @@ class SentMessage:
     edits: int = 0
 
     @property
+    def paid_broadcast(self) -> bool:
+        """Sent with ``allow_paid_broadcast`` (Telegram charges Stars for it past the free rate)."""
+        return self.params.get("allow_paid_broadcast") is True
+
+    @property
     def buttons(self) -> list[dict]:
         """Inline keyboard buttons, row after row."""
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -169,6 +176,7 @@ class _Stats:
     server_errors: int = 0
     resets: int = 0
     delayed: int = 0
+    paid_broadcasts: int = 0
     first_sent_at: float | None = None
     last_sent_at: float | None = None
     per_method: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -196,6 +204,7 @@ class FakeTelegram:
         *,
         token: str = DEFAULT_TOKEN,
         rate: float = 30.0,
+        paid_rate: float = 1000.0,
         chat_rate: float = 1.0,
         chat_burst: int = 10,
         group_per_minute: int = 20,
@@ -206,6 +215,7 @@ class FakeTelegram:
     ) -> None:
         self.token = token
         self.rate = rate
+        self.paid_rate = paid_rate
         self.chat_rate = chat_rate
         self.chat_burst = chat_burst
         self.group_per_minute = group_per_minute
@@ -247,6 +257,7 @@ class FakeTelegram:
         self._members: dict[tuple[int, int], str] = {}
         self._faults: list[_Fault] = []
         self._overall = _Bucket(self.rate, max(self.rate, 1.0), now) if self.rate else None
+        self._paid = _Bucket(self.paid_rate, self.paid_rate, now) if self.rate and self.paid_rate else None
         self._chat_buckets: dict[int, _Bucket] = {}
         self.stats = _Stats()
 
@@ -664,6 +675,7 @@ class FakeTelegram:
                 "server_errors": s.server_errors,
                 "resets": s.resets,
                 "delayed": s.delayed,
+                "paid_broadcasts": s.paid_broadcasts,
                 "chats": len(counts),
                 "chats_with_duplicates": sum(1 for c in counts if c > 1),
                 "first_sent_at": s.first_sent_at,
@@ -791,12 +803,14 @@ class FakeTelegram:
             raise _Reply(403, state.blocked)
         return chat_id, state
 
-    def _check_flood(self, chat_id: int) -> None:
-        """Raise a 429 when the overall, per-chat or per-group budget is spent; otherwise spend it."""
+    def _check_flood(self, chat_id: int, *, paid: bool = False) -> None:
+        """Raise a 429 when the overall (or, for a paid broadcast, the paid), per-chat or per-group budget is
+        spent; otherwise spend it."""
         now = self._clock()
         waits = []
-        if self._overall is not None:
-            waits.append(self._overall.wait_time(now))
+        overall = self._paid if paid else self._overall
+        if overall is not None:
+            waits.append(overall.wait_time(now))
         bucket = self._chat_buckets.get(chat_id)
         if bucket is None:
             if chat_id < 0:
@@ -808,8 +822,8 @@ class FakeTelegram:
         worst = max(waits)
         if worst > 0:
             # Give back what this refused request took, so a 429 costs nothing.
-            if self._overall is not None and waits[0] == 0:
-                self._overall.tokens += 1
+            if overall is not None and waits[0] == 0:
+                overall.tokens += 1
             if waits[-1] == 0:
                 bucket.tokens += 1
             retry_after = max(1, math.ceil(worst))
@@ -866,7 +880,8 @@ class FakeTelegram:
             chat_id, state = self._target_chat(params)
             text, entities, parse_mode = self._render(params)
             markup = self._check_markup(params)
-            self._check_flood(chat_id)
+            paid = params.get("allow_paid_broadcast") is True
+            self._check_flood(chat_id, paid=paid)
             message = SentMessage(
                 chat_id=chat_id,
                 message_id=state.next_message_id,
@@ -881,6 +896,7 @@ class FakeTelegram:
             state.next_message_id += 1
             self._messages[chat_id].append(message)
             self.stats.sent += 1
+            self.stats.paid_broadcasts += paid
             now = time.time()
             if self.stats.first_sent_at is None:
                 self.stats.first_sent_at = now
@@ -1194,12 +1210,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fake Telegram Bot API server (tests only).")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
-    parser.add_argument("--rate", type=float, default=30.0, help="overall messages per second before 429")
+    parser.add_argument(
+        "--rate", type=float, default=30.0, help="overall messages per second before 429 (0: no limit at all)"
+    )
+    parser.add_argument("--paid-rate", type=float, default=1000.0, help="the same for paid broadcasts")
     parser.add_argument("--chat-rate", type=float, default=1.0)
     parser.add_argument("--chat-burst", type=int, default=10)
     args = parser.parse_args(argv)
     fake = FakeTelegram(
-        token=args.token, rate=args.rate, chat_rate=args.chat_rate, chat_burst=args.chat_burst, port=args.port
+        token=args.token,
+        rate=args.rate,
+        paid_rate=args.paid_rate,
+        chat_rate=args.chat_rate,
+        chat_burst=args.chat_burst,
+        port=args.port,
     ).start()
     print(f"READY {fake.port}", flush=True)
     try:
