@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from bot.cli.common import CliError, add_config_option
+from bot.cli.common import CliError, add_config_option, read_text
 from bot.config import Config, load_config
 from feeds.fetch import Fetcher
 from feeds.parse import ParsedFeed, process_feed
@@ -364,15 +364,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
     if args.max_chars < 40:
         raise CliError("--max-chars must be at least 40")
-    if args.file is not None:
-        try:
-            raw = (
-                sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8", errors="replace")
-            )
-        except OSError as exc:
-            raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
-    else:
-        raw = args.text
+    raw = read_text(args.file) if args.file is not None else args.text
     text = clean_html(raw)
     if not text:
         raise CliError("nothing to summarize: the text is empty")
