@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feeds.urls import FeedUrlError, normalize_feed_url
+
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message is one line meant for the operator."""
@@ -155,6 +157,10 @@ def _build_feeds(raw: Any) -> tuple[FeedConfig, ...]:
             _check_value(where, key, value, _FEED_KEYS[key])
         if "url" not in entry:
             raise ConfigError(f"config key {where}.url: missing")
+        try:
+            normalize_feed_url(entry["url"])
+        except FeedUrlError as exc:
+            raise ConfigError(f"config key {where}.url: {exc} (got {entry['url']!r})") from None
         feeds.append(FeedConfig(**entry))
     return tuple(feeds)
 

@@ -43,6 +43,8 @@ def test_named_file_missing_is_an_error(tmp_path: Path) -> None:
         ({"telegram": {"admins": ["alice"]}}, "telegram.admins"),
         ({"feeds": [{"name": "x"}]}, "feeds[0].url: missing"),
         ({"feeds": [{"url": "https://a", "colour": "red"}]}, "unknown config key feeds[0].colour"),
+        ({"feeds": [{"url": "not a url"}]}, "feeds[0].url: not a feed address"),
+        ({"feeds": [{"url": "ftp://example.org/rss"}]}, "feeds[0].url: only http and https"),
     ],
 )
 def test_bad_keys_are_named(document: dict, fragment: str) -> None:
