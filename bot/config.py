@@ -41,6 +41,15 @@ class TelegramConfig:
 @dataclass(frozen=True)
 class StorageConfig:
     path: str = "newsalert.db"
+    chat_path: str = ""  # newsalert chat's database; empty: beside ``path``, named <stem>.chat<suffix>
+
+    def chat_database(self) -> str:
+        """The database ``newsalert chat`` uses: its own by default, so trying the bot never touches real users'
+        data; ``chat_path = path`` makes chat share the bot's database (and the feeds the CLI manages there)."""
+        if self.chat_path:
+            return self.chat_path
+        file = Path(self.path)
+        return str(file.with_name(f"{file.stem}.chat{file.suffix or '.db'}"))
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[type, ...]]]] = {
             "messages_per_second": (int, float),
         },
     ),
-    "storage": (StorageConfig, {"path": (str,)}),
+    "storage": (StorageConfig, {"path": (str,), "chat_path": (str,)}),
     "polling": (
         PollingConfig,
         {
