@@ -4,7 +4,7 @@ The first installs the package (not editable) and runs it, which compiles the ma
 the checkout editable. numba used to cache those loops in ``site-packages/matching/__pycache__``, which the
 uninstall left behind as an empty namespace package shadowing the editable install: every command then died with
 ``cannot import name 'Document' from 'matching'``. ``uv pip`` stands in for ``pip`` (same install, much faster);
-``newsalert match`` stands in for ``newsalert run``, which needs Telegram, and compiles the same loops.
+where uv is installed; ``newsalert match`` stands in for ``newsalert run``, which needs Telegram, and compiles the same loops.
 
 Deselect with ``-m "not slow"``.
 """
@@ -25,10 +25,7 @@ _LEFT_OUT = shutil.ignore_patterns(
     ".venv", "venv", ".git", "__pycache__", "*.egg-info", "build", ".*_cache", ".hypothesis", "*.db*", "tests"
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("uv") is None, reason="uv installs the fresh environment"),
-]
+pytestmark = pytest.mark.slow
 
 
 def run(*command: str | Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -59,16 +56,22 @@ def test_the_readme_install_commands_in_order_leave_a_working_newsalert(tmp_path
     newsalert = venv / "bin" / "newsalert"
     site_packages = next((venv / "lib").glob("python3*/site-packages"))
 
-    installed = run("uv", "pip", "install", "-q", "-p", venv / "bin" / "python", ".", env=env, cwd=checkout)
+    uv = shutil.which("uv")
+    install = (
+        ("uv", "pip", "install", "-q", "-p", venv / "bin" / "python")
+        if uv
+        else (venv / "bin" / "pip", "install", "-q")
+    )
+    installed = run(*install, ".", env=env, cwd=checkout)
     assert installed.returncode == 0, installed.stderr
     compiled = run(newsalert, "match", "kosovo", "--text", "Protests in Zvečan.", env=env, cwd=tmp_path)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-    assert list((cache_home / "newsalert" / "numba").rglob("*.nbi")), "the loops were cached in the user cache"
+    assert list((cache_home / "newsalert" / "numba").rglob("*.nbi")), (
+        "the loops were cached in the user cache"
+    )
     assert numba_files(site_packages) == []
 
-    editable = run(
-        "uv", "pip", "install", "-q", "-p", venv / "bin" / "python", "-e", ".[test]", env=env, cwd=checkout
-    )
+    editable = run(*install, "-e", ".[test]", env=env, cwd=checkout)
     assert editable.returncode == 0, editable.stderr
 
     helped = run(newsalert, "--help", env=env, cwd=tmp_path)
