@@ -244,7 +244,7 @@ async def _start(app: Application) -> None:
     pipeline.loader = loop.create_task(
         _load_then_poll(app, pipeline, dict(job_kwargs, jitter=_POLL_TICK / 5))
     )
-    log.info("newsalert started: %d feeds in config", len(config.feeds))
+    log.info("newsalert started: %d feeds in config, database %s", len(config.feeds), path)
 
 
 async def _set_commands(app: Application, config: Config) -> None:

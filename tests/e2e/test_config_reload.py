@@ -46,6 +46,7 @@ def test_a_feed_added_to_the_config_is_polled_by_the_running_bot(
         bot.start()
         try:
             wait_until(lambda: stored(db_path, "Harbour closed"), 60, "the first feed's article", bot=bot)
+            assert f"1 feeds in config, database {db_path}" in tail(bot), "the log names the database"
             write_config(
                 config, base_url=fake.base_url, db_path=db_path, feeds=[(first, "First"), (second, "Second")]
             )
