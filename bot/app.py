@@ -38,6 +38,7 @@ from alerts.digests import DigestSender
 from alerts.fanout import fan_out_pending
 from alerts.messages import truncate
 from bot.config import Config
+from bot.config_watch import ConfigFeedsWatch
 from feeds.ingest import PollResult, poll_once, shutdown_parse_pool
 from handlers import ADMIN_COMMANDS, COMMANDS, register
 from handlers.context import DbWorker, Services
@@ -90,6 +91,7 @@ class Pipeline:
     matcher: Matcher
     deliver_job: Job | None = None
     loader: asyncio.Task | None = None
+    config_watch: ConfigFeedsWatch | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _poll_task: asyncio.Task | None = None
 
@@ -99,6 +101,8 @@ class Pipeline:
             return
         self._poll_task = asyncio.current_task()
         try:
+            if self.config_watch is not None and self.config_watch.changed():
+                await asyncio.to_thread(self._sync_config_feeds, self.config_watch)
             result = await self._poll_feeds()
         except asyncio.CancelledError:
             # Shutdown: what each feed finished is already stored, and unmatched articles are matched next start.
@@ -116,6 +120,14 @@ class Pipeline:
         if any(created.values()) and self.deliver_job is not None and self.deliver_job.job is not None:
             self.deliver_job.job.modify(next_run_time=datetime.now(UTC))
         await self._tell_admins(context, result)
+
+    def _sync_config_feeds(self, watch: ConfigFeedsWatch) -> None:
+        """config.toml changed while running: add the feeds it lists now (see :mod:`bot.config_watch`)."""
+        feeds = watch.reread()
+        if feeds is not None:
+            feed_store.sync_config_feeds(
+                self.poll_db, feeds, default_interval=self.config.polling.interval_seconds
+            )
 
     async def _poll_feeds(self) -> PollResult:
         """Feeds the operator added (config file, CLI) may live anywhere; others (added from Telegram) may only
@@ -212,7 +224,7 @@ async def _start(app: Application) -> None:
     # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing), and
     # like alerts keep few messages in the rate limiter, so replies to commands still pass quickly.
     digests = DigestSender(deliverer, concurrency=in_flight_limit(config))
-    pipeline = Pipeline(config, poll_db, deliverer, digests, matcher)
+    pipeline = Pipeline(config, poll_db, deliverer, digests, matcher, config_watch=ConfigFeedsWatch(config))
     app.bot_data["pipeline"] = pipeline
     app.bot_data["services"] = Services(
         config=config,
@@ -243,7 +255,7 @@ async def _start(app: Application) -> None:
     pipeline.loader = loop.create_task(
         _load_then_poll(app, pipeline, dict(job_kwargs, jitter=_POLL_TICK / 5))
     )
-    log.info("newsalert started: %d feeds in config", len(config.feeds))
+    log.info("newsalert started: %d feeds in config, database %s", len(config.feeds), path)
 
 
 async def _set_commands(app: Application, config: Config) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feeds.urls import FeedUrlError, normalize_feed_url
 from telegram.constants import FloodLimit
 
 
@@ -48,6 +49,15 @@ class TelegramConfig:
 @dataclass(frozen=True)
 class StorageConfig:
     path: str = "newsalert.db"
+    chat_path: str = ""  # newsalert chat's database; empty: beside ``path``, named <stem>.chat<suffix>
+
+    def chat_database(self) -> str:
+        """The database ``newsalert chat`` uses: its own by default, so trying the bot never touches real users'
+        data; ``chat_path = path`` makes chat share the bot's database (and the feeds the CLI manages there)."""
+        if self.chat_path:
+            return self.chat_path
+        file = Path(self.path)
+        return str(file.with_name(f"{file.stem}.chat{file.suffix or '.db'}"))
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[type, ...]]]] = {
             "paid_broadcast": (bool,),
         },
     ),
-    "storage": (StorageConfig, {"path": (str,)}),
+    "storage": (StorageConfig, {"path": (str,), "chat_path": (str,)}),
     "polling": (
         PollingConfig,
         {
@@ -184,6 +194,10 @@ def _build_feeds(raw: Any) -> tuple[FeedConfig, ...]:
             _check_value(where, key, value, _FEED_KEYS[key])
         if "url" not in entry:
             raise ConfigError(f"config key {where}.url: missing")
+        try:
+            normalize_feed_url(entry["url"])
+        except FeedUrlError as exc:
+            raise ConfigError(f"config key {where}.url: {exc} (got {entry['url']!r})") from None
         feeds.append(FeedConfig(**entry))
     return tuple(feeds)
 

@@ -30,6 +30,7 @@ import sqlite_utils
 from feeds.fetch import Fetcher, FetchResult
 from feeds.parse import ParsedFeed, process_feed
 from feeds.schedule import next_check_after_failure, next_check_after_success
+from feeds.workers import start_worker
 from storage import articles as article_store
 from storage import feeds as feed_store
 from storage import stories
@@ -93,11 +94,17 @@ def _seen_key(feed: dict[str, Any]) -> tuple[int, str, float]:
 
 
 def parse_pool() -> ProcessPoolExecutor:
-    """The shared parse pool, started on first use ("spawn": the bot process has threads, fork is unsafe)."""
+    """The shared parse pool, started on first use ("spawn": the bot process has threads, fork is unsafe).
+
+    Its workers end when this process does, however it ends, and ignore Ctrl-C (:mod:`feeds.workers`).
+    """
     global _pool
     if _pool is None:
         _pool = ProcessPoolExecutor(
-            max_workers=PARSE_WORKERS, mp_context=multiprocessing.get_context("spawn")
+            max_workers=PARSE_WORKERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(os.getpid(),),
         )
     return _pool
 

@@ -64,6 +64,20 @@ class ParsedFeed:
     chunk_hashes: frozenset[int] = frozenset()
 
 
+
+_XML_POSITION = re.compile(r"^<unknown>:(\d+):\d+: ")
+
+
+def _describe_bozo(bozo: str | None) -> str:
+    """Why a body is no feed, as a sentence: expat's ``<unknown>:2:0: not well-formed (invalid token)`` means
+    nothing to a person adding a feed."""
+    if not bozo:
+        return "no RSS, Atom or RDF document found"
+    position = _XML_POSITION.match(bozo)
+    if position:
+        return f"no RSS, Atom or RDF document found: the response is not XML (it breaks on line {position[1]})"
+    return bozo
+
 def strip_doctype(body: bytes) -> bytes:
     """``body`` without DOCTYPE or ENTITY declarations (UTF-16 is re-encoded as UTF-8 first so they are found)."""
     if body.startswith(_UTF16_BOMS):
@@ -208,7 +222,7 @@ def parse_feed(
             raise NotAFeedError("not a feed: the URL returned an HTML page (look for its RSS or Atom link)")
         if not body.strip():
             raise NotAFeedError("not a feed: the response was empty")
-        raise NotAFeedError(f"not a feed: {bozo or 'no RSS, Atom or RDF document found'}")
+        raise NotAFeedError(f"not a feed: {_describe_bozo(bozo)}")
     feed = parsed.feed
     result = ParsedFeed(
         title=clean_title(feed.get("title")),

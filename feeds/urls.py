@@ -95,6 +95,11 @@ class FeedUrlError(ValueError):
     """A feed URL we will not fetch; the message says why in one line."""
 
 
+def _looks_like_a_host(host: str) -> bool:
+    """A domain name with a dot, ``localhost`` or an IP address: what a bare word typed as a URL never is."""
+    return "." in host.strip(".") or ":" in host or host == "localhost"
+
+
 def normalize_feed_url(url: str) -> str:
     """Validate a URL someone wants to poll: absolute http(s) with a host, no credentials, surrounding space off.
 
@@ -103,13 +108,17 @@ def normalize_feed_url(url: str) -> str:
     url = url.strip()
     if not url:
         raise FeedUrlError("the feed URL is empty")
-    if "://" not in url:
+    guessed_scheme = "://" not in url
+    if guessed_scheme:
         url = "https://" + url
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:
         raise FeedUrlError(f"not a valid URL: {exc}") from None
+    if guessed_scheme and not _looks_like_a_host(parts.hostname or ""):
+        # `example.org/rss` is a feed address typed without its scheme; `notaurl` is a typo, not a host to try.
+        raise FeedUrlError("not a feed address: give the whole URL, like https://example.org/rss.xml")
     if parts.scheme.lower() not in ("http", "https"):
         raise FeedUrlError(f"only http and https feeds are supported, not {parts.scheme}:")
     if not parts.hostname:

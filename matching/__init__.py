@@ -3,6 +3,7 @@
 Place data from GeoNames (https://www.geonames.org/), CC BY 4.0.
 """
 
+import matching.compile_cache  # noqa: F401  (first: numba must not cache into this package)
 from matching.document import Document
 from matching.gazetteer import Gazetteer
 from matching.gazetteer import load as load_gazetteer

@@ -1,7 +1,9 @@
-"""``newsalert poll``, ``newsalert feeds ...`` and ``newsalert summarize``: ingest from the command line.
+"""``newsalert feeds list | add | remove | import | export``: the feeds the bot polls, managed from the shell.
 
-Data goes to stdout (one line per item, or one JSON object per line with ``--json``) and everything else, progress
-included, to stderr, so piped output stays clean. Progress is only drawn when stderr is a terminal.
+Each command works on the bot's database (``[storage] path``) or, with ``--chat``, on the one ``newsalert chat``
+uses, and says which. The config file's ``[[feeds]]`` are part of the list (the bot adds them on every start and
+when the file changes, so they are added here too, and marked): removing one here would only last until then, so
+that is refused with a pointer to the config file.
 """
 
 from __future__ import annotations
@@ -9,213 +11,110 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
-import sqlite3
 import sys
-import time
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import sqlite_utils
 
-from bot.cli.common import CliError, add_config_option
-from bot.config import Config, load_config
-from feeds.fetch import Fetcher
-from feeds.parse import ParsedFeed, process_feed
+from bot.cli.common import CliError, add_chat_option, add_config_option, iso, note, open_database
+from bot.cli.opml import NotOpmlError, build_opml, parse_opml
+from bot.cli.progress import Progress
+from bot.config import Config
 from feeds.urls import FeedUrlError, normalize_feed_url
-from storage import articles as article_store
 from storage import feeds as feed_store
-from storage.db import connect
-
-_OPML_DOCTYPE = re.compile(r"<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>)", re.IGNORECASE | re.DOTALL)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    poll = sub.add_parser(
-        "poll", help="fetch every feed once, store and match new articles, print what was new"
-    )
-    add_config_option(poll)
-    poll.add_argument(
-        "--once", action="store_true", required=True, help="one cycle over every feed, then exit"
-    )
-    poll.add_argument("--json", action="store_true", help="one JSON object a line")
-    poll.set_defaults(func=cmd_poll)
-
     feeds = sub.add_parser("feeds", help="list, add, remove, import and export feeds")
+    add_chat_option(feeds, group=True)
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
-    listing = feeds_sub.add_parser("list", help="every feed with its health")
-    add_config_option(listing)
+
+    def action(name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+        parser = feeds_sub.add_parser(name, help=help_text)
+        add_config_option(parser)
+        add_chat_option(parser)
+        parser.set_defaults(func=func)
+        return parser
+
+    listing = action("list", "every feed with its health", cmd_feeds_list)
     listing.add_argument("--json", action="store_true", help="one JSON object a line")
-    listing.set_defaults(func=cmd_feeds_list)
-    add = feeds_sub.add_parser("add", help="fetch URL once and add it if it is a feed")
-    add_config_option(add)
+    add = action("add", "fetch URL once and add it, with its articles, if it is a feed", cmd_feeds_add)
     add.add_argument("url", metavar="URL")
     add.add_argument("--name", help="display name (default: the feed's own title)")
     add.add_argument("--interval", type=int, metavar="SECONDS", help="check this feed every SECONDS")
-    add.set_defaults(func=cmd_feeds_add)
-    remove = feeds_sub.add_parser("remove", help="remove a feed and its articles")
-    add_config_option(remove)
+    remove = action("remove", "remove a feed and its articles", cmd_feeds_remove)
     remove.add_argument("feed_id", metavar="ID")
-    remove.set_defaults(func=cmd_feeds_remove)
-    opml_in = feeds_sub.add_parser("import", help="add every feed of an OPML file")
-    add_config_option(opml_in)
+    opml_in = action("import", "add every feed of an OPML file", cmd_feeds_import)
     opml_in.add_argument("opml", metavar="OPML")
-    opml_in.set_defaults(func=cmd_feeds_import)
-    opml_out = feeds_sub.add_parser("export", help="print every feed as OPML")
-    add_config_option(opml_out)
-    opml_out.set_defaults(func=cmd_feeds_export)
-
-    summarize = sub.add_parser("summarize", help="print the summary the bot would send for a text")
-    source = summarize.add_mutually_exclusive_group(required=True)
-    source.add_argument("--file", metavar="F", help="a text or HTML file ('-' for stdin)")
-    source.add_argument("--text", metavar="T", help="the text itself")
-    summarize.add_argument("--max-chars", type=int, default=400, help="summary length limit (default 400)")
-    summarize.set_defaults(func=cmd_summarize)
+    action("export", "print every feed as OPML", cmd_feeds_export)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 
 
-class Progress:
-    """``done/total`` on one self-overwriting stderr line, only on a terminal and at most ten times a second."""
-
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
-        self._last = 0.0
-        self._drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if done < total and now - self._last < 0.1:
-            return
-        self._last = now
-        self.stream.write(f"\r{self.label} {done}/{total}")
-        self.stream.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        if self._drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+def _open_synced(args: argparse.Namespace) -> tuple[Config, sqlite_utils.Database, str]:
+    """The database with the config's feeds in it, as the bot has them after it starts."""
+    config, db, path = open_database(args)
+    feed_store.sync_config_feeds(db, config.feeds, default_interval=config.polling.interval_seconds)
+    return config, db, path
 
 
-def _open(args: argparse.Namespace) -> tuple[Config, sqlite_utils.Database]:
-    config = load_config(args.config)
-    try:
-        return config, connect(config.storage.path)
-    except (sqlite3.Error, OSError, RuntimeError) as exc:
-        raise CliError(f"cannot open database {config.storage.path}: {exc}") from None
+def _config_urls(config: Config) -> set[str]:
+    return {normalize_feed_url(feed.url) for feed in config.feeds}
 
 
-def _iso(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _config_name(config: Config) -> str:
+    return str(config.source) if config.source is not None else "config.toml"
 
 
-def _feed_label(feed: dict[str, Any]) -> str:
+def _label(feed: dict[str, Any]) -> str:
     return feed.get("name") or feed.get("title") or feed["url"]
 
 
-def _note(message: str) -> None:
-    print(message, file=sys.stderr)
+def _status(feed: dict[str, Any]) -> str:
+    """The health to show: "error" (failing now), "new" (never polled, so nothing is known of it yet) or "ok"."""
+    if feed["error_count"]:
+        return "error"
+    return "new" if feed["last_polled"] is None else "ok"
 
 
-# -- poll ------------------------------------------------------------------------------------------------------
-
-
-def cmd_poll(args: argparse.Namespace) -> int:
-    from alerts.fanout import fan_out, load_matcher
-    from feeds.ingest import poll_once, shutdown_parse_pool
-
-    config, db = _open(args)
-    feed_store.sync_config_feeds(db, config.feeds, default_interval=config.polling.interval_seconds)
-    if not feed_store.all_feeds(db):
-        _note("no feeds to poll: add one with `newsalert feeds add URL` or under [[feeds]] in config.toml")
-        return 0
-    progress = Progress("polling feeds")
-    try:
-        result = asyncio.run(poll_once(db, config, only_due=False, progress=progress))
-    finally:
-        progress.close()
-        shutdown_parse_pool()
-    matched = fan_out(
-        db,
-        load_matcher(db),
-        result.new_article_ids,
-        max_age_hours=config.alerts.max_age_hours,
-        max_per_hour=config.alerts.max_per_hour,
-    )
-    out = sys.stdout
-    for article_id in result.new_article_ids:
-        article = article_store.get_article(db, article_id)
-        if article is None:
-            continue
-        chats = matched.get(article_id, [])
-        if args.json:
-            record = {
-                "feed": article["feed_name"],
-                "title": article["title"],
-                "url": article["url"],
-                "published": _iso(article["published"]),
-                "summary": article["summary"],
-                "matched_chats": chats,
-            }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            out.write(f"[{article['feed_name']}] {article['title']}\n")
-            if article["url"]:
-                out.write(f"  {article['url']}\n")
-            if article["summary"]:
-                out.write(f"  {article['summary']}\n")
-            if chats:
-                out.write(f"  alerted chats: {', '.join(map(str, chats))}\n")
-    for feed_id, error in sorted(result.errors.items()):
-        feed = feed_store.get_feed(db, feed_id)
-        _note(f"feed {feed_id} ({feed['url'] if feed else '?'}) failed: {error}")
-    _note(
-        f"polled {result.feeds_polled} feeds: {len(result.new_article_ids)} new articles, "
-        f"{result.feeds_not_modified} unchanged, {result.feeds_failed} failed"
-    )
-    return 0
-
-
-# -- feeds -----------------------------------------------------------------------------------------------------
+# -- commands --------------------------------------------------------------------------------------------------
 
 
 def cmd_feeds_list(args: argparse.Namespace) -> int:
-    _config, db = _open(args)
+    config, db, path = _open_synced(args)
     feeds = feed_store.list_feeds(db)
+    in_config = _config_urls(config)
+    note(f"database: {path}")
     out = sys.stdout
     if args.json:
         for feed in feeds:
             record = {
                 "id": feed["id"],
                 "url": feed["url"],
-                "name": _feed_label(feed),
-                "status": feed["status"],
+                "name": _label(feed),
+                "status": _status(feed),
                 "error_count": feed["error_count"],
                 "last_error": feed["last_error"],
                 "articles": feed["articles"],
-                "last_polled": _iso(feed["last_polled"]),
+                "last_polled": iso(feed["last_polled"]),
+                "in_config": feed["url"] in in_config,
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return 0
     if not feeds:
-        _note("no feeds yet: add one with `newsalert feeds add URL`")
+        note("no feeds yet: add one with `newsalert feeds add URL` or under [[feeds]] in config.toml")
         return 0
     out.write(f"{'ID':>4}  {'STATUS':6}  {'ARTICLES':>8}  {'LAST POLLED':16}  NAME / URL\n")
     for feed in feeds:
-        polled = _iso(feed["last_polled"])
+        polled = iso(feed["last_polled"])
         polled_text = polled[:16].replace("T", " ") if polled else "never"
+        origin = "  (config)" if feed["url"] in in_config else ""
         out.write(
-            f"{feed['id']:>4}  {feed['status']:6}  {feed['articles']:>8}  {polled_text:16}  {_feed_label(feed)}\n"
+            f"{feed['id']:>4}  {_status(feed):6}  {feed['articles']:>8}  {polled_text:16}  {_label(feed)}{origin}\n"
         )
         if feed["name"] or feed["title"]:
             out.write(f"{'':>44}{feed['url']}\n")
@@ -224,31 +123,22 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _probe(url: str, config: Config) -> ParsedFeed:
-    """Fetch ``url`` once and parse it, raising :class:`CliError` with the reason when it is not a usable feed."""
-    polling = config.polling
-    async with Fetcher(timeout=polling.timeout_seconds, max_body_bytes=polling.max_body_bytes) as fetcher:
-        fetched = await fetcher.fetch(url)
-    if fetched.error is not None:
-        raise CliError(f"cannot add {url}: {fetched.error}")
-    parsed = process_feed(fetched.body or b"", fetched.content_type)
-    if isinstance(parsed, str):
-        raise CliError(f"cannot add {url}: {parsed}")
-    return parsed
-
-
 def cmd_feeds_add(args: argparse.Namespace) -> int:
+    """Add the feed and poll it once right away, so what it holds is stored (and listed) now; a URL that does not
+    give a feed is refused and leaves nothing behind."""
+    from feeds.ingest import poll_once
+
     try:
         url = normalize_feed_url(args.url)
     except FeedUrlError as exc:
         raise CliError(f"cannot add {args.url}: {exc}") from None
     if args.interval is not None and args.interval <= 0:
         raise CliError("--interval must be a positive number of seconds")
-    config, db = _open(args)
+    config, db, path = _open_synced(args)
     existing = feed_store.find_feed_by_url(db, url)
     if existing is not None:
-        raise CliError(f"already added as feed {existing['id']}: {url}")
-    parsed = asyncio.run(_probe(url, config))
+        origin = f" from {_config_name(config)}" if url in _config_urls(config) else ""
+        raise CliError(f"already added as feed {existing['id']}{origin}: {url}")
     feed_id = feed_store.add_feed(
         db,
         url,
@@ -257,12 +147,19 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
         default_interval=config.polling.interval_seconds,
         trusted=True,
     )
-    with db.conn:
-        db.execute(
-            "UPDATE feeds SET title = ?, site_url = ? WHERE id = ?", [parsed.title, parsed.site_url, feed_id]
-        )
-    label = args.name or parsed.title or url
-    print(f"added feed {feed_id}: {label} ({len(parsed.items)} items now) {url}")
+    feed = feed_store.get_feed(db, feed_id)
+    assert feed is not None
+    with ThreadPoolExecutor(1) as parser:  # one feed: no worker processes to start
+        result = asyncio.run(poll_once(db, config, feeds=[feed], executor=parser))
+    if feed_id in result.errors:
+        feed_store.remove_feed(db, feed_id)
+        raise CliError(f"cannot add {url}: {result.errors[feed_id]}")
+    feed = feed_store.get_feed(db, feed_id)
+    assert feed is not None
+    print(
+        f"added feed {feed_id} to {path}: {_label(feed)}, {feed['articles']} articles stored; "
+        f"checked every {feed['interval'] or config.polling.interval_seconds} s from now on ({url})"
+    )
     return 0
 
 
@@ -271,33 +168,19 @@ def cmd_feeds_remove(args: argparse.Namespace) -> int:
         feed_id = int(args.feed_id)
     except ValueError:
         raise CliError(f"not a feed id: {args.feed_id!r} (see `newsalert feeds list`)") from None
-    _config, db = _open(args)
+    config, db, path = open_database(args)
     feed = feed_store.get_feed(db, feed_id)
-    if feed is None or not feed_store.remove_feed(db, feed_id):
-        raise CliError(f"no feed with id {feed_id} (see `newsalert feeds list`)")
-    print(f"removed feed {feed_id}: {_feed_label(feed)} ({feed['articles']} articles)")
+    if feed is None:
+        raise CliError(f"no feed with id {feed_id} in {path} (see `newsalert feeds list`)")
+    if feed["url"] in _config_urls(config):
+        raise CliError(
+            f"feed {feed_id} ({feed['url']}) is listed under [[feeds]] in {_config_name(config)}: "
+            "remove it there first, or the bot adds it back"
+        )
+    if not feed_store.remove_feed(db, feed_id):
+        raise CliError(f"no feed with id {feed_id} in {path} (see `newsalert feeds list`)")
+    print(f"removed feed {feed_id} from {path}: {_label(feed)} ({feed['articles']} articles)")
     return 0
-
-
-def parse_opml(data: bytes) -> list[tuple[str, str | None]]:
-    """(xmlUrl, title) of every feed outline in an OPML document, at any depth, in document order.
-
-    OPML files come from anywhere, so no DTD is honoured: the DOCTYPE is removed before parsing and an ENTITY
-    declaration anywhere is refused, which leaves expat nothing to expand (no billion laughs, no external files).
-    """
-    text = data.decode("utf-8-sig", errors="replace")
-    text = _OPML_DOCTYPE.sub("", text)
-    if re.search(r"<!ENTITY", text, re.IGNORECASE):
-        raise ValueError("the file declares XML entities, which OPML never needs")
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    root = ET.fromstring(text)
-    found: list[tuple[str, str | None]] = []
-    for outline in root.iter("outline"):
-        attributes = {key.lower(): value for key, value in outline.attrib.items()}
-        url = (attributes.get("xmlurl") or "").strip()
-        if url:
-            found.append((url, (attributes.get("title") or attributes.get("text") or "").strip() or None))
-    return found
 
 
 def cmd_feeds_import(args: argparse.Namespace) -> int:
@@ -310,9 +193,13 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
         outlines = parse_opml(data)
     except ET.ParseError as exc:
         raise CliError(f"{path} is not valid OPML: {exc}") from None
+    except NotOpmlError as exc:
+        raise CliError(f"{path} is not an OPML file: {exc}") from None
     except ValueError as exc:
         raise CliError(f"{path} is not accepted: {exc}") from None
-    config, db = _open(args)
+    if not outlines:
+        raise CliError(f"{path} lists no feeds (no <outline> has an xmlUrl)")
+    config, db, db_path = open_database(args)
     added = present = invalid = 0
     progress = Progress("importing feeds")
     try:
@@ -327,54 +214,20 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
                     added += 1
             except FeedUrlError as exc:
                 invalid += 1
-                _note(f"skipped {url}: {exc}")
+                note(f"skipped {url}: {exc}")
             progress(done, len(outlines))
     finally:
         progress.close()
-    print(f"imported {added} feeds from {path} ({present} already present, {invalid} invalid)")
-    return 0
+    print(
+        f"imported {added} feeds from {path} into {db_path} ({present} already present, {invalid} invalid); "
+        "`newsalert feeds list` shows them as new until the bot first polls them"
+    )
+    return 1 if invalid and not added and not present else 0
 
 
 def cmd_feeds_export(args: argparse.Namespace) -> int:
-    _config, db = _open(args)
-    opml = ET.Element("opml", version="2.0")
-    head = ET.SubElement(opml, "head")
-    ET.SubElement(head, "title").text = "newsalert feeds"
-    ET.SubElement(head, "dateCreated").text = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    body = ET.SubElement(opml, "body")
-    for feed in feed_store.list_feeds(db):
-        label = _feed_label(feed)
-        attributes = {"type": "rss", "text": label, "title": label, "xmlUrl": feed["url"]}
-        if feed["site_url"]:
-            attributes["htmlUrl"] = feed["site_url"]
-        ET.SubElement(body, "outline", attributes)
-    ET.indent(opml)
-    sys.stdout.write(
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(opml, encoding="unicode") + "\n"
-    )
-    return 0
-
-
-# -- summarize -------------------------------------------------------------------------------------------------
-
-
-def cmd_summarize(args: argparse.Namespace) -> int:
-    from feeds.clean import clean_html
-    from feeds.summary import summarize
-
-    if args.max_chars < 40:
-        raise CliError("--max-chars must be at least 40")
-    if args.file is not None:
-        try:
-            raw = (
-                sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8", errors="replace")
-            )
-        except OSError as exc:
-            raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
-    else:
-        raw = args.text
-    text = clean_html(raw)
-    if not text:
-        raise CliError("nothing to summarize: the text is empty")
-    print(summarize(text, args.max_chars))
+    _config, db, path = _open_synced(args)
+    note(f"database: {path}")
+    feeds = [dict(feed, label=_label(feed)) for feed in feed_store.list_feeds(db)]
+    sys.stdout.write(build_opml(feeds))
     return 0

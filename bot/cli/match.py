@@ -6,10 +6,8 @@ Exit status: 0 the text matches, 1 it does not, 2 the query (or the input) canno
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-from bot.cli.common import CliError
+from bot.cli.common import CliError, read_text
 from matching import Document, Matcher, QueryError, parse_query
 
 
@@ -29,17 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(func=cmd_match)
 
 
-def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}", 2) from exc
-
-
 def cmd_match(args: argparse.Namespace) -> int:
-    text = args.text if args.text is not None else _read(args.file)
+    text = args.text if args.text is not None else read_text(args.file, code=2)
     try:
         query = parse_query(args.query)
     except QueryError as exc:

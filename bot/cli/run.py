@@ -13,7 +13,6 @@ import logging
 import signal
 import sqlite3
 import sys
-from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -21,7 +20,7 @@ from alerts.redaction import install_token_redaction
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import BANNER, TerminalBotApi, read_lines
 from bot.cli.common import CliError, add_config_option
-from bot.config import Config, StorageConfig, load_config
+from bot.config import Config, load_config
 from storage.db import connect
 
 _BOOTSTRAP_RETRIES = 5
@@ -103,15 +102,11 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def chat_database(path: str) -> str:
-    """The terminal bot's own database beside the real one, so trying it never touches real users' alerts."""
-    file = Path(path)
-    return str(file.with_name(f"{file.stem}.chat{file.suffix or '.db'}"))
-
-
 def chat_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    config = dataclasses.replace(config, storage=StorageConfig(path=chat_database(config.storage.path)))
+    config = dataclasses.replace(
+        config, storage=dataclasses.replace(config.storage, path=config.storage.chat_database())
+    )
     setup_logging(logging.WARNING)
     _check_storage(config)
     api = TerminalBotApi(sys.stdout)
@@ -129,9 +124,7 @@ def chat_command(args: argparse.Namespace) -> int:
         read_lines(asyncio.get_running_loop(), api, finish, sys.stdin)
 
     app.post_init = start_terminal
-    sys.stdout.write(
-        BANNER + f"(database {config.storage.path}, {len(config.feeds)} feeds from the config)\n\n"
-    )
+    sys.stdout.write(BANNER + chat_banner_line(config) + "\n\n")
     sys.stdout.flush()
     app.run_polling(
         allowed_updates=ALLOWED_UPDATES,
@@ -141,6 +134,14 @@ def chat_command(args: argparse.Namespace) -> int:
         close_loop=False,
     )
     return 0
+
+
+def chat_banner_line(config: Config) -> str:
+    """Which database chat uses and how to manage its feeds: feeds added without ``--chat`` go to the bot's."""
+    return (
+        f"(database {config.storage.path}, {len(config.feeds)} feeds from the config; "
+        "manage its feeds with `newsalert feeds --chat ...`)"
+    )
 
 
 def _check_storage(config: Config) -> None:

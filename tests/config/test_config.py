@@ -50,6 +50,8 @@ def test_named_file_missing_is_an_error(tmp_path: Path) -> None:
         ),
         ({"telegram": {"messages_per_second": 0}}, "telegram.messages_per_second: must be greater than 0"),
         ({"telegram": {"paid_broadcast": "yes"}}, "telegram.paid_broadcast: expected bool"),
+        ({"feeds": [{"url": "not a url"}]}, "feeds[0].url: not a feed address"),
+        ({"feeds": [{"url": "ftp://example.org/rss"}]}, "feeds[0].url: only http and https"),
     ],
 )
 def test_bad_keys_are_named(document: dict, fragment: str) -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.cli.feeds import Progress, parse_opml
+from bot.cli.opml import parse_opml
+from bot.cli.progress import Progress
 from matching import parse_query
 from storage import subscribers, subscriptions
 from storage.db import connect
@@ -121,7 +122,8 @@ def test_feeds_add_list_remove(
     config = write_config(tmp_path)
     url = feed_server.set_file("/guardian.xml", REAL_FEEDS / "rssparser_guardian.xml")
     assert main(["feeds", "add", url, "--config", str(config)]) == 0
-    assert "added feed 1: The Guardian (55 items now)" in capsys.readouterr().out
+    db_path = tmp_path / "news.db"
+    assert f"added feed 1 to {db_path}: The Guardian, 55 articles stored" in capsys.readouterr().out
 
     assert main(["feeds", "add", url, "--config", str(config)]) == 1
     assert "already added as feed 1" in capsys.readouterr().err
@@ -135,9 +137,11 @@ def test_feeds_add_list_remove(
         "status": "ok",
         "error_count": 0,
         "last_error": None,
-        "articles": 0,
-        "last_polled": None,
+        "articles": 55,
+        "last_polled": record["last_polled"],
+        "in_config": False,
     }
+    assert record["last_polled"] is not None
     assert main(["feeds", "list", "--config", str(config)]) == 0
     assert "The Guardian" in capsys.readouterr().out
 

@@ -94,6 +94,7 @@ def test_entity_bomb_is_defused_fast_and_small() -> None:
         (b"<!DOCTYPE html><html><head><title>Shop</title></head><body>Hi</body></html>", "HTML page"),
         (b"", "empty"),
         (b'{"items": []}', "not a feed"),
+        (bytes(range(1, 256)) * 3, r"^not a feed: no RSS, Atom or RDF document found: the response is not XML \(it breaks on line \d+\)$"),
     ],
 )
 def test_not_a_feed(body: bytes, reason: str) -> None:

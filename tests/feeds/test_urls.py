@@ -52,6 +52,8 @@ def test_feed_url_normalised(raw: str, expected: str) -> None:
         ("https://user:secret@example.org/feed", "user name or password"),
         ("https://example.org:99999/feed", "not a valid URL"),
         ("https://exa mple.org/feed", "spaces"),
+        ("notaurl", "not a feed address: give the whole URL"),
+        ("not a url", "not a feed address"),
     ],
 )
 def test_feed_url_refused(raw: str, reason: str) -> None:
