@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feeds.urls import FeedUrlError, normalize_feed_url
 from telegram.constants import FloodLimit
+
+from feeds.urls import FeedUrlError, normalize_feed_url
 
 
 class ConfigError(Exception):
