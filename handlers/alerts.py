@@ -32,6 +32,7 @@ from alerts.messages import (
 )
 from feeds.summary import summarize
 from handlers.context import reply, send_reliably, services
+from handlers.replies import refusal
 from matching import Document, Matcher
 from storage import articles, outbox, stories, subscribers, subscriptions
 
@@ -150,7 +151,10 @@ def _more_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | N
     return split_message("\n".join(lines), MAX_MESSAGE)
 
 
-_NOT_FOUND = "I can't find that alert any more. Reply to an alert with /why or /more, or use its buttons."
+_NOT_FOUND = refusal(
+    "I can't find that alert any more", hint="Reply to an alert with /why or /more, or use its buttons."
+)
+_GONE = refusal("That alert is no longer stored")
 _NONE_YET = "No alerts here yet. Reply to an alert with /why or /more, or use its buttons."
 
 
@@ -188,7 +192,7 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     builder = _why_tx if action == "why" else _more_tx
     result = await services(context).db.run(builder, chat.id, None, delivery_id)
     if result is None:
-        await callback.answer("That alert is no longer stored.", show_alert=True)
+        await callback.answer(_GONE, show_alert=True)
         return
     await callback.answer()
     reply_to = callback.message.message_id if callback.message is not None else None
