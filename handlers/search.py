@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes
+from telegram import Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from alerts.messages import MAX_MESSAGE, escape, format_time, link, split_message, truncate
 from handlers.context import command_argument, reply, services
 from handlers.replies import refusal, shown, too_long
-from handlers.subscriptions import MAX_QUERY_CHARS, query_refusal
+from handlers.subscriptions import LATEST_PREFIX, MAX_QUERY_CHARS, query_refusal
 from matching import Document, Matcher, Query, QueryError, parse_query
 from storage import articles, subscribers
 
@@ -79,7 +79,21 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if message is None or chat is None:
         return
-    text = command_argument(message)
+    await latest_for(context, message, chat.id, command_argument(message))
+
+
+async def latest_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``latest:<query>`` (offered when someone types a query the chat already follows): the same as /latest."""
+    callback = update.callback_query
+    chat = update.effective_chat
+    if callback is None or callback.data is None or chat is None or not isinstance(callback.message, Message):
+        return
+    await callback.answer()
+    await latest_for(context, callback.message, chat.id, callback.data[len(LATEST_PREFIX) :])
+
+
+async def latest_for(context: ContextTypes.DEFAULT_TYPE, message: Message, chat_id: int, text: str) -> None:
+    """Answer ``message`` with the newest stored articles that match ``text`` (or why it cannot)."""
     if not text:
         await reply(context, message, _USAGE)
         return
@@ -91,9 +105,12 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except QueryError as error:
         await reply(context, message, query_refusal(text, error, "/latest"))
         return
-    rows, zone = await services(context).db.run(_latest_tx, chat.id, query)
+    rows, zone = await services(context).db.run(_latest_tx, chat_id, query)
     for part in split_message(render_latest(text, rows, zone), MAX_MESSAGE):
         await reply(context, message, part)
 
 
-HANDLERS = [CommandHandler("latest", latest)]
+HANDLERS = [
+    CommandHandler("latest", latest),
+    CallbackQueryHandler(latest_button, pattern="^" + LATEST_PREFIX),
+]

@@ -21,6 +21,7 @@ from storage import subscribers, subscriptions
 
 MAX_QUERY_CHARS = 200
 SUGGESTION_PREFIX = "sub:"  # callback data of "Subscribe to …" buttons: the prefix and the query itself
+LATEST_PREFIX = "latest:"  # callback data of "Latest on …" buttons (handled in handlers.search), likewise
 _LIST_QUERY_CHARS = 80
 _BUTTONS_PER_ROW = 5
 _MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
@@ -133,19 +134,25 @@ async def suggest_subscription(context: ContextTypes.DEFAULT_TYPE, message: Mess
             message,
             f"You already follow <b>{escape(truncate(raw, 200))}</b> (number {number} in /list). "
             f"<code>/latest {escape(text)}</code> shows the newest stored articles about it.",
+            reply_markup=_button(f"🔎 Latest: {truncate(text, 40)}", LATEST_PREFIX + text),
         )
         return
-    markup = None
-    data = SUGGESTION_PREFIX + text
-    if len(data.encode()) <= MAX_CALLBACK_DATA:
-        button = InlineKeyboardButton(f"Subscribe to “{truncate(text, 40)}”", callback_data=data)
-        markup = InlineKeyboardMarkup([[button]])
+    markup = _button(f"Subscribe: {truncate(text, 40)}", SUGGESTION_PREFIX + text)
     await reply(
         context,
         message,
         f"Did you mean <code>/subscribe {escape(text)}</code>? Press the button or send that command.",
         reply_markup=markup,
     )
+
+
+def _button(label: str, data: str) -> InlineKeyboardMarkup | None:
+    """One button, if its data fits Telegram's 64 bytes (the command in the text does the same job otherwise).
+
+    The label names the text without quotation marks of ours: the text may hold its own."""
+    if len(data.encode()) > MAX_CALLBACK_DATA:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
 def _followed_tx(db: Any, chat_id: int, text: str) -> tuple[str, int] | None:

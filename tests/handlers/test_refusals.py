@@ -6,11 +6,10 @@ Each command is driven with bad input through the fake Bot API, and the answers 
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
-
-from bot.config import FeedConfig
 
 CHAT = 7001
 GROUP = -7002
@@ -105,11 +104,16 @@ async def test_popups_refuse_in_one_style(start_bot):
 
 
 async def test_plain_text_already_followed_offers_latest(start_bot):
-    bot = await start_bot(feeds=(FeedConfig(url="http://127.0.0.1:9/x.xml"),))
+    bot = await start_bot()
     [reply] = await bot.send(CHAT, "kosovo")
     assert "Did you mean /subscribe kosovo?" in reply.text
     await bot.send(CHAT, "/subscribe kosovo")
     [reply] = await bot.send(CHAT, "Kosovo")
     assert "You already follow kosovo (number 1 in /list)" in reply.text
     assert "/latest Kosovo" in reply.text and "Did you mean" not in reply.text
-    assert not reply.buttons
+    [button] = reply.buttons
+    assert button["text"] == "🔎 Latest: Kosovo"
+    before = len(bot.fake.messages(CHAT))
+    await bot.press(CHAT, reply, button["callback_data"])
+    [latest] = (await asyncio.to_thread(bot.fake.wait_for_messages, CHAT, before + 1, 5.0))[before:]
+    assert "Nothing stored mentions Kosovo yet" in latest.text
