@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import TerminalBotApi, render_html
-from bot.chat_session import chat_config, start_session
+from bot.chat_session import FeedHealth, chat_config, start_session
 from bot.config import Config, FeedConfig, PollingConfig, StorageConfig, TelegramConfig
 from tests.support.feed_server import FeedServer
 
@@ -174,3 +174,30 @@ async def test_feeds_are_checked_at_once_and_failures_printed(tmp_path: Path, mo
             assert printed.count("feed Wire failed") == 1, "one line per failing streak, not one per failure"
             assert "(next try in" in printed
             assert "Feed failing" not in printed, "no operator message on top of the line"
+
+
+def test_feed_health_lines_follow_the_feeds_table():
+    out = io.StringIO()
+    health = FeedHealth(TerminalBotApi(out, ansi=False), since=100.0, failing_before={2})
+
+    def feed(feed_id: int, errors: int, polled: float | None, name: str) -> dict[str, Any]:
+        error = "cannot connect: refused" if errors else None
+        return dict(
+            id=feed_id,
+            name=name,
+            title=None,
+            url="u",
+            error_count=errors,
+            last_error=error,
+            last_polled=polled,
+            next_check_at=400.0,
+        )
+
+    health.report([feed(1, 1, 150.0, "A"), feed(2, 4, 50.0, "B"), feed(3, 0, None, "C")], now=160.0)
+    assert out.getvalue() == "⚠️ feed A failed: cannot connect: refused (next try in 4 min)\n\n", (
+        "B's failure is from before this session, C was never polled"
+    )
+    health.report([feed(1, 2, 170.0, "A"), feed(2, 0, 171.0, "B")], now=172.0)
+    assert out.getvalue().endswith("\n\n✅ feed B works again\n\n"), "a second failure in a row is not news"
+    health.report([feed(1, 0, 180.0, "A")], now=181.0)
+    assert out.getvalue().endswith("✅ feed A works again\n\n")
