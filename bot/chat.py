@@ -32,6 +32,7 @@ USER = {"id": CHAT_ID, "is_bot": False, "first_name": "You"}
 BANNER = (
     "newsalert chat: you are talking to the bot. Type /subscribe kosovo, /list, /help ...\n"
     "A number presses the button shown with it ([2]); Ctrl-D or Ctrl-C quits.\n"
+    "You are the operator here too: /feeds, /addfeed URL, /stats.\n"
 )
 
 
