@@ -89,6 +89,7 @@ class Pipeline:
     deliverer: Deliverer
     digests: DigestSender
     matcher: Matcher
+    tell_admins: bool = True  # feed failing / recovered messages to the admins (chat prints its own)
     deliver_job: Job | None = None
     loader: asyncio.Task | None = None
     config_watch: ConfigFeedsWatch | None = None
@@ -165,7 +166,7 @@ class Pipeline:
             for feed in result.started_failing
         ]
         notes += [f"✅ Feed recovered: {_feed_label(feed)}" for feed in result.recovered]
-        if not notes:
+        if not notes or not self.tell_admins:
             return
         for admin in self.config.telegram.admins:
             try:
@@ -182,9 +183,12 @@ def _feed_label(feed: dict) -> str:
     return str(feed.get("name") or feed.get("title") or feed.get("url"))
 
 
-def build_application(config: Config, token: str, *, request: BaseRequest | None = None) -> Application:
+def build_application(
+    config: Config, token: str, *, request: BaseRequest | None = None, feed_notices: bool = True
+) -> Application:
     """The Application for ``newsalert run`` (``request=None``: HTTP to ``base_url``) or ``newsalert chat``
-    (``request``: the terminal's local Bot API). Storage opens and jobs start in PTB's post_init."""
+    (``request``: the terminal's local Bot API). Storage opens and jobs start in PTB's post_init.
+    ``feed_notices=False``: admins are not sent feed failing/recovered messages (chat prints its own lines)."""
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -201,6 +205,7 @@ def build_application(config: Config, token: str, *, request: BaseRequest | None
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     app.bot_data["config"] = config
+    app.bot_data["feed_notices"] = feed_notices
     register(app)
     return app
 
@@ -224,7 +229,15 @@ async def _start(app: Application) -> None:
     # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing), and
     # like alerts keep few messages in the rate limiter, so replies to commands still pass quickly.
     digests = DigestSender(deliverer, concurrency=in_flight_limit(config))
-    pipeline = Pipeline(config, poll_db, deliverer, digests, matcher, config_watch=ConfigFeedsWatch(config))
+    pipeline = Pipeline(
+        config,
+        poll_db,
+        deliverer,
+        digests,
+        matcher,
+        tell_admins=app.bot_data.get("feed_notices", True),
+        config_watch=ConfigFeedsWatch(config),
+    )
     app.bot_data["pipeline"] = pipeline
     app.bot_data["services"] = Services(
         config=config,

@@ -3,7 +3,11 @@
 The Application, handlers, jobs, matcher and delivery are exactly those of ``newsalert run``; only PTB's transport is
 replaced. :class:`TerminalBotApi` is a :class:`telegram.request.BaseRequest` that answers the Bot API calls itself:
 what the bot sends is printed (its HTML rendered readably), and each line typed becomes an update, as if sent from
-a private chat. Feeds are polled for real, so alerts are printed as they arrive.
+a private chat. Feeds are polled for real, so alerts are printed as they arrive. Answers to button presses (which
+Telegram shows as a brief toast) are printed too, and so are one-line notices (:meth:`TerminalBotApi.notice`).
+
+When the input is piped rather than typed, each line is echoed (``> /list``) and the next is only sent once the
+bot has answered it, so a transcript reads as question, answer, question, answer.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ USER = {"id": CHAT_ID, "is_bot": False, "first_name": "You"}
 BANNER = (
     "newsalert chat: you are talking to the bot. Type /subscribe kosovo, /list, /help ...\n"
     "A number presses the button shown with it ([2]); Ctrl-D or Ctrl-C quits.\n"
+    "You are the operator here too: /feeds, /addfeed URL, /stats.\n"
 )
 
 
@@ -89,16 +94,26 @@ class TerminalBotApi(BaseRequest):
     """The Bot API answered in-process: sent messages go to ``out``, typed lines come from :meth:`type_line`.
 
     Buttons are numbered as they are printed; typing a number presses one (a ``callback_query`` update).
+    Update ids start at ``first_update_id``: the bot remembers the ids it handled (to skip Telegram's redeliveries),
+    so a new session on the same database must continue past them. ``echo`` prints each line as it is sent.
     """
 
-    def __init__(self, out: TextIO = sys.stdout, *, ansi: bool | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO = sys.stdout,
+        *,
+        ansi: bool | None = None,
+        first_update_id: int = 1,
+        echo: bool = False,
+    ) -> None:
         self._out = out
         self._ansi = out.isatty() if ansi is None else ansi
+        self._echo = echo
         self._updates: asyncio.Queue[dict[str, Any]] | None = None
-        self._update_ids = itertools.count(1)
+        self._update_ids = itertools.count(first_update_id)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
-        self._buttons: dict[int, tuple[int, str]] = {}
+        self._buttons: dict[int, tuple[int, str, str]] = {}  # number -> message id, callback data, label
         self._button_numbers = itertools.count(1)
         self._messages: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -125,7 +140,8 @@ class TerminalBotApi(BaseRequest):
         if not text:
             return
         if text.isdigit() and int(text) in self._buttons:
-            message_id, data = self._buttons[int(text)]
+            message_id, data, label = self._buttons[int(text)]
+            self._write_echo(f"{text} ({label})")
             self._push(
                 "callback_query",
                 {
@@ -137,6 +153,7 @@ class TerminalBotApi(BaseRequest):
                 },
             )
             return
+        self._write_echo(text)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -218,7 +235,13 @@ class TerminalBotApi(BaseRequest):
 
     _api_setmycommands = _api_deletewebhook
     _api_deletemycommands = _api_deletewebhook
-    _api_answercallbackquery = _api_deletewebhook
+
+    def _api_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        """Telegram shows this as a toast (or a popup, ``show_alert``) over the chat: print it on one line."""
+        text = " ".join(str(params.get("text") or "").split())
+        if text:
+            self._write(f"── answer: {text}\n\n")
+        return True
 
     def _api_getchatmember(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"status": "creator", "user": USER, "is_anonymous": False}
@@ -275,14 +298,25 @@ class TerminalBotApi(BaseRequest):
             for button in row:
                 if "callback_data" in button:
                     number = next(self._button_numbers)
-                    self._buttons[number] = (message_id, button["callback_data"])
+                    self._buttons[number] = (message_id, button["callback_data"], button["text"])
                     labels.append(f"[{number}] {button['text']}")
                 elif "url" in button:
                     labels.append(f"{button['text']} ({button['url']})")
         if labels:
             lines.append("   ".join(labels))
+        self._write("\n".join(lines) + "\n\n")
+
+    def notice(self, line: str) -> None:
+        """A one-line note from the terminal itself, not a bot message (a feed failing, say)."""
+        self._write(line + "\n\n")
+
+    def _write_echo(self, text: str) -> None:
+        if self._echo:
+            self._write(f"> {text}\n")
+
+    def _write(self, text: str) -> None:
         with self._lock:
-            self._out.write("\n".join(lines) + "\n\n")
+            self._out.write(text)
             self._out.flush()
 
 
@@ -295,12 +329,19 @@ def read_lines(
     api: TerminalBotApi,
     on_eof: Callable[[], Coroutine[Any, Any, None]],
     stream: TextIO,
+    *,
+    settle: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
-    """Feed ``stream`` (stdin) to the bot line by line from a daemon thread; at EOF run ``on_eof()`` on the loop."""
+    """Feed ``stream`` (stdin) to the bot line by line from a daemon thread; at EOF run ``on_eof()`` on the loop.
+
+    With ``settle`` (piped input), each line waits for ``settle()``, the bot's answer to the line before it.
+    """
 
     def pump() -> None:
         for line in stream:
             loop.call_soon_threadsafe(api.type_line, line)
+            if settle is not None:
+                asyncio.run_coroutine_threadsafe(settle(), loop).result()
         asyncio.run_coroutine_threadsafe(on_eof(), loop)
 
     threading.Thread(target=pump, name="terminal-input", daemon=True).start()

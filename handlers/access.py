@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from handlers.context import reply, services
+from handlers.replies import refusal
 from storage import updates
 
 GROUP = -1
@@ -41,13 +42,12 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Group chatter (when privacy mode is off) is not for us.
         raise ApplicationHandlerStop
     if not guard.is_allowed(sender):
-        await _refuse(update, context, "This bot is private.", sender, 60.0)
+        await _refuse(update, context, refusal("This bot is private"), sender, 60.0)
         raise ApplicationHandlerStop
     wait = guard.rate.take(sender)
     if wait is not None:
-        await _refuse(
-            update, context, f"Too many commands: wait {max(1, round(wait))} s and try again.", sender, wait
-        )
+        text = refusal("Too many commands", f"wait {max(1, round(wait))} s and try again")
+        await _refuse(update, context, text, sender, wait)
         raise ApplicationHandlerStop
 
 

@@ -21,6 +21,7 @@ from feeds.ingest import parse_pool
 from feeds.parse import ParsedFeed, process_feed
 from feeds.urls import FeedUrlError, normalize_feed_url
 from handlers.context import command_argument, reply, services
+from handlers.replies import refusal, shown
 from storage import feeds as feed_store
 from storage import outbox, subscribers
 
@@ -31,7 +32,7 @@ async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     if user is not None and services(context).guard.is_admin(user.id):
         return True
     if message is not None:
-        await reply(context, message, "That command is for the bot's operators.")
+        await reply(context, message, refusal("That command is for the bot's operators"))
     return False
 
 
@@ -131,17 +132,19 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     argument = command_argument(message)
     if not argument:
-        await reply(context, message, "Use /addfeed https://example.org/rss.xml")
+        await reply(context, message, refusal("Which feed?", hint="Use /addfeed https://example.org/rss.xml"))
         return
     try:
         url = normalize_feed_url(argument)
     except FeedUrlError as error:
-        await reply(context, message, f"Cannot add that feed: {escape(truncate(str(error), 500))}")
+        await reply(
+            context, message, refusal(f"I can't add {shown(argument)}", escape(truncate(str(error), 500)))
+        )
         return
     parsed = await _probe(url, context)
     if isinstance(parsed, str):
         await reply(
-            context, message, f"Cannot add {escape(truncate(url, 200))}: {escape(truncate(parsed, 300))}"
+            context, message, refusal(f"I can't add {shown(url, 200)}", escape(truncate(parsed, 300)))
         )
         return
     feed_id, created = await services(context).db.run(
@@ -165,12 +168,14 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     argument = command_argument(message).lstrip("#")
     if not argument.isdigit():
-        await reply(context, message, "Use /removefeed N, with N from /feeds.")
+        await reply(context, message, refusal("Which feed?", hint="Use /removefeed N, with N from /feeds."))
         return
     svc = services(context)
     feed = await svc.db.run(feed_store.get_feed, int(argument))
     if feed is None or not await svc.db.run(feed_store.remove_feed, int(argument)):
-        await reply(context, message, f"There is no feed #{escape(argument)}. /feeds lists them.")
+        await reply(
+            context, message, refusal(f"There is no feed #{escape(argument)}", hint="/feeds lists them.")
+        )
         return
     text = (
         f"Removed feed #{feed['id']}: {escape(truncate(feed['name'] or feed['title'] or feed['url'], 100))}."

@@ -3,12 +3,17 @@
 An alert is found through its outbox row: buttons carry the row id (``why:<id>``), and a reply names the alert's
 message id, which the outbox stored when it was sent. ``/why`` and ``/more`` sent without a reply answer about the
 chat's latest alert, which is what a user typing them right after an alert means.
+
+A story alerts a chat once, under the oldest subscription that matched (the one the outbox row names), but
+several of the chat's subscriptions may match it: ``/why`` matches the article again against all of them, on a
+scratch matcher like ``/latest``'s, and explains each.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -27,7 +32,9 @@ from alerts.messages import (
 )
 from feeds.summary import summarize
 from handlers.context import reply, send_reliably, services
-from storage import articles, outbox, stories, subscribers
+from handlers.replies import refusal
+from matching import Document, Matcher
+from storage import articles, outbox, stories, subscribers, subscriptions
 
 _MORE_SUMMARY_CHARS = 1200
 _MAX_SOURCES = 15
@@ -45,23 +52,53 @@ def _find_delivery(
     return outbox.latest_sent(db, chat_id)
 
 
-def explain(delivery: dict[str, Any], article: dict[str, Any] | None) -> str:
-    """Why an alert was sent, as HTML, from the explanation the fan-out stored with the outbox row."""
+def _stored(delivery: dict[str, Any]) -> dict[str, Any]:
+    """The explanation the fan-out stored with the outbox row: subscription, subscription_id, why."""
     try:
         stored = json.loads(delivery["explanation"] or "{}")
     except ValueError:
         stored = {"why": delivery["explanation"]}
-    if not isinstance(stored, dict):
-        stored = {"why": str(stored)}
+    return stored if isinstance(stored, dict) else {"why": str(stored)}
+
+
+def matching_subscriptions(
+    db: Any, chat_id: int, article: dict[str, Any], skip: int | None = None
+) -> list[tuple[str, str]]:
+    """The chat's subscriptions (but ``skip``) that the article matches now, as (query, why), in /list order."""
+    rows = [row for row in subscriptions.list_subscriptions(db, chat_id) if row["id"] != skip]
+    if not rows:
+        return []
+    matcher = Matcher()  # shares the process's gazetteer: cheap
+    matcher.add_many((row["id"], row["query"]) for row in rows)
+    found = matcher.match(Document(title=article["title"], summary=article["summary"], text=article["text"]))
+    return [(row["raw"], found[row["id"]].explain()) for row in rows if row["id"] in found]
+
+
+def explain(
+    delivery: dict[str, Any], article: dict[str, Any] | None, others: Sequence[tuple[str, str]] = ()
+) -> str:
+    """Why an alert was sent, as HTML: the subscription it was sent for (as the fan-out recorded it), then any
+    ``others`` of the chat's subscriptions that match it too (query, why)."""
+    stored = _stored(delivery)
+    first = (str(stored.get("subscription") or ""), str(stored.get("why") or ""))
+    matched = [first] if any(first) else []
+    matched += [(query, why) for query, why in others if query != first[0]]
     lines = ["<b>Why you got this alert</b>"]
     if article is not None:
         lines.append(italic(truncate(article["title"] or "Untitled article", 300)))
-    if stored.get("subscription"):
-        lines.append(f"Your subscription {bold(truncate(str(stored['subscription']), 200))} matched.")
-    if stored.get("why"):
-        lines.append(escape(truncate(str(stored["why"]), 3000)))
-    if len(lines) == 1 or (article is not None and len(lines) == 2):
+    if not matched:
         lines.append("The match was not recorded for this alert.")
+    elif len(matched) == 1:
+        query, why = matched[0]
+        if query:
+            lines.append(f"Your subscription {bold(truncate(query, 200))} matched.")
+        if why:
+            lines.append(escape(truncate(why, 3000)))
+    else:
+        names = [bold(truncate(query, 100)) for query, _ in matched]
+        lines.append(f"Your subscriptions {', '.join(names[:-1])} and {names[-1]} matched:")
+        for query, why in matched:
+            lines.append(f"• {bold(truncate(query, 100))}: {escape(truncate(why, 3000 // len(matched)))}")
     return "\n".join(lines)
 
 
@@ -69,7 +106,13 @@ def _why_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | No
     delivery = _find_delivery(db, chat_id, message_id, delivery_id)
     if delivery is None:
         return None
-    return explain(delivery, articles.get_article(db, delivery["article_id"]))
+    article = articles.get_article(db, delivery["article_id"])
+    others = (
+        matching_subscriptions(db, chat_id, article, skip=delivery["subscription_id"])
+        if article is not None
+        else []
+    )
+    return explain(delivery, article, others)
 
 
 def _more_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | None) -> list[str] | None:
@@ -108,7 +151,10 @@ def _more_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | N
     return split_message("\n".join(lines), MAX_MESSAGE)
 
 
-_NOT_FOUND = "I can't find that alert any more. Reply to an alert with /why or /more, or use its buttons."
+_NOT_FOUND = refusal(
+    "I can't find that alert any more", hint="Reply to an alert with /why or /more, or use its buttons."
+)
+_GONE = refusal("That alert is no longer stored")
 _NONE_YET = "No alerts here yet. Reply to an alert with /why or /more, or use its buttons."
 
 
@@ -146,7 +192,7 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     builder = _why_tx if action == "why" else _more_tx
     result = await services(context).db.run(builder, chat.id, None, delivery_id)
     if result is None:
-        await callback.answer("That alert is no longer stored.", show_alert=True)
+        await callback.answer(_GONE, show_alert=True)
         return
     await callback.answer()
     reply_to = callback.message.message_id if callback.message is not None else None

@@ -9,8 +9,9 @@ from __future__ import annotations
 from telegram import Chat, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from alerts.messages import escape, truncate
+from alerts.messages import escape
 from handlers.context import reply
+from handlers.replies import refusal, shown
 from handlers.start import COMMANDS
 from handlers.subscriptions import SUGGESTION_PREFIX, subscribe_to, suggest_subscription
 
@@ -42,14 +43,16 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     known = "\n".join(f"/{name} – {escape(description)}" for name, description in COMMANDS)
     await reply(
-        context, message, f"I don't know {escape(truncate(command, 50))}. These are the commands:\n{known}"
+        context,
+        message,
+        refusal(f"I don't know {shown(command, 50)}", hint=f"These are the commands:\n{known}"),
     )
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button no handler knows (from an older version, or tampered data): stop the client's spinner politely."""
     if update.callback_query is not None:
-        await update.callback_query.answer("This button no longer works.")
+        await update.callback_query.answer(refusal("This button no longer works"))
 
 
 HANDLERS = [

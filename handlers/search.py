@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes
+from telegram import Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from alerts.messages import MAX_MESSAGE, escape, format_time, link, split_message, truncate
 from handlers.context import command_argument, reply, services
-from handlers.subscriptions import MAX_QUERY_CHARS, refusal
+from handlers.replies import refusal, shown, too_long
+from handlers.subscriptions import LATEST_PREFIX, MAX_QUERY_CHARS, query_refusal
 from matching import Document, Matcher, Query, QueryError, parse_query
 from storage import articles, subscribers
 
@@ -26,8 +27,9 @@ _MAX_CANDIDATES = (
 )
 
 # Reply texts, in one place (plain literals, easy to wrap for translation).
-_USAGE = "Use /latest kosovo to see the newest stored articles about something."
-_TOO_LONG = "That query is {length} characters long; the limit is {limit}. Try fewer words."
+_USAGE = refusal(
+    "Tell me what to look for", hint="Use /latest kosovo to see the newest stored articles about something."
+)
 
 
 def _matching_articles(db: Any, query: Query) -> list[dict[str, Any]]:
@@ -57,8 +59,11 @@ def _latest_tx(db: Any, chat_id: int, query: Query) -> tuple[list[dict[str, Any]
 
 def render_latest(text: str, rows: list[dict[str, Any]], zone: str) -> str:
     if not rows:
-        return f"Nothing stored mentions “{escape(truncate(text, 100))}” yet. /subscribe {escape(truncate(text, 100))} to hear of it."
-    lines = [f"<b>Latest on “{escape(truncate(text, 100))}”</b>"]
+        return (
+            f"Nothing stored mentions {shown(text)} yet. "
+            f"<code>/subscribe {escape(truncate(text, 100))}</code> to hear of it."
+        )
+    lines = [f"<b>Latest on {escape(truncate(text, 100))}</b>"]
     for row in rows:
         title = truncate(row["title"] or "Untitled article", 200)
         item = link(row["url"], title) if row["url"] else escape(title)
@@ -74,21 +79,38 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if message is None or chat is None:
         return
-    text = command_argument(message)
+    await latest_for(context, message, chat.id, command_argument(message))
+
+
+async def latest_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``latest:<query>`` (offered when someone types a query the chat already follows): the same as /latest."""
+    callback = update.callback_query
+    chat = update.effective_chat
+    if callback is None or callback.data is None or chat is None or not isinstance(callback.message, Message):
+        return
+    await callback.answer()
+    await latest_for(context, callback.message, chat.id, callback.data[len(LATEST_PREFIX) :])
+
+
+async def latest_for(context: ContextTypes.DEFAULT_TYPE, message: Message, chat_id: int, text: str) -> None:
+    """Answer ``message`` with the newest stored articles that match ``text`` (or why it cannot)."""
     if not text:
         await reply(context, message, _USAGE)
         return
     if len(text) > MAX_QUERY_CHARS:
-        await reply(context, message, _TOO_LONG.format(length=len(text), limit=MAX_QUERY_CHARS))
+        await reply(context, message, too_long(len(text), MAX_QUERY_CHARS))
         return
     try:
         query = parse_query(text)
     except QueryError as error:
-        await reply(context, message, refusal(text, error))
+        await reply(context, message, query_refusal(text, error, "/latest"))
         return
-    rows, zone = await services(context).db.run(_latest_tx, chat.id, query)
+    rows, zone = await services(context).db.run(_latest_tx, chat_id, query)
     for part in split_message(render_latest(text, rows, zone), MAX_MESSAGE):
         await reply(context, message, part)
 
 
-HANDLERS = [CommandHandler("latest", latest)]
+HANDLERS = [
+    CommandHandler("latest", latest),
+    CallbackQueryHandler(latest_button, pattern="^" + LATEST_PREFIX),
+]

@@ -17,13 +17,16 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from alerts import timing
 from alerts.messages import alert_buttons, bold, escape, format_time, truncate
 from handlers.context import command_argument, is_group, may_change, reply, services
+from handlers.replies import refusal
 from storage import digests, outbox, subscribers, subscriptions
 
 _MUTE_CHOICES = (("2 h", 2), ("8 h", 8), ("24 h", 24))
 _TOPIC_MUTE_HOURS = 24
 
 # Reply texts of the per-subscription mute, in one place (plain literals, easy to wrap for translation).
-_NO_SUCH_NUMBER = "There is no subscription number {number} here. /list shows them with their numbers."
+_NO_SUCH_NUMBER = refusal(
+    "There is no subscription number {number} here", hint="/list shows them with their numbers."
+)
 _TOPIC_MUTED = "🔕 <b>{query}</b> is muted until {until}; your other subscriptions still alert. /unmute {number} ends it."
 _TOPIC_UNMUTED = "🔔 <b>{query}</b> alerts again."
 _TOPIC_BUTTON = "🔕 This topic 24 h"
@@ -31,6 +34,20 @@ _TOPIC_BUTTON_ANSWER = "“{query}” muted until {until}. /unmute {number} ends
 
 
 _TIMING_KEYS = {"digest", "digest_time", "timezone", "quiet_start", "quiet_end"}
+_QUOTES = str.maketrans("", "", "\"'“”‘’«»")
+_GONE = refusal("That alert is no longer stored")
+
+
+def _argument(update: Update) -> str:
+    """The command's argument without quotation marks, which never belong in a time, a zone or a duration
+    (``/timezone "Europe/Kyiv"`` just works, and a refusal never shows the user's quotes inside ours)."""
+    message = update.effective_message
+    return command_argument(message).translate(_QUOTES).strip() if message is not None else ""
+
+
+def _timing_refusal(error: ValueError) -> str:
+    """The timing parsers' errors are whole sentences that say what was wrong and what to send instead."""
+    return refusal(escape(truncate(str(error), 500)))
 
 
 def _ensure_tx(
@@ -78,15 +95,14 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    words = command_argument(message).split()
+    words = _argument(update).split()
     mode = words[0].lower() if words else ""
     if mode not in ("off", "hourly", "daily") or (mode != "daily" and len(words) > 1) or len(words) > 2:
-        await reply(
-            context,
-            message,
+        hint = (
             "Use /digest daily 08:00 (one message a day, at that time in your /timezone), /digest hourly, "
-            "or /digest off (each alert as it comes).",
+            "or /digest off (each alert as it comes)."
         )
+        await reply(context, message, refusal("Which digest?", hint=hint))
         return
     values: dict[str, Any] = {"digest": mode}
     if mode == "daily":
@@ -95,7 +111,7 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 timing.parse_hhmm(words[1]) if len(words) == 2 else timing.DEFAULT_DIGEST_TIME
             )
         except ValueError as error:
-            await reply(context, message, escape(truncate(str(error), 500)))
+            await reply(context, message, _timing_refusal(error))
             return
     if not await may_change(update, context):
         return
@@ -107,18 +123,15 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    argument = command_argument(message)
+    argument = _argument(update)
     if not argument:
-        await reply(
-            context,
-            message,
-            "Tell me your time zone, for example /timezone Europe/Kyiv or /timezone New York.",
-        )
+        hint = "For example /timezone Europe/Kyiv or /timezone New York."
+        await reply(context, message, refusal("Tell me your time zone", hint=hint))
         return
     try:
         zone = timing.validate_timezone(argument)
     except ValueError as error:
-        await reply(context, message, escape(truncate(str(error), 500)))
+        await reply(context, message, _timing_refusal(error))
         return
     if not await may_change(update, context):
         return
@@ -135,13 +148,10 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    argument = command_argument(message)
+    argument = _argument(update)
     if not argument:
-        await reply(
-            context,
-            message,
-            "Use /quiet 22:00-07:00 to hold alerts at night (in your /timezone), /quiet off to end.",
-        )
+        hint = "Use /quiet 22:00-07:00 to hold alerts at night (in your /timezone), /quiet off to end."
+        await reply(context, message, refusal("Which hours?", hint=hint))
         return
     if argument.lower() == "off":
         values: dict[str, Any] = {"quiet_start": None, "quiet_end": None}
@@ -149,7 +159,7 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             start, end = timing.parse_quiet_range(argument)
         except ValueError as error:
-            await reply(context, message, escape(truncate(str(error), 500)))
+            await reply(context, message, _timing_refusal(error))
             return
         values = {"quiet_start": start, "quiet_end": end}
     if not await may_change(update, context):
@@ -215,11 +225,11 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    number, argument = _split_number(command_argument(message) or "2h")
+    number, argument = _split_number(_argument(update) or "2h")
     try:
         duration = timing.parse_duration(argument)
     except ValueError as error:
-        await reply(context, message, escape(truncate(str(error), 500)))
+        await reply(context, message, _timing_refusal(error))
         return
     if number is not None:
         await _mute_subscription(update, context, number, time.time() + duration.total_seconds())
@@ -309,7 +319,7 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     delivery, sub = await svc.db.run(_mute_target_tx, chat.id, delivery_id)
     if delivery is None:
-        await callback.answer("That alert is no longer stored.", show_alert=True)
+        await callback.answer(_GONE, show_alert=True)
         return
     if action == "mute":
         await callback.answer()

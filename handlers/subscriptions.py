@@ -15,11 +15,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from alerts.messages import MAX_CALLBACK_DATA, MAX_MESSAGE, escape, text_length, truncate
 from handlers.context import command_argument, is_group, may_change, reply, services
+from handlers.replies import refusal, shown, too_long
 from matching import Query, QueryError, parse_query
 from storage import subscribers, subscriptions
 
 MAX_QUERY_CHARS = 200
 SUGGESTION_PREFIX = "sub:"  # callback data of "Subscribe to …" buttons: the prefix and the query itself
+LATEST_PREFIX = "latest:"  # callback data of "Latest on …" buttons (handled in handlers.search), likewise
 _LIST_QUERY_CHARS = 80
 _BUTTONS_PER_ROW = 5
 _MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
@@ -53,13 +55,15 @@ def understood(query: Query, raw: str) -> str:
     return "\n".join(lines)
 
 
-def refusal(raw: str, error: QueryError) -> str:
+def query_refusal(raw: str, error: QueryError, command: str = "/subscribe") -> str:
     """Why a query was refused, with the suggestions the parser offers, as HTML."""
-    lines = [f"⚠️ I can't use “{escape(truncate(raw, 100))}”: {escape(truncate(str(error), 500))}"]
     suggestions = getattr(error, "suggestions", None) or []
-    if suggestions:
-        lines.append("Try: " + ", ".join(f"<code>/subscribe {escape(s)}</code>" for s in suggestions[:3]))
-    return "\n".join(lines)
+    hint = (
+        ("Try: " + ", ".join(f"<code>{command} {escape(s)}</code>" for s in suggestions[:3]))
+        if suggestions
+        else ""
+    )
+    return refusal(f"I can't use {shown(raw)}", escape(truncate(str(error), 500)), hint)
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,36 +82,26 @@ async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: 
     assert message is not None and chat is not None
     svc = services(context)
     if not raw:
-        await reply(
-            context,
-            message,
-            "Tell me what to watch for, for example:\n" + escape(_EXAMPLES) + "\n\n/help explains queries.",
-        )
+        examples = "For example:\n" + escape(_EXAMPLES) + "\n\n/help explains queries."
+        await reply(context, message, refusal("Tell me what to watch for", hint=examples))
         return
     if len(raw) > MAX_QUERY_CHARS:
-        await reply(
-            context,
-            message,
-            f"That query is {len(raw)} characters long; the limit is {MAX_QUERY_CHARS}. Try fewer words.",
-        )
+        await reply(context, message, too_long(len(raw), MAX_QUERY_CHARS))
         return
     if not await may_change(update, context):
         return
     try:
         query = parse_query(raw)
     except QueryError as error:
-        await reply(context, message, refusal(raw, error))
+        await reply(context, message, query_refusal(raw, error))
         return
     cap = svc.config.telegram.max_subscriptions
     title = chat.title if is_group(chat) else None
     subscriber, result, number = await svc.db.run(_subscribe_tx, chat.id, chat.type, title, query, raw, cap)
     if result.status == "limit":
-        await reply(
-            context,
-            message,
-            f"This chat already has {result.count} subscriptions, the most I keep ({cap}). "
-            "Remove one with /unsubscribe N (see /list), then try again.",
-        )
+        hint = "Remove one with /unsubscribe N (see /list), then try again."
+        what = f"This chat already has {result.count} subscriptions"
+        await reply(context, message, refusal(what, f"I keep at most {cap}", hint))
         return
     assert result.subscription is not None
     if result.status == "added":
@@ -129,23 +123,48 @@ async def suggest_subscription(context: ContextTypes.DEFAULT_TYPE, message: Mess
     """Offer ``/subscribe <text>`` with a button that does it (when the text fits in callback data)."""
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_CHARS:
+        hint = "To follow something, send /subscribe followed by a few words. /help has examples."
+        await reply(context, message, refusal("That is too long to follow", hint=hint))
+        return
+    followed = await services(context).db.run(_followed_tx, message.chat.id, text)
+    if followed is not None:
+        raw, number = followed
         await reply(
             context,
             message,
-            "To follow something, send /subscribe followed by a few words. /help has examples.",
+            f"You already follow <b>{escape(truncate(raw, 200))}</b> (number {number} in /list). "
+            f"<code>/latest {escape(text)}</code> shows the newest stored articles about it.",
+            reply_markup=_button(f"🔎 Latest: {truncate(text, 40)}", LATEST_PREFIX + text),
         )
         return
-    markup = None
-    data = SUGGESTION_PREFIX + text
-    if len(data.encode()) <= MAX_CALLBACK_DATA:
-        button = InlineKeyboardButton(f"Subscribe to “{truncate(text, 40)}”", callback_data=data)
-        markup = InlineKeyboardMarkup([[button]])
+    markup = _button(f"Subscribe: {truncate(text, 40)}", SUGGESTION_PREFIX + text)
     await reply(
         context,
         message,
         f"Did you mean <code>/subscribe {escape(text)}</code>? Press the button or send that command.",
         reply_markup=markup,
     )
+
+
+def _button(label: str, data: str) -> InlineKeyboardMarkup | None:
+    """One button, if its data fits Telegram's 64 bytes (the command in the text does the same job otherwise).
+
+    The label names the text without quotation marks of ours: the text may hold its own."""
+    if len(data.encode()) > MAX_CALLBACK_DATA:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+
+
+def _followed_tx(db: Any, chat_id: int, text: str) -> tuple[str, int] | None:
+    """The chat's subscription that ``text`` would make, as (what was typed, its /list number), if it has one."""
+    try:
+        canonical = parse_query(text).canonical
+    except QueryError:
+        return None
+    for number, row in enumerate(subscriptions.list_subscriptions(db, chat_id), start=1):
+        if row["query"] == canonical:
+            return row["raw"], number
+    return None
 
 
 def _unsubscribe_tx(
@@ -187,14 +206,9 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     removed, left = await svc.db.run(_unsubscribe_tx, chat.id, argument, canonical)
     if removed is None:
-        what = (
-            f"number {escape(argument.lstrip('#'))}"
-            if argument.lstrip("#").isdigit()
-            else f"“{escape(truncate(argument, 100))}”"
-        )
-        await reply(
-            context, message, f"There is no subscription {what} here. /list shows them with their numbers."
-        )
+        what = f"number {escape(argument.lstrip('#'))}" if argument.lstrip("#").isdigit() else shown(argument)
+        hint = "/list shows them with their numbers."
+        await reply(context, message, refusal(f"There is no subscription {what} here", hint=hint))
         return
     svc.matcher.remove(removed["id"])
     await reply(context, message, f"Removed <b>{escape(truncate(removed['raw'], 200))}</b>. {_left(left)}")

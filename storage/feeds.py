@@ -121,6 +121,14 @@ def due_feeds(
     return _rows(db, sql, params)
 
 
+def check_all_now(db: sqlite_utils.Database, now: float | None = None) -> None:
+    """Make every feed due now (``newsalert chat`` on start: its user wants to see the feeds work, or fail, at once,
+    not over the spread-out first checks)."""
+    now = time.time() if now is None else now
+    with db.conn:
+        db.execute("UPDATE feeds SET next_check_at = min(next_check_at, ?)", [now])
+
+
 def all_feeds(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every feed row (no counts): what ``poll --once`` checks."""
     return _rows(db, "SELECT * FROM feeds ORDER BY id")

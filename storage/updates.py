@@ -25,3 +25,10 @@ def first_time(db: sqlite_utils.Database, update_id: int, *, now: float | None =
             # Prune now and then rather than on every update.
             db.conn.execute("DELETE FROM handled_updates WHERE handled_at < ?", (now - KEEP_SECONDS,))
     return bool(inserted)
+
+
+def last_update_id(db: sqlite_utils.Database) -> int:
+    """The highest update id recorded (0 if none): a source of made-up updates (``newsalert chat``) continues
+    past it, so its first updates after a restart are not mistaken for repeats."""
+    row = db.execute("SELECT max(update_id) FROM handled_updates").fetchone()
+    return int(row[0] or 0)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import logging
 import signal
 import sqlite3
@@ -19,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError
 from alerts.redaction import install_token_redaction
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import BANNER, TerminalBotApi, read_lines
+from bot.chat_session import chat_config, first_update_id, start_session
 from bot.cli.common import CliError, add_config_option
 from bot.config import Config, load_config
 from storage.db import connect
@@ -40,12 +40,16 @@ class _NetworkErrorsInOneLine(logging.Filter):
     """A network failure or a refused token is an operating condition, not a bug: one line, no traceback.
 
     PTB's retry loops log those with the traceback attached (possibly already formatted, and redacted, by
-    :func:`alerts.redaction.install_token_redaction`); keep the message and the exception's last line.
+    :func:`alerts.redaction.install_token_redaction`); keep the message and the exception's last line. A token
+    refused at start is not logged at all: :func:`run_command` says so in its one-line error.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         retry_loop = record.name.startswith("telegram.ext") and "Network Retry Loop" in record.getMessage()
+        refused = isinstance(error, InvalidToken) or "InvalidToken" in (record.exc_text or "")
+        if retry_loop and refused and "Bootstrap" in record.getMessage():
+            return False
         if isinstance(error, NetworkError | InvalidToken) or (retry_loop and (error or record.exc_text)):
             lines = (record.exc_text or "").strip().splitlines()
             detail = str(error) if error is not None else (lines[-1] if lines else "")
@@ -103,25 +107,27 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def chat_command(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    config = dataclasses.replace(
-        config, storage=dataclasses.replace(config.storage, path=config.storage.chat_database())
-    )
+    config = chat_config(load_config(args.config))
     setup_logging(logging.WARNING)
     _check_storage(config)
-    api = TerminalBotApi(sys.stdout)
-    app = build_application(config, _CHAT_TOKEN, request=api)
+    piped = not sys.stdin.isatty()
+    api = TerminalBotApi(sys.stdout, first_update_id=first_update_id(config.storage.path), echo=piped)
+    app = build_application(config, _CHAT_TOKEN, request=api, feed_notices=False)
     started = app.post_init
+
+    async def settle() -> None:
+        await api.settle(app.update_queue)
 
     async def finish() -> None:
         """Input ended (Ctrl-D, or a pipe ran dry): answer what was typed, then quit."""
-        await api.settle(app.update_queue)
+        await settle()
         app.stop_running()
 
     async def start_terminal(application: object) -> None:
         if started is not None:
             await started(app)
-        read_lines(asyncio.get_running_loop(), api, finish, sys.stdin)
+        await start_session(app, api)
+        read_lines(asyncio.get_running_loop(), api, finish, sys.stdin, settle=settle if piped else None)
 
     app.post_init = start_terminal
     sys.stdout.write(BANNER + chat_banner_line(config) + "\n\n")

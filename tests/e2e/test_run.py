@@ -253,9 +253,9 @@ def test_refused_token_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "AAWrongToken" not in result.stderr
-    assert result.stderr.splitlines()[-1] == (
+    assert result.stderr.splitlines() == [
         "newsalert: Telegram refused the bot token in TELEGRAM_BOT_TOKEN; check it with @BotFather"
-    )
+    ], "one line, as the README promises: no log line before it"
 
 
 def test_sigint_stops_cleanly(world):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from storage import articles, outbox, stories
 from storage import feeds as feed_store
@@ -105,3 +106,38 @@ async def sent_alert_in(bot, chat_id, delivery_id):
         lambda: bot.row("SELECT state FROM deliveries WHERE id = ?", [delivery_id])["state"] == "sent"
     )
     return bot.fake.messages(chat_id)[-1]
+
+
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "kosovo-kfor-2023-05-30.txt"
+
+
+async def test_why_names_every_subscription_that_matches(start_bot):
+    """The seed article matches two of the chat's three subscriptions; the alert is one, its Why? names both."""
+    bot = await start_bot()
+    for query in ('"tear gas" -football', "kosovo", "keyword:football"):
+        [answer] = await bot.send(CHAT, f"/subscribe {query}")
+        assert "Subscribed" in answer.text
+    feed_id = feed_store.add_feed(bot.db, "http://127.0.0.1:9/wire.xml", name="Wire")
+    item = {
+        "guid_hash": "seed",
+        "url": "https://example.org/kfor",
+        "title": "KFOR peacekeepers injured in clashes",
+        "text": SEED.read_text(),
+        "summary": "About 25 NATO KFOR peacekeepers were injured.",
+        "published": time.time(),
+    }
+    articles.insert_articles(bot.db, feed_id, [item], now=time.time() + 1)
+    alert = await bot.until(
+        lambda: next((m for m in bot.fake.messages(CHAT) if "KFOR peacekeepers" in m.text), None)
+    )
+    delivery_id = bot.row("SELECT id FROM deliveries WHERE chat_id = ?", [CHAT])["id"]
+    [reply] = await bot.send(CHAT, "/why", reply_to_message_id=alert.message_id)
+    before = len(bot.fake.messages(CHAT))
+    await bot.press(CHAT, alert, f"why:{delivery_id}")
+    await bot.until(lambda: len(bot.fake.messages(CHAT)) == before + 1)
+    for text in (reply.text, bot.fake.messages(CHAT)[-1].text):
+        assert 'Your subscriptions "tear gas" -football and kosovo matched:' in text
+        assert '• "tear gas" -football: “tear gas” in text' in text
+        assert "• kosovo: “kosovo” (region Kosovo)" in text and "Zvecan" in text
+        assert "keyword:football" not in text
+    assert bot.row("SELECT count(*) AS n FROM deliveries WHERE chat_id = ?", [CHAT])["n"] == 1

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import io
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import TerminalBotApi, render_html
-from bot.config import Config, FeedConfig, StorageConfig
+from bot.chat_session import FeedHealth, chat_config, start_session
+from bot.config import Config, FeedConfig, PollingConfig, StorageConfig, TelegramConfig
 from tests.support.feed_server import FeedServer
 
 
@@ -49,6 +53,7 @@ async def test_typed_lines_and_button_numbers(tmp_path: Path):
         api.type_line("1")
         await wait_for(out, "No subscriptions yet")
         assert "(edited)" in out.getvalue()
+        assert "── answer: Removed “kosovo”" in out.getvalue(), "the button's answer is printed"
         api.type_line("   ")
         api.type_line("zvecan")
         await wait_for(out, "Did you mean `/subscribe zvecan`?")
@@ -108,3 +113,91 @@ async def wait_until_polled(server: FeedServer, timeout: float = 15.0) -> None:
     while not server.requests("/feed.xml"):
         assert asyncio.get_running_loop().time() < deadline, "the feed was never polled"
         await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def running_chat(tmp_path: Path, **config: Any) -> AsyncIterator[tuple[TerminalBotApi, io.StringIO]]:
+    """The bot as ``newsalert chat`` runs it (its config, its session set-up), printing into a StringIO."""
+    out = io.StringIO()
+    api = TerminalBotApi(out, ansi=False)
+    chat = chat_config(Config(storage=StorageConfig(path=str(tmp_path / "bot.db")), **config))
+    app = build_application(chat, "0:terminal", request=api, feed_notices=False)
+    await app.initialize()
+    await app.post_init(app)
+    await start_session(app, api)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+    try:
+        yield api, out
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+
+async def test_the_terminal_user_is_the_operator(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with FeedServer() as server:
+        url = server.set(
+            "/wire.xml",
+            "<rss version='2.0'><channel><title>Wire</title><item><title>One</title><guid>1</guid></item>"
+            "</channel></rss>",
+        )
+        # allowed_users would shut out anyone else: the operator is always let in.
+        telegram = TelegramConfig(admins=(777,), allowed_users=(777,))
+        polling = PollingConfig(allow_private_addresses=True)
+        async with running_chat(tmp_path, telegram=telegram, polling=polling) as (api, out):
+            api.type_line(f"/addfeed {url}")
+            await wait_for(out, "Added feed #1: Wire")
+            api.type_line("/feeds")
+            await wait_for(out, "#1 Wire — ok")
+            api.type_line("/stats")
+            await wait_for(out, "Feeds: 1 ok, 0 failing")
+            assert "for the bot's operators" not in out.getvalue()
+
+
+async def test_feeds_are_checked_at_once_and_failures_printed(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with FeedServer() as server:
+        server.set("/wire.xml", "down for maintenance", status=503, content_type="text/plain")
+        feeds = (
+            # No interval: left alone, its first check would come any time in the next five minutes.
+            FeedConfig(url="http://127.0.0.1:9/dead.xml", name="Dead"),
+            FeedConfig(url=server.url("/wire.xml"), name="Wire", interval_seconds=1),
+        )
+        async with running_chat(tmp_path, feeds=feeds) as (api, out):
+            printed = await wait_for(out, "⚠️ feed Dead failed: ", timeout=30)
+            await wait_for(out, "⚠️ feed Wire failed: ", timeout=30)
+            server.set("/wire.xml", "<rss version='2.0'><channel><title>Wire</title></channel></rss>")
+            printed = await wait_for(out, "✅ feed Wire works again", timeout=30)
+            assert printed.count("feed Wire failed") == 1, "one line per failing streak, not one per failure"
+            assert "(next try in" in printed
+            assert "Feed failing" not in printed, "no operator message on top of the line"
+
+
+def test_feed_health_lines_follow_the_feeds_table():
+    out = io.StringIO()
+    health = FeedHealth(TerminalBotApi(out, ansi=False), since=100.0, failing_before={2})
+
+    def feed(feed_id: int, errors: int, polled: float | None, name: str) -> dict[str, Any]:
+        error = "cannot connect: refused" if errors else None
+        return dict(
+            id=feed_id,
+            name=name,
+            title=None,
+            url="u",
+            error_count=errors,
+            last_error=error,
+            last_polled=polled,
+            next_check_at=400.0,
+        )
+
+    health.report([feed(1, 1, 150.0, "A"), feed(2, 4, 50.0, "B"), feed(3, 0, None, "C")], now=160.0)
+    assert out.getvalue() == "⚠️ feed A failed: cannot connect: refused (next try in 4 min)\n\n", (
+        "B's failure is from before this session, C was never polled"
+    )
+    health.report([feed(1, 2, 170.0, "A"), feed(2, 0, 171.0, "B")], now=172.0)
+    assert out.getvalue().endswith("\n\n✅ feed B works again\n\n"), "a second failure in a row is not news"
+    health.report([feed(1, 0, 180.0, "A")], now=181.0)
+    assert out.getvalue().endswith("✅ feed A works again\n\n")

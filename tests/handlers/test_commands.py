@@ -71,7 +71,7 @@ async def test_subscription_cap(start_bot):
     await bot.send(USER, "/subscribe keyword:alpha")
     await bot.send(USER, "/subscribe keyword:beta")
     [reply] = await bot.send(USER, "/subscribe keyword:gamma")
-    assert "most I keep (2)" in reply.text
+    assert "I keep at most 2" in reply.text
     [reply] = await bot.send(USER, "/subscribe keyword:alpha")
     assert "already have" in reply.text
     assert len(subscription_ids(bot, USER)) == 2
@@ -176,7 +176,7 @@ async def test_rate_limit_answers_once_then_ignores(start_bot, fake):
 async def test_allowed_users(start_bot, fake):
     bot = await start_bot(allowed_users=(USER,), admins=(USER + 2,))
     [reply] = await bot.send(USER + 1, "/subscribe kosovo")
-    assert reply.text == "This bot is private."
+    assert reply.text == "⚠️ This bot is private."
     assert subscription_ids(bot, USER + 1) == []
     [reply] = await bot.send(USER + 2, "/help")
     assert "newsalert" in reply.text
@@ -286,7 +286,7 @@ async def test_unknown_buttons_are_answered(start_bot):
     bot = await start_bot()
     [reply] = await bot.send(USER, "/help")
     answer = await bot.press(USER, reply, "frobnicate:1")
-    assert answer["text"] == "This button no longer works."
+    assert answer["text"] == "⚠️ This button no longer works."
 
 
 async def test_start_link_with_a_topic_offers_it(start_bot):
