@@ -51,8 +51,8 @@ def image_of(item_body: str) -> str | None:
             '<img src="https://img.test/inline.jpg"> Police said.]]></description>',
             "https://img.test/og.jpg",
         ),
-        ("<description><![CDATA[<img src=\"data:image/png;base64,AAAA\"> Police.]]></description>", None),
-        ("<description><![CDATA[<img src=\"javascript:alert(1)\"> Police.]]></description>", None),
+        ('<description><![CDATA[<img src="data:image/png;base64,AAAA"> Police.]]></description>', None),
+        ('<description><![CDATA[<img src="javascript:alert(1)"> Police.]]></description>', None),
         ("<description>Police said the road would reopen.</description>", None),
     ],
     ids=[
@@ -79,13 +79,16 @@ def test_the_image_url_is_stored_with_the_article(tmp_path) -> None:
     [article_id] = articles.insert_articles(db, feed_id, items)
     assert articles.get_article(db, article_id)["image_url"] == "https://img.test/t.jpg"
     [other] = articles.insert_articles(
-        db, feed_id, [{"guid_hash": "x", "url": None, "title": "T", "text": "", "summary": "", "published": None}]
+        db,
+        feed_id,
+        [{"guid_hash": "x", "url": None, "title": "T", "text": "", "summary": "", "published": None}],
     )
     assert articles.get_article(db, other)["image_url"] is None
 
 
 @pytest.mark.parametrize(
-    "dateline", ["(CNN)", "(CNN) -- ", "WASHINGTON (Reuters) - ", "LONDON (AP) \u2014 ", "Pristina (AFP) \u2013 "]
+    "dateline",
+    ["(CNN)", "(CNN) -- ", "WASHINGTON (Reuters) - ", "LONDON (AP) \u2014 ", "Pristina (AFP) \u2013 "],
 )
 def test_agency_datelines_are_off_the_summary_a_feed_item_gets(dateline: str) -> None:
     body = f"<description>{dateline}Police said the road to Zvecan would reopen on Monday. It was shut.</description>"

@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
@@ -1322,7 +1322,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _file(self, path: str) -> None:
         """A file download: ``/file/bot<token>/<file_path>``."""
-        token, _, file_path = path[len("/file/bot") :].partition("/")
+        token, _, file_path = unquote(path[len("/file/bot") :]).partition("/")
         content = self.fake.download(token, file_path)
         if content is None:
             self._send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
