@@ -97,13 +97,15 @@ def insert_articles(
 
 
 _ARTICLE_SQL = """
-    SELECT a.*, coalesce(f.name, f.title, f.url) AS feed_name, f.url AS feed_url
+    SELECT a.*, coalesce(f.name, f.title, f.url) AS feed_name, f.url AS feed_url, f.title AS feed_title,
+           f.site_url AS feed_site_url
     FROM articles a JOIN feeds f ON f.id = a.feed_id
 """
 
 
 def get_article(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
-    """One article with ``feed_name`` (the feed's configured name, else its title, else its URL) and ``feed_url``."""
+    """One article with ``feed_name`` (the feed's configured name, else its title, else its URL), ``feed_url``,
+    ``feed_title`` and ``feed_site_url``."""
     rows = _rows(db, _ARTICLE_SQL + " WHERE a.id = ?", [article_id])
     return rows[0] if rows else None
 
