@@ -31,3 +31,23 @@ def test_chat_answers_piped_lines_then_exits(tmp_path: Path):
     assert "1. kosovo" in out and "[1] ✖ 1" in out
     assert out.index("Subscribed to kosovo") < out.index("1. kosovo")
     assert (tmp_path / "bot.chat.db").exists() and not (tmp_path / "bot.db").exists(), "chat keeps its own db"
+
+
+def test_chat_shows_an_export_file(tmp_path: Path):
+    """/export sends a file: the terminal prints its name and what it holds rather than refusing it."""
+    (tmp_path / "config.toml").write_text('[storage]\npath = "bot.db"\n')
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=tmp_path,
+        env=env,
+        input='/subscribe "tear gas"\n/silent 1 on\n/export\n',
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[file newsalert-subscriptions.txt]" in result.stdout
+    assert '[silent] "tear gas"' in result.stdout and "/import" in result.stdout
+    assert "not available in newsalert chat" not in result.stdout + result.stderr
