@@ -18,6 +18,7 @@ import is all or nothing. No Telegram here: :mod:`handlers.transfer` does the se
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -76,26 +77,40 @@ def render_export(rows: list[dict], *, now: float | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_export(text: str, *, now: float | None = None) -> ReadExport:
-    """Every subscription line of an export; raises :class:`NotAnExportError` if the file is not one."""
-    now = time.time() if now is None else now
-    lines = text.splitlines()
-    first = next((line.strip() for line in lines if line.strip()), "")
+def check_export(text: str) -> None:
+    """Raise :class:`NotAnExportError` unless the file's first line says it is an export."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if not first.lower().startswith(MAGIC):
         raise NotAnExportError(
             f"That file is not a newsalert export: its first line should start with “{MAGIC}”. "
             "Send a file that /export made."
         )
+
+
+def read_export(text: str, *, now: float | None = None) -> ReadExport:
+    """Every subscription line of an export; raises :class:`NotAnExportError` if the file is not one."""
+    now = time.time() if now is None else now
+    check_export(text)
     result = ReadExport()
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
+    for number, stripped in _subscription_lines(text.splitlines()):
         try:
             result.entries.append(_entry(number, stripped, now))
         except ValueError as error:
             result.errors.append((number, str(error)))
     return result
+
+
+def count_entries(text: str) -> int:
+    """How many subscription lines a file has (checked against the cap before any line is parsed)."""
+    return sum(1 for _ in _subscription_lines(text.splitlines()))
+
+
+def _subscription_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """(line number, stripped line) of the lines that are not blank and not comments."""
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            yield number, stripped
 
 
 def _entry(number: int, line: str, now: float) -> Entry:

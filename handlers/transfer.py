@@ -17,7 +17,14 @@ from telegram.ext import CommandHandler, ContextTypes, MessageHandler, filters
 
 from alerts.messages import escape, truncate
 from handlers.context import is_group, may_change, reply, send_reliably, services
-from handlers.export_format import NotAnExportError, ReadExport, read_export, render_export
+from handlers.export_format import (
+    NotAnExportError,
+    ReadExport,
+    check_export,
+    count_entries,
+    read_export,
+    render_export,
+)
 from storage import subscribers, subscriptions
 
 MAX_IMPORT_BYTES = 64 * 1024  # 50 subscriptions of 200 characters with options take about 12 KB
@@ -47,6 +54,7 @@ _OVER_LIMIT = (
     "Importing would make {total} subscriptions here; the most I keep is {cap}. Nothing was imported: remove "
     "some lines from the file, or some subscriptions (/list), and try again."
 )
+_TOO_MANY = "That file has {lines} subscriptions; a chat keeps at most {cap}. Nothing was imported."
 _IMPORTED = "✅ Imported {added} subscription(s){existing}. /list shows them."
 _ALREADY = "Every subscription in that file is already here; nothing to add."
 
@@ -98,14 +106,21 @@ async def import_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(context, message, _TOO_BIG.format(size=len(data) // 1024, limit=limit_kb))
         return
     try:
-        read = read_export(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
+        check_export(text)
     except UnicodeDecodeError:
         await reply(context, message, _NOT_TEXT)
         return
     except NotAnExportError as error:
         await reply(context, message, escape(str(error)))
         return
-    await _import(update, context, read)
+    cap = services(context).config.telegram.max_subscriptions
+    lines = count_entries(text)
+    if lines > cap:
+        # More lines than any chat may have: refused before they are parsed (parsing runs on the event loop).
+        await reply(context, message, _TOO_MANY.format(lines=lines, cap=cap))
+        return
+    await _import(update, context, read_export(text))
 
 
 async def _import(update: Update, context: ContextTypes.DEFAULT_TYPE, read: ReadExport) -> None:

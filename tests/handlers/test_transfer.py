@@ -120,6 +120,9 @@ async def test_an_import_past_the_cap_adds_nothing(start_bot):
     assert [s[0] for s in subscriptions_of(bot, USER)] == ["kosovo", "serbia"]
     _, [reply] = await send_file(bot, USER, f"{MAGIC} v1\nkosovo\nkeyword:nato\n".encode())
     assert "Imported 1 subscription(s) (1 already here)" in reply.text
+    many = f"{MAGIC} v1\n" + "\n".join(f"keyword:w{n}" for n in range(4))
+    _, [reply] = await send_file(bot, USER, many.encode())
+    assert "That file has 4 subscriptions; a chat keeps at most 3" in reply.text
 
 
 async def test_export_of_an_empty_chat_says_so_and_a_file_without_caption_is_left_alone(start_bot):
