@@ -17,6 +17,8 @@ What each Telegram answer does to a row:
   first answer (``/start`` there reactivates it);
 * 400 with ``migrate_to_chat_id`` → the subscriber, its subscriptions and rows move to the new id; resent there;
 * 400 "can't parse entities" → resent at once as plain text (same buttons);
+* a photo alert that Telegram refuses with any other 400 (it could not fetch the image, or the caption was too
+  long) → sent at once as the text alert instead: Telegram posted nothing, so nothing is doubled;
 * any other 400 → ``failed`` (sending it again would get the same answer).
 
 Every answer is read in one place, :meth:`Deliverer.send`, which digests (:mod:`alerts.digests`) use too, so an
@@ -37,7 +39,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlite_utils
@@ -54,6 +56,7 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter
 
+from alerts.appearance import Photo, look_of
 from alerts.messages import Alert, render_alert, source_name
 from alerts.outcomes import DeliveryStats, Outcome, SendResult, is_chat_gone, retry_after_seconds
 from alerts.redaction import redact
@@ -214,7 +217,7 @@ class Deliverer:
     def redact(self, text: str) -> str:
         return redact(text, self._token)
 
-    def _render(self, row: dict[str, Any]) -> Alert:
+    def _render(self, row: dict[str, Any], *, caption: bool = False) -> Alert:
         feed = {"name": row.get("feed_name"), "title": row.get("feed_title"), "url": row.get("feed_url")}
         feed["site_url"] = row.get("feed_site_url")
         return render_alert(
@@ -223,6 +226,7 @@ class Deliverer:
             delivery_id=row["id"],
             story_sources=int(row.get("story_sources") or 1),
             timezone=row.get("timezone") or "UTC",
+            caption=caption,
         )
 
     async def send(
@@ -233,8 +237,14 @@ class Deliverer:
         plain: str,
         reply_markup: InlineKeyboardMarkup | None = None,
         label: str = "message",
+        silent: bool = False,
+        preview: bool = False,
+        photo: Photo | None = None,
     ) -> SendResult:
-        """Send one outbox message (HTML, no link preview) and say how Telegram finally answered.
+        """Send one outbox message (HTML; a link preview only if ``preview``) and say how Telegram finally answered.
+
+        ``silent`` sends it without a notification sound; ``photo`` sends it as that photo with its caption, and
+        as the text message if Telegram refuses the photo (see the module's list).
 
         The answers that need no decision by the caller are handled here, the same for alerts and digests: a
         group that became a supergroup has its subscriber and rows moved (:func:`storage.outbox.migrate_chat`)
@@ -244,19 +254,40 @@ class Deliverer:
         """
         use_plain = False
         migrated = False
+        photo_refused = False
 
         def result(outcome: Outcome, **values: Any) -> SendResult:
-            return SendResult(outcome, chat_id, plain_fallback=use_plain, migrated=migrated, **values)
+            return SendResult(
+                outcome,
+                chat_id,
+                plain_fallback=use_plain,
+                migrated=migrated,
+                photo_fallback=photo_refused,
+                **values,
+            )
 
-        for _ in range(4):  # at most: migrate, parse fallback, and one more of either
+        for _ in range(5):  # at most: migrate, photo fallback, parse fallback, and one more of any
             try:
-                message = await self._paced_send(
-                    chat_id,
-                    text=plain if use_plain else html,
-                    parse_mode=None if use_plain else ParseMode.HTML,
-                    reply_markup=reply_markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
+                if photo is not None:
+                    message = await self._paced_send(
+                        chat_id,
+                        self.bot.send_photo,
+                        photo=photo.url,
+                        caption=photo.plain if use_plain else photo.html,
+                        parse_mode=None if use_plain else ParseMode.HTML,
+                        reply_markup=reply_markup,
+                        disable_notification=silent,
+                    )
+                else:
+                    message = await self._paced_send(
+                        chat_id,
+                        self.bot.send_message,
+                        text=plain if use_plain else html,
+                        parse_mode=None if use_plain else ParseMode.HTML,
+                        reply_markup=reply_markup,
+                        link_preview_options=LinkPreviewOptions(is_disabled=not preview),
+                        disable_notification=silent,
+                    )
             except RetryAfter as exc:
                 wait = retry_after_seconds(exc)
                 return result(Outcome.RATE_LIMITED, error=f"429 retry after {wait:g}", retry_after=wait)
@@ -273,6 +304,12 @@ class Deliverer:
                 text = exc.message.lower()
                 if is_chat_gone(exc):
                     return result(Outcome.GONE, error=self.redact(exc.message))
+                if photo is not None:
+                    log.info(
+                        "%s: Telegram refused the photo (%s); sending the text", label, self.redact(text)
+                    )
+                    photo, photo_refused, use_plain = None, True, False
+                    continue
                 if not use_plain and ("can't parse entities" in text or "too long" in text):
                     log.warning("%s: Telegram refused the HTML (%s); sending plain text", label, exc)
                     use_plain = True
@@ -291,8 +328,10 @@ class Deliverer:
             return result(Outcome.SENT, message_id=message.message_id)
         return result(Outcome.REFUSED, error="gave up after repeated migrations or fallbacks")
 
-    async def _paced_send(self, chat_id: int, **kwargs: Any) -> Message:
-        """``bot.send_message``, with the chat's pacing counted from Telegram's answer.
+    async def _paced_send(
+        self, chat_id: int, method: Callable[..., Awaitable[Message]], **kwargs: Any
+    ) -> Message:
+        """``bot.send_message`` (or ``send_photo``), with the chat's pacing counted from Telegram's answer.
 
         A request may wait in the rate limiter or on the network before Telegram counts it; pacing from its start
         would let the next message to the chat arrive less than ``per_chat_interval`` after it (and draw a 429),
@@ -303,7 +342,7 @@ class Deliverer:
         if self.paid_broadcast:
             kwargs["allow_paid_broadcast"] = True
         try:
-            return await self.bot.send_message(chat_id=chat_id, **kwargs)
+            return await method(chat_id=chat_id, **kwargs)
         finally:
             self._sending[chat_id] -= 1
             if not self._sending[chat_id]:
@@ -317,14 +356,23 @@ class Deliverer:
     async def _deliver(self, row: dict[str, Any]) -> DeliveryStats:
         delivery_id = row["id"]
         alert = self._render(row)
+        look = look_of(row, lambda: self._render(row, caption=True))
         sent = await self.send(
             int(row["chat_id"]),
             html=alert.html,
             plain=alert.plain,
             reply_markup=alert.markup(),
             label=f"delivery {delivery_id}",
+            silent=look.silent,
+            preview=look.preview,
+            photo=look.photo,
         )
-        stats = DeliveryStats(plain_fallbacks=int(sent.plain_fallback), migrated_chats=int(sent.migrated))
+        stats = DeliveryStats(
+            plain_fallbacks=int(sent.plain_fallback),
+            migrated_chats=int(sent.migrated),
+            photos=int(look.photo is not None and not sent.photo_fallback and sent.outcome is Outcome.SENT),
+            photo_fallbacks=int(sent.photo_fallback),
+        )
         if sent.outcome is Outcome.SENT:
             assert sent.message_id is not None
             outbox.mark_sent(self.db, delivery_id, sent.message_id, now=self._clock())

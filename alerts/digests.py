@@ -175,6 +175,7 @@ class DigestSender:
                 html=part.html,
                 plain=part.plain,
                 label=f"digest {index + 1}/{len(parts)} for chat {chat_id}",
+                silent=bool(rows[0].get("chat_silent")),  # /silent on: digests arrive without a sound too
             )
             stats.plain_fallbacks += int(result.plain_fallback)
             stats.migrated_chats += int(result.migrated)

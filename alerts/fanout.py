@@ -25,6 +25,7 @@ import sqlite_utils
 
 from alerts import timing
 from matching import Document, Match, Matcher
+from matching.sources import source_names
 from storage import stories
 
 _CHUNK = 500
@@ -97,12 +98,32 @@ def _explanation(sub: _Subscription, match: Match) -> str:
 
 
 def _load_articles(db: sqlite_utils.Database, article_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The articles with their feed's names and addresses (what ``source:`` queries look at)."""
     articles: list[dict[str, Any]] = []
     for start in range(0, len(article_ids), _CHUNK):
         chunk = list(article_ids[start : start + _CHUNK])
         marks = ",".join("?" * len(chunk))
-        articles.extend(db.query(f"SELECT * FROM articles WHERE id IN ({marks}) ORDER BY id", chunk))
+        articles.extend(
+            db.query(
+                f"""SELECT a.*, f.name AS feed_name, f.title AS feed_title, f.url AS feed_url,
+                           f.site_url AS feed_site_url
+                    FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+                    WHERE a.id IN ({marks}) ORDER BY a.id""",
+                chunk,
+            )
+        )
     return articles
+
+
+def document_of(article: Mapping[str, Any]) -> Document:
+    """An article row (with its feed's ``feed_name``, ``feed_title``, ``feed_url``, ``feed_site_url``) as the
+    matcher reads it."""
+    names = source_names(
+        article.get("feed_name"),
+        article.get("feed_title"),
+        urls=(article.get("feed_url"), article.get("feed_site_url"), article.get("url")),
+    )
+    return Document(title=article["title"], summary=article["summary"], text=article["text"], sources=names)
 
 
 def _hourly_count(db: sqlite_utils.Database, chat_id: int, now: float) -> int:
@@ -161,8 +182,7 @@ def _fan_out_one(
 ) -> list[int]:
     matches: Mapping[int, Match] = {}
     if not _too_old(article, now, max_age_hours):
-        doc = Document(title=article["title"], summary=article["summary"], text=article["text"])
-        matches = matcher.match(doc)
+        matches = matcher.match(document_of(article))
     subs = _subscriptions(db, sorted(matches))
     chats: list[int] = []
     with db.conn:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 MAX_MESSAGE = 4096
+MAX_CAPTION = 1024  # a photo's caption, counted like a message: after entity parsing
 MAX_CALLBACK_DATA = 64
 _MAX_TITLE = 300
 _MAX_SOURCE = 80
@@ -259,12 +260,18 @@ def render_alert(
     delivery_id: int,
     story_sources: int = 1,
     timezone: str = "UTC",
+    caption: bool = False,
 ) -> Alert:
     """Build the alert for one outbox row.
 
     ``article`` needs ``title``, ``url``, ``summary`` (falls back to ``text``) and ``published`` (falls back to
     ``first_seen``). ``story_sources`` > 1 says how many sources carry the same story (More lists them).
     The summary is what gets shortened when the whole would pass 4,096: title, source line and link stay.
+
+    With ``caption`` the same alert is made to fit a photo's 1,024-character caption. That limit is counted on
+    the text as the reader sees it (tags and the link's address do not count), so here the budget is the visible
+    text's, which this function knows exactly because it wrote every tag: measuring the HTML source instead would
+    give a long article address most of the caption.
     """
     title = _one_line(article.get("title")) or "Untitled article"
     title = truncate(title, _MAX_TITLE)
@@ -285,10 +292,16 @@ def render_alert(
     def assemble(head: str, body: str, tail: str) -> str:
         return "\n\n".join(part for part in (head, body, tail) if part)
 
-    fixed_html = text_length(assemble(head_html, "", link_html)) + (4 if summary else 0)
-    fixed_plain = text_length(assemble(head_plain, "", link_plain)) + (4 if summary else 0)
-    body_html = truncate(summary, MAX_MESSAGE - fixed_html, escaped=True) if summary else ""
-    body_plain = truncate(summary, MAX_MESSAGE - fixed_plain) if summary else ""
+    gaps = 4 if summary else 0
+    fixed_plain = text_length(assemble(head_plain, "", link_plain)) + gaps
+    if caption:
+        seen = text_length(assemble(head_plain, "", f"Read on {host}" if url else "")) + gaps
+        body_html = escape(truncate(summary, MAX_CAPTION - seen)) if summary else ""
+        body_plain = truncate(summary, MAX_CAPTION - fixed_plain) if summary else ""
+    else:
+        fixed_html = text_length(assemble(head_html, "", link_html)) + gaps
+        body_html = truncate(summary, MAX_MESSAGE - fixed_html, escaped=True) if summary else ""
+        body_plain = truncate(summary, MAX_MESSAGE - fixed_plain) if summary else ""
     return Alert(
         html=assemble(head_html, body_html, link_html),
         plain=assemble(head_plain, body_plain, link_plain),

@@ -34,6 +34,8 @@ class DeliveryStats(Counters):
     dropped: int = 0
     deactivated_chats: int = 0
     migrated_chats: int = 0
+    photos: int = 0  # photo alerts Telegram accepted
+    photo_fallbacks: int = 0  # photo alerts sent as text because Telegram refused the photo
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -82,3 +84,4 @@ class SendResult:
     retry_after: float = 0.0
     plain_fallback: bool = False
     migrated: bool = False
+    photo_fallback: bool = False  # the photo was refused and the text alert went instead

@@ -183,6 +183,13 @@ def _feed_label(feed: dict) -> str:
     return str(feed.get("name") or feed.get("title") or feed.get("url"))
 
 
+def file_url(base_url: str) -> str:
+    """Where files are downloaded from (``/import``), next to ``base_url``: Telegram serves them under ``/file/bot``
+    (``https://api.telegram.org/file/bot<token>/<path>``), and so do a local Bot API server and the test fake."""
+    head, found, tail = base_url.rpartition("/bot")
+    return f"{head}/file/bot{tail}" if found else base_url
+
+
 def build_application(
     config: Config, token: str, *, request: BaseRequest | None = None, feed_notices: bool = True
 ) -> Application:
@@ -193,6 +200,7 @@ def build_application(
         ApplicationBuilder()
         .token(token)
         .base_url(config.telegram.base_url)
+        .base_file_url(file_url(config.telegram.base_url))
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )

@@ -187,6 +187,8 @@ class TerminalBotApi(BaseRequest):
     ) -> tuple[int, bytes]:
         name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
         params = request_data.parameters if request_data is not None else {}
+        if name == "senddocument" and request_data is not None:
+            params = dict(params, _files=request_data.multipart_data)
         handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_api_{name}", None)
         if name == "getupdates":
             return _ok(await self._get_updates(params))
@@ -260,6 +262,23 @@ class TerminalBotApi(BaseRequest):
         self._messages[message_id] = message
         self._print(params, message_id, edited=False)
         return message
+
+    def _api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A photo alert: the picture's address, then its caption, as a text message would show."""
+        caption = str(params.get("caption", ""))
+        escaped = html.escape(str(params.get("photo", "")), quote=False)
+        shown = f"[photo {escaped}]\n{caption}" if params.get("parse_mode") == "HTML" else caption
+        return self._api_sendmessage(dict(params, text=shown))
+
+    def _api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file (``/export``): its name and, when it is text, what it holds."""
+        lines = []
+        for file_name, content, *_ in params.get("_files", {}).values():
+            body = content if isinstance(content, bytes) else b""
+            lines.append(f"[file {file_name}]\n{body.decode('utf-8', 'replace').rstrip()}")
+        lines.append(html.unescape(str(params.get("caption", ""))))
+        text = html.escape("\n".join(lines), quote=False)
+        return self._api_sendmessage(dict(params, text=text, parse_mode="HTML"))
 
     def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
         message_id = int(params["message_id"])

@@ -19,6 +19,7 @@ from typing import Any
 import feedparser
 
 from feeds.clean import clean_html, clean_title
+from feeds.images import item_image
 from feeds.summary import summarize
 from feeds.urls import canonical_url
 
@@ -50,6 +51,7 @@ class ParsedItem:
     text: str
     summary: str
     published: float | None
+    image_url: str | None = None  # for a photo alert (feeds.images)
 
 
 @dataclass
@@ -258,6 +260,7 @@ def parse_feed(
                 text=text,
                 summary=summarize(text, title=title),
                 published=_timestamp(entry),
+                image_url=item_image(entry, markup, link),
             )
         )
     return result

@@ -13,7 +13,19 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from handlers import access, admin, alerts, fallback, members, search, settings, start, subscriptions
+from handlers import (
+    access,
+    admin,
+    alerts,
+    appearance,
+    fallback,
+    members,
+    search,
+    settings,
+    start,
+    subscriptions,
+    transfer,
+)
 from handlers.start import ADMIN_COMMANDS, COMMANDS
 
 __all__ = ["ADMIN_COMMANDS", "COMMANDS", "register"]
@@ -23,7 +35,18 @@ log = logging.getLogger(__name__)
 
 def register(app: Application) -> None:
     app.add_handler(access.HANDLER, group=access.GROUP)
-    for module in (start, subscriptions, alerts, settings, search, admin, members, fallback):
+    for module in (
+        start,
+        subscriptions,
+        alerts,
+        settings,
+        appearance,
+        transfer,
+        search,
+        admin,
+        members,
+        fallback,
+    ):
         app.add_handlers(module.HANDLERS)
     app.add_error_handler(on_error)
 

@@ -34,7 +34,8 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.edited_message is not None or user is None or (user.is_bot and not anonymous_admin):
         raise ApplicationHandlerStop
     sender = message.chat.id if anonymous_admin and message is not None else user.id
-    text = message.text if message is not None else None
+    # A file's caption counts as its text: "/import" comes as the caption of the export file.
+    text = (message.text or (message.caption if message.document else None)) if message is not None else None
     if message is not None and not text:
         # Photos, stickers, joins...: nothing to answer, and not worth a rate-limit slot.
         raise ApplicationHandlerStop

@@ -13,11 +13,12 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
+from alerts.fanout import document_of
 from alerts.messages import MAX_MESSAGE, escape, format_time, link, split_message, truncate
 from handlers.context import command_argument, reply, services
 from handlers.replies import refusal, shown, too_long
 from handlers.subscriptions import LATEST_PREFIX, MAX_QUERY_CHARS, query_refusal
-from matching import Document, Matcher, Query, QueryError, parse_query
+from matching import Matcher, Query, QueryError, parse_query
 from storage import articles, subscribers
 
 LATEST_COUNT = 5
@@ -41,8 +42,7 @@ def _matching_articles(db: Any, query: Query) -> list[dict[str, Any]]:
     for _ in range(_MAX_CANDIDATES // _PAGE):
         page = articles.recent_articles(db, limit=_PAGE, before=before)
         for row in page:
-            doc = Document(title=row["title"], summary=row["summary"], text=row["text"])
-            if 1 in matcher.match(doc):
+            if 1 in matcher.match(document_of(row)):
                 found.append(row)
                 if len(found) == LATEST_COUNT:
                     return found

@@ -33,6 +33,11 @@ COMMANDS: list[tuple[str, str]] = [
     ("quiet", "Hold alerts at night: /quiet 22:00-07:00"),
     ("mute", "Silence alerts for a while: /mute 2h"),
     ("unmute", "End a mute"),
+    ("silent", "Alerts without a sound: /silent on, /silent 2 on"),
+    ("photos", "Pictures with alerts: /photos on or off"),
+    ("preview", "Link previews under alerts: /preview on or off"),
+    ("export", "Your subscriptions as a file"),
+    ("import", "Send an /export file back with /import as its caption"),
     ("pause", "Hold all alerts"),
     ("resume", "Send alerts again"),
     ("stop", "Forget this chat and everything it set up"),
@@ -66,6 +71,13 @@ Reply to an alert with /why (why it matched) or /more (longer summary, other sou
 /mute 2h and /unmute – silence for a while; /mute 2 8h, /unmute 2 – only subscription 2
 /pause and /resume – until you say
 /stop – forget this chat
+
+<b>How alerts look</b>
+/silent on – alerts without a sound; /silent 2 on – only subscription 2
+/photos off – text only, no picture; /preview on – the article's link preview
+
+<b>Moving</b>
+/export – your subscriptions as a file; send it back with /import as its caption to restore them
 
 In a group, only its admins change what it follows: /subscribe@{bot} kosovo"""
 

@@ -24,11 +24,13 @@ _JOIN = "\n\x00\n"  # between fields: a sentence break around the sentinel token
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """What is matched: an article's title, summary and text (plain text)."""
+    """What is matched: an article's title, summary and text (plain text), and the names of its source (its
+    feed's name and title, hosts: :func:`matching.sources.source_names`) for ``source:`` queries."""
 
     title: str
     summary: str = ""
     text: str = ""
+    sources: tuple[str, ...] = ()
 
 
 class Prepared:

@@ -60,6 +60,8 @@ def explain(query: Query, prep: Prepared, findings: Findings, gaz: Gazetteer) ->
                 parts.append(f"“{said}” (region {title}): {mentions}")
     if query.excluded:
         parts.append("none of " + ", ".join(f"-{_said(t, gaz)}" for t in query.excluded))
+    if query.sources.allowed and prep.doc.sources:
+        parts.append(f"from {prep.doc.sources[0]}")
     return "; ".join(parts)
 
 

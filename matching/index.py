@@ -4,7 +4,6 @@ One index is swapped whole by a full rebuild and otherwise only grows; the match
 See :mod:`matching.matcher` for the structure and why it is shaped so.
 """
 
-
 from __future__ import annotations
 
 import numpy as np
@@ -14,6 +13,7 @@ from matching.gazetteer import Gazetteer
 from matching.phrases import PhraseIds
 from matching.postings import CLAUSE, SHIFT, Postings
 from matching.query import Query, Term, parse_query, simple_pair, simple_phrases
+from matching.sources import SourceFilter
 
 
 class Index:
@@ -24,6 +24,9 @@ class Index:
         self.canon_ids: dict[str, int] = {}
         self.canonicals: list[str] = []
         self.ncl = Column(np.int8)  # clauses per entry
+        self.sources: dict[
+            int, SourceFilter
+        ] = {}  # entry -> its source: filter, for the few queries with one
         self.post = Postings()
         self.n_live = 0
         self.removed = 0  # subscriptions removed since this index was built (their entries are still posted)
@@ -63,7 +66,7 @@ class Index:
         """The entry of ``query``, compiling and posting it if new."""
         entry = self.canon_ids.get(query.canonical)
         if entry is None:
-            entry = self.compile(query.canonical, query.clauses, query.excluded)
+            entry = self.compile(query.canonical, query.clauses, query.excluded, query.sources)
         return entry
 
     def entry_for_text(self, q: Query | str, gaz: Gazetteer) -> int:
@@ -87,10 +90,20 @@ class Index:
         return entry
 
     def compile(
-        self, canonical: str, clauses: tuple[tuple[Term, ...], ...], excluded: tuple[Term, ...]
+        self,
+        canonical: str,
+        clauses: tuple[tuple[Term, ...], ...],
+        excluded: tuple[Term, ...],
+        sources: SourceFilter | None = None,
     ) -> int:
-        """A new entry for a query (its postings are made at the next :meth:`flush`)."""
+        """A new entry for a query (its postings are made at the next :meth:`flush`).
+
+        A ``source:`` filter is not posted: the entry is found by its terms, and :meth:`matched` then drops it
+        for an article from another source.
+        """
         entry = self._new_entry(canonical, len(clauses))
+        if sources:
+            self.sources[entry] = sources
         for number, clause in enumerate(clauses):
             kind, value = ("one", entry) if len(clauses) == 1 else ("pos", entry << SHIFT | number)
             for term in clause:
@@ -197,6 +210,7 @@ class Index:
         new = Index()
         new.keys, kmap = self.keys.subset(used, post.nkeys)
         new.canonicals = [self.canonicals[e] for e in live.tolist()]
+        new.sources = {int(emap[e]): f for e, f in self.sources.items() if emap[e] >= 0}
         new.canon_ids = dict(zip(new.canonicals, range(live.size), strict=True))
         new.ncl.extend(self.ncl.view()[live])
         p = Postings(len(new.keys), live.size)
@@ -213,6 +227,16 @@ class Index:
 
     # -- matching -----------------------------------------------------------------------------------------
 
-    def matched(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(subscriptions, entry of each) that an article with these keys (repeats allowed) matches."""
-        return self.post.matched(keys, self.ncl)
+    def matched(self, keys: np.ndarray, sources: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """(subscriptions, entry of each) that an article with these keys (repeats allowed) and these source
+        names matches."""
+        subs, ents = self.post.matched(keys, self.ncl)
+        if not self.sources or not ents.size:
+            return subs, ents
+        filters = self.sources
+        candidates = np.unique(ents).tolist() if len(filters) > ents.size else filters
+        refused = [e for e in candidates if e in filters and not filters[e].admits(sources)]
+        if not refused:
+            return subs, ents
+        keep = ~np.isin(ents, np.array(refused, dtype=ents.dtype))
+        return subs[keep], ents[keep]

@@ -178,7 +178,7 @@ class Matcher:
                 found = np.concatenate((found, np.array(regions, I64)))
         if not found.size:
             return NO_MATCHES
-        subs, ents = index.matched(found)
+        subs, ents = index.matched(found, doc.sources)
         if not subs.size:
             return NO_MATCHES
         return Matches(subs, ents, index.canonicals, MatchContext(prep, findings, self._gaz))

@@ -6,6 +6,7 @@
     -word  -"a phrase"     exclusions
     region:NAME            a country, group of countries or US state (region:"western balkans", region:us-ca)
     keyword:WORD           the literal word, even when it names a region (keyword:turkey)
+    source:NAME            only articles from feeds of that name or site; -source:NAME excludes (matching.sources)
 
 A bare word or run of words that names a known region ("kosovo", "middle east") becomes a region subscription;
 the description says so and how to force a keyword. Every query has a canonical form, stable under re-parsing,
@@ -19,9 +20,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import matching.sources as source_rules
 from matching.gazetteer import Gazetteer, Region, load
 from matching.inflect import variants
 from matching.normalize import normalize
+from matching.sources import SourceFilter, source_key
 
 MAX_CHARS = 200
 MAX_TERMS = 10
@@ -66,6 +69,7 @@ class Query:
     canonical: str
     is_region: bool
     gazetteer: Gazetteer = field(repr=False, compare=False)
+    sources: SourceFilter = SourceFilter()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Query) and other.canonical == self.canonical
@@ -84,7 +88,7 @@ class _Lexeme:
     text: str  # as typed (without prefix, sign or quotes)
     quoted: bool = False
     negated: bool = False
-    prefix: str = ""  # "", "region", "keyword"
+    prefix: str = ""  # "", "region", "keyword", "source"
     is_or: bool = False
 
 
@@ -172,14 +176,17 @@ def _lex(text: str) -> list[_Lexeme]:
                 j += 1
             word = text[i:j]
             head, colon, rest = word.partition(":")
-            if colon and head.lower() in ("region", "keyword"):
+            if colon and head.lower() in ("region", "keyword", "source"):
                 prefix = head.lower()
                 if rest:
                     out.append(_Lexeme(rest, negated=negated, prefix=prefix))
                     i = j
                     continue
                 if j >= n or text[j] not in _OPEN_QUOTES:
-                    raise QueryError(f"{prefix}: needs a name right after the colon, e.g. {prefix}:kosovo.")
+                    example = "reuters" if prefix == "source" else "kosovo"
+                    raise QueryError(
+                        f"{prefix}: needs a name right after the colon, e.g. {prefix}:{example}."
+                    )
                 i = j
                 ch = text[i]
             else:
@@ -209,6 +216,13 @@ def _to_terms(lexemes: list[_Lexeme], gaz: Gazetteer) -> list[tuple[Term, bool] 
         lx = lexemes[i]
         if lx.is_or:
             out.append(None)
+            i += 1
+            continue
+        if lx.prefix == "source":
+            key = source_key(lx.text)
+            if not key or len(key) > source_rules.MAX_SOURCE_CHARS:
+                raise QueryError(source_rules.SOURCE_EMPTY if not key else source_rules.SOURCE_TOO_LONG)
+            out.append((Term("source", key), lx.negated))
             i += 1
             continue
         if lx.prefix == "region":
@@ -278,13 +292,17 @@ def _unknown_region(name: str, gaz: Gazetteer) -> QueryError:
 def _group(terms: list[tuple[Term, bool] | None], gaz: Gazetteer) -> Query:
     clauses: list[list[Term]] = []
     excluded: list[Term] = []
+    sources: tuple[list[str], list[str]] = ([], [])  # allowed, refused
     pending_or = False
     last_negated = False
+    last_source = False
     seen_term = False
     for item in terms:
         if item is None:
             if not seen_term or pending_or:
                 raise QueryError("OR needs a term on each side, like: kfor OR unmik.")
+            if last_source:
+                raise QueryError(source_rules.SOURCE_OR)
             if last_negated:
                 raise QueryError(
                     "OR can't join an exclusion; write exclusions on their own, like: nato -kosovo."
@@ -292,6 +310,13 @@ def _group(terms: list[tuple[Term, bool] | None], gaz: Gazetteer) -> Query:
             pending_or = True
             continue
         term, negated = item
+        last_source = term.kind == "source"
+        if last_source:
+            if pending_or:
+                raise QueryError(source_rules.SOURCE_OR)
+            sources[negated].append(term.value)
+            seen_term = True
+            continue
         if negated:
             if pending_or:
                 raise QueryError(
@@ -307,7 +332,9 @@ def _group(terms: list[tuple[Term, bool] | None], gaz: Gazetteer) -> Query:
         seen_term = True
     if pending_or:
         raise QueryError("OR needs a term on each side, like: kfor OR unmik.")
-    count = sum(len(c) for c in clauses) + len(excluded)
+    count = sum(len(c) for c in clauses) + len(excluded) + len(sources[0]) + len(sources[1])
+    if not clauses and (sources[0] or sources[1]):
+        raise QueryError(source_rules.SOURCE_ALONE)
     if count == 0:
         raise QueryError('There is nothing to look for: send a word, a "quoted phrase" or region:NAME.')
     if not clauses:
@@ -317,13 +344,15 @@ def _group(terms: list[tuple[Term, bool] | None], gaz: Gazetteer) -> Query:
     unique_clauses = {tuple(sorted(set(c), key=lambda t: _render(t, gaz))) for c in clauses}
     final = tuple(sorted(unique_clauses, key=lambda c: _render_clause(c, gaz)))
     final_excluded = tuple(sorted(set(excluded), key=lambda t: _render(t, gaz)))
+    allowed, refused = (tuple(sorted(set(keys))) for keys in sources)
     parts = [_render_clause(c, gaz) for c in final] + ["-" + _render(t, gaz) for t in final_excluded]
+    parts += [f"source:{_quote(k)}" for k in allowed] + [f"-source:{_quote(k)}" for k in refused]
     is_region = any(t.auto for c in clauses for t in c) or any(t.auto for t in excluded)
     # keep the auto flag from the original terms (set() may have kept an equal explicit twin)
     autos = {t for c in clauses for t in c if t.auto} | {t for t in excluded if t.auto}
     final = tuple(tuple(_with_auto(t, autos) for t in c) for c in final)
     final_excluded = tuple(_with_auto(t, autos) for t in final_excluded)
-    return Query(final, final_excluded, " ".join(parts), is_region, gaz)
+    return Query(final, final_excluded, " ".join(parts), is_region, gaz, SourceFilter(allowed, refused))
 
 
 def _with_auto(term: Term, autos: set[Term]) -> Term:
@@ -408,6 +437,7 @@ def _describe(q: Query) -> str:
         regions = [t for c in q.clauses for t in c if t.kind == "region"]
         for t in regions[:2]:
             text += f" {describe_term(t, gaz, long=True)}."
+    text += q.sources.description
     for term in [t for c in q.clauses for t in c if t.auto] + [t for t in q.excluded if t.auto]:
         word = gaz.canonical_region_name(term.value)
         text += f" (“{word}” was read as a region; send keyword:{word.replace(' ', '-')} to follow the word itself.)"

@@ -35,6 +35,10 @@ def _field(item: Any, name: str) -> Any:
     return item[name] if isinstance(item, Mapping) else getattr(item, name)
 
 
+def _optional(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
 KNOWN_RECENT = 1000
 
 
@@ -61,7 +65,7 @@ def insert_articles(
     """Store the items that are new for this feed; returns the new articles' ids in feed order.
 
     ``items`` are :class:`feeds.parse.ParsedItem` objects or mappings with the same keys (guid_hash, url, title,
-    text, summary, published). Callers should then give the new ids to ``storage.stories.assign_stories``.
+    text, summary, published; image_url optional). Callers should then give the new ids to ``storage.stories.assign_stories``.
     With ``commit=False`` the rows join the caller's transaction (a poll cycle commits many feeds at once).
     """
     now = time.time() if now is None else now
@@ -72,8 +76,9 @@ def insert_articles(
             if published is None or published > now + FUTURE_SLACK_SECONDS:
                 published = now
             cursor = db.execute(
-                """INSERT OR IGNORE INTO articles (feed_id, guid_hash, url, title, text, summary, published, first_seen)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT OR IGNORE INTO articles
+                       (feed_id, guid_hash, url, title, text, summary, published, first_seen, image_url)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     feed_id,
                     _field(item, "guid_hash"),
@@ -83,6 +88,7 @@ def insert_articles(
                     _field(item, "summary") or "",
                     published,
                     now,
+                    _optional(item, "image_url"),
                 ],
             )
             if cursor.rowcount:
@@ -91,13 +97,15 @@ def insert_articles(
 
 
 _ARTICLE_SQL = """
-    SELECT a.*, coalesce(f.name, f.title, f.url) AS feed_name, f.url AS feed_url
+    SELECT a.*, coalesce(f.name, f.title, f.url) AS feed_name, f.url AS feed_url, f.title AS feed_title,
+           f.site_url AS feed_site_url
     FROM articles a JOIN feeds f ON f.id = a.feed_id
 """
 
 
 def get_article(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
-    """One article with ``feed_name`` (the feed's configured name, else its title, else its URL) and ``feed_url``."""
+    """One article with ``feed_name`` (the feed's configured name, else its title, else its URL), ``feed_url``,
+    ``feed_title`` and ``feed_site_url``."""
     rows = _rows(db, _ARTICLE_SQL + " WHERE a.id = ?", [article_id])
     return rows[0] if rows else None
 

@@ -156,7 +156,23 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE subscriptions ADD COLUMN muted_until REAL")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    """How alerts look: an article's image (a photo alert), and per chat link previews, photos and silent
+    alerts (``disable_notification``), and silent for one subscription (``/preview``, ``/photos``, ``/silent``).
+
+    One statement at a time (not executescript, which commits first), so the version's change is all or nothing.
+    """
+    for statement in (
+        "ALTER TABLE articles ADD COLUMN image_url TEXT",
+        "ALTER TABLE subscribers ADD COLUMN link_preview INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE subscribers ADD COLUMN photos INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE subscribers ADD COLUMN silent INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE subscriptions ADD COLUMN silent INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

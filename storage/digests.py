@@ -68,7 +68,8 @@ def claim_chat(db: sqlite_utils.Database, chat_id: int, *, now: float | None = N
     Each row has the delivery's columns plus the article (``title``, ``url``, ``published``, ``first_seen``), its
     feed (``feed_name``, ``feed_title``, ``feed_url``, ``feed_site_url``), ``story_sources`` (how many feeds
     carry the story), ``subscription_raw`` (the subscription's text now, if it still exists) and the
-    subscriber's delivery settings (``timezone``, ``digest``, ``digest_time``, ``quiet_start``, ``quiet_end``).
+    subscriber's delivery settings (``timezone``, ``digest``, ``digest_time``, ``quiet_start``, ``quiet_end``,
+    ``chat_silent``).
     A row whose article is gone (its feed was removed) has ``title`` None: see :func:`substitute_article`.
     """
     now = _now(now)
@@ -95,7 +96,7 @@ def claim_chat(db: sqlite_utils.Database, chat_id: int, *, now: float | None = N
                        (SELECT count(DISTINCT x.feed_id) FROM articles x WHERE x.story_id = d.story_id)
                            AS story_sources,
                        sub.raw AS subscription_raw,
-                       s.timezone, s.digest, s.digest_time, s.quiet_start, s.quiet_end
+                       s.timezone, s.digest, s.digest_time, s.quiet_start, s.quiet_end, s.silent AS chat_silent
                 FROM deliveries d
                 JOIN subscribers s ON s.chat_id = d.chat_id
                 LEFT JOIN articles a ON a.id = d.article_id

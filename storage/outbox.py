@@ -76,7 +76,8 @@ def claim_due(
     a moment ago. Rows of
     inactive, paused or muted subscribers wait. Each returned row has the delivery's columns plus ``title``,
     ``url``, ``summary``, ``text`` (capped), ``published``, ``first_seen``, ``feed_name``, ``feed_title``,
-    ``feed_url``, ``timezone`` and ``story_sources`` (how many feeds carry the story).
+    ``feed_url``, ``timezone``, ``story_sources`` (how many feeds carry the story), and how the alert looks:
+    ``image_url``, ``link_preview``, ``photos``, ``chat_silent`` and ``sub_silent`` (see ``alerts.appearance``).
     """
     now = _now(now)
     ids = _pick_due(db, now, limit, set(exclude_chats))
@@ -99,9 +100,10 @@ def claim_due(
         db.conn.execute(
             f"""
             SELECT d.*, a.id AS article_exists, a.title, a.url, a.summary, substr(a.text, 1, 20000) AS text,
-                   a.published, a.first_seen,
+                   a.published, a.first_seen, a.image_url,
                    f.name AS feed_name, f.title AS feed_title, f.url AS feed_url, f.site_url AS feed_site_url,
-                   s.timezone,
+                   s.timezone, s.link_preview, s.photos, s.silent AS chat_silent,
+                   (SELECT x.silent FROM subscriptions x WHERE x.id = d.subscription_id) AS sub_silent,
                    (SELECT count(DISTINCT x.feed_id) FROM articles x WHERE x.story_id = d.story_id) AS story_sources
             FROM deliveries d
             LEFT JOIN articles a ON a.id = d.article_id

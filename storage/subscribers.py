@@ -74,7 +74,19 @@ def set_paused(db: sqlite_utils.Database, chat_id: int, paused: bool) -> bool:
     return cursor.rowcount == 1
 
 
-SETTINGS = frozenset({"muted_until", "timezone", "digest", "digest_time", "quiet_start", "quiet_end"})
+SETTINGS = frozenset(
+    {
+        "muted_until",
+        "timezone",
+        "digest",
+        "digest_time",
+        "quiet_start",
+        "quiet_end",
+        "link_preview",  # 1: text alerts show the article's link preview
+        "photos",  # 1: an article with an image is alerted as a photo
+        "silent",  # 1: alerts and digests arrive without a notification sound
+    }
+)
 
 
 def update_settings(db: sqlite_utils.Database, chat_id: int, **values: Any) -> dict[str, Any] | None:

@@ -19,6 +19,26 @@ AddStatus = Literal["added", "exists", "limit"]
 
 
 @dataclass(frozen=True)
+class Imported:
+    """One subscription to bring in with :func:`import_subscriptions`."""
+
+    query: str  # canonical
+    raw: str
+    silent: bool = False
+    muted_until: float | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`import_subscriptions` did: the rows added (none at the limit) and how many were there already."""
+
+    added: list[dict[str, Any]]
+    existing: int
+    over_limit: bool
+    total: int  # the chat's subscriptions after the import, or what the import would have made at the limit
+
+
+@dataclass(frozen=True)
 class AddResult:
     """What :func:`add_subscription` did; ``subscription`` is the new or the existing row (None at the limit)."""
 
@@ -135,6 +155,52 @@ def set_muted_until(
         )
     row = get_subscription(db, subscription_id)
     return row if row is not None and row["chat_id"] == chat_id else None
+
+
+def set_silent(
+    db: sqlite_utils.Database, chat_id: int, subscription_id: int, silent: bool
+) -> dict[str, Any] | None:
+    """Make one of the chat's subscriptions alert without a sound (or with one again); returns the updated row."""
+    with db.conn:
+        db.execute(
+            "UPDATE subscriptions SET silent = ? WHERE id = ? AND chat_id = ?",
+            [int(silent), subscription_id, chat_id],
+        )
+    row = get_subscription(db, subscription_id)
+    return row if row is not None and row["chat_id"] == chat_id else None
+
+
+def import_subscriptions(
+    db: sqlite_utils.Database,
+    chat_id: int,
+    items: list[Imported],
+    *,
+    max_subscriptions: int,
+    now: float | None = None,
+) -> ImportResult:
+    """Add every item the chat does not have yet, in one transaction: all of them, or none if the chat would pass
+    ``max_subscriptions``. A query the chat already follows (or that comes twice) is counted, not an error."""
+    now = time.time() if now is None else now
+    with db.conn:
+        have = {row[0] for row in db.execute("SELECT query FROM subscriptions WHERE chat_id = ?", [chat_id])}
+        new: dict[str, Imported] = {}
+        for item in items:
+            if item.query not in have:
+                new.setdefault(item.query, item)
+        total = len(have) + len(new)
+        existing = len({item.query for item in items} & have)
+        if total > max_subscriptions:
+            return ImportResult([], existing, True, total)
+        ids = [
+            db.execute(
+                "INSERT INTO subscriptions (chat_id, query, raw, created_at, silent, muted_until) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [chat_id, item.query, item.raw, now, int(item.silent), item.muted_until],
+            ).lastrowid
+            for item in new.values()
+        ]
+    added = [row for row in (get_subscription(db, int(i)) for i in ids if i is not None) if row is not None]
+    return ImportResult(added, existing, False, total)
 
 
 def all_subscriptions(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:

@@ -74,3 +74,13 @@ def test_piped_input_is_echoed_before_each_answer(tmp_path: Path):
     ]
     positions = [out.find(mark) for mark in marks]
     assert -1 not in positions and positions == sorted(positions), out
+
+
+def test_chat_shows_an_export_file(tmp_path: Path):
+    """/export sends a file: the terminal prints its name and what it holds rather than refusing it."""
+    (tmp_path / "config.toml").write_text('[storage]\npath = "bot.db"\n')
+    result = _chat(tmp_path, '/subscribe "tear gas"\n/silent 1 on\n/export\n')
+    assert result.returncode == 0, result.stderr
+    assert "[file newsalert-subscriptions.txt]" in result.stdout
+    assert '[silent] "tear gas"' in result.stdout and "/import" in result.stdout
+    assert "not available in newsalert chat" not in result.stdout + result.stderr

@@ -72,14 +72,16 @@ async def test_alerts_from_a_real_feed_are_printed_with_their_buttons(tmp_path: 
     with FeedServer() as server:
         items = []
 
-        def publish(title: str, text: str) -> None:
+        def publish(title: str, text: str, extra: str = "") -> None:
             items.append(
                 f"<item><title>{title}</title><link>https://news.example/{len(items)}</link><guid>{len(items)}</guid>"
-                f"<pubDate>{email.utils.formatdate(time.time())}</pubDate><description>{text}</description></item>"
+                f"<pubDate>{email.utils.formatdate(time.time())}</pubDate><description>{text}</description>"
+                f"{extra}</item>"
             )
             server.set(
                 "/feed.xml",
-                f"<rss version='2.0'><channel><title>Wire</title>{''.join(items)}</channel></rss>".encode(),
+                f"<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/'><channel><title>Wire</title>"
+                f"{''.join(items)}</channel></rss>".encode(),
             )
 
         publish("Harbour news", "Nothing about places we follow.")
@@ -96,9 +98,11 @@ async def test_alerts_from_a_real_feed_are_printed_with_their_buttons(tmp_path: 
             await wait_until_polled(server)
             api.type_line("/subscribe kosovo")
             await wait_for(out, "Subscribed to kosovo")
-            publish("Clashes in Zvecan", "Police in Leposavic and Zvecan reported injuries.")
+            image = "<media:content url='https://img.example/z.jpg' medium='image'/>"
+            publish("Clashes in Zvecan", "Police in Leposavic and Zvecan reported injuries.", image)
             printed = await wait_for(out, "Clashes in Zvecan", timeout=15)
             assert "Loopback Wire" in printed and "[1] More   [2] Why?   [3] Mute" in printed
+            assert "[photo https://img.example/z.jpg]" in printed, "a photo alert shows its picture's address"
             api.type_line("2")
             await wait_for(out, "Your subscription kosovo matched.")
         finally:

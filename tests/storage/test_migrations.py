@@ -52,3 +52,19 @@ def test_handled_updates_are_remembered_and_old_ones_pruned(tmp_path):
         db, 1000, now=100.0 + updates.KEEP_SECONDS + 1
     )  # prunes what is older than a day
     assert updates.first_time(db, 5, now=100.0 + updates.KEEP_SECONDS + 2)
+
+
+def test_a_version_5_database_gains_how_alerts_look_with_todays_behaviour_as_default(tmp_path):
+    path = tmp_path / "v5.db"
+    old = sqlite_utils.Database(sqlite3.connect(str(path)))
+    for migration in MIGRATIONS[:5]:
+        migration(old)
+    old.execute("PRAGMA user_version = 5")
+    old.execute("INSERT INTO subscribers (chat_id, created_at) VALUES (7, 0)")
+    old.execute("INSERT INTO subscriptions (chat_id, query, raw, created_at) VALUES (7, 'nato', 'nato', 0)")
+    old.conn.commit()
+    old.conn.close()
+    db = connect(path)
+    assert db.execute("SELECT link_preview, photos, silent FROM subscribers").fetchall() == [(0, 1, 0)]
+    assert db.execute("SELECT silent FROM subscriptions").fetchall() == [(0,)]
+    assert "image_url" in db["articles"].columns_dict

@@ -15,7 +15,10 @@ migration). It behaves like Telegram at the edges:
   and "can't parse entities: ..." by Telegram's HTML rules (:mod:`tests.support.telegram_html`).
 
 Methods: getMe, getUpdates (long polling, offsets confirm), sendMessage, editMessageText, editMessageReplyMarkup,
-deleteMessage, answerCallbackQuery, setMyCommands/getMyCommands/deleteMyCommands, getChat, getChatMember,
+sendPhoto (a photo by URL with a caption: 400 "message caption is too long" past 1,024 characters after entity
+parsing; :meth:`FakeTelegram.refuse_photos` makes it answer as Telegram does when it cannot fetch the image),
+sendDocument (an uploaded file, kept), getFile and the file download (``/file/bot<token>/<path>``) for files the
+bot sent or a user sent (:meth:`FakeTelegram.inject_document`), deleteMessage, answerCallbackQuery, setMyCommands/getMyCommands/deleteMyCommands, getChat, getChatMember,
 getChatAdministrators (statuses set with :meth:`FakeTelegram.set_chat_member`), sendChatAction, deleteWebhook,
 close, logOut. Anything else is 404, as Telegram answers an unknown method.
 
@@ -53,7 +56,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
@@ -64,6 +67,9 @@ except ImportError:  # pragma: no cover - ``python tests/support/fake_telegram.p
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTestsOnly_0123456789abc"
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files ("file is too big")
+PHOTO_REFUSED = "Bad Request: wrong file identifier/HTTP URL specified"
 _STATUS_TEXT = {
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -71,11 +77,16 @@ _STATUS_TEXT = {
     504: "Gateway Timeout",
 }
 # Methods that put or change a message in a chat: these count against the flood limits.
-_MESSAGE_METHODS = frozenset({"sendmessage", "editmessagetext", "editmessagereplymarkup"})
+_MESSAGE_METHODS = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "editmessagetext", "editmessagereplymarkup"}
+)
 # Parameters sent as plain strings; every other form value arrives JSON-encoded (PTB's RequestData).
 _STRING_PARAMS = frozenset(
     {
         "text",
+        "caption",
+        "photo",
+        "file_id",
         "parse_mode",
         "callback_query_id",
         "inline_message_id",
@@ -100,6 +111,9 @@ class SentMessage:
     date: int
     params: dict[str, Any]
     edits: int = 0
+    photo: str | None = None  # sendPhoto: the photo as sent (a URL); ``text`` is then the caption
+    document: dict | None = None  # sendDocument: Telegram's Document object; ``text`` is the caption
+    content: bytes | None = None  # the document's bytes
 
     @property
     def paid_broadcast(self) -> bool:
@@ -111,6 +125,15 @@ class SentMessage:
         """Inline keyboard buttons, row after row."""
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         return [button for row in rows for button in row]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request (PTB uploads files so)."""
+
+    file_name: str
+    content: bytes
+    mime_type: str
 
 
 @dataclass
@@ -256,6 +279,11 @@ class FakeTelegram:
         self._commands: dict[str, list[dict]] = {}
         self._members: dict[tuple[int, int], str] = {}
         self._faults: list[_Fault] = []
+        self._files: dict[str, tuple[dict, bytes]] = {}  # file_id -> (Document object, bytes)
+        self._file_ids = itertools.count(1)
+        self._refused_photos: dict[str | None, str] = {}  # URL (None: every URL) -> the 400 description
+        self._user_messages: dict[tuple[int, int], dict] = {}  # messages users sent with a file, for replies
+        self.downloads: list[str] = []  # file paths the bot downloaded
         self._overall = _Bucket(self.rate, max(self.rate, 1.0), now) if self.rate else None
         self._paid = _Bucket(self.paid_rate, self.paid_rate, now) if self.rate and self.paid_rate else None
         self._chat_buckets: dict[int, _Bucket] = {}
@@ -411,6 +439,8 @@ class FakeTelegram:
             replied = self._find_message(chat_id, reply_to_message_id)
             if replied is not None:
                 message["reply_to_message"] = self._message_json(replied)
+            elif (chat_id, reply_to_message_id) in self._user_messages:
+                message["reply_to_message"] = self._user_messages[(chat_id, reply_to_message_id)]
         message.update(extra)
         return message
 
@@ -439,6 +469,55 @@ class FakeTelegram:
                 username=username,
             )
             return self._add_update("message", message)
+
+    def inject_document(
+        self,
+        chat_id: int,
+        content: bytes,
+        *,
+        file_name: str = "file.txt",
+        mime_type: str = "text/plain",
+        caption: str | None = None,
+        user_id: int | None = None,
+        file_size: int | None = None,
+    ) -> dict:
+        """A user sends a file (with ``caption``, which carries a ``bot_command`` entity if it starts with "/");
+        returns the update. ``file_size`` overrides the size Telegram reports (a file too big to download)."""
+        with self._cond:
+            document = self._store_file(content, file_name, mime_type)
+            if file_size is not None:
+                document["file_size"] = file_size
+            message = self._user_message(chat_id, None, user_id=user_id, document=document)
+            if caption is not None:
+                message["caption"] = caption
+                if caption.startswith("/"):
+                    command = caption.split(maxsplit=1)[0]
+                    length = len(command.encode("utf-16-le")) // 2
+                    message["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+            self._user_messages[(chat_id, message["message_id"])] = message
+            return self._add_update("message", message)
+
+    def refuse_photos(self, url: str | None = None, description: str = PHOTO_REFUSED) -> None:
+        """sendPhoto of ``url`` (None: of any URL) answers 400 ``description``, as when Telegram cannot fetch it."""
+        with self._lock:
+            self._refused_photos[url] = description
+
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes of a file the bot or a user sent."""
+        with self._lock:
+            return self._files[file_id][1]
+
+    def _store_file(self, content: bytes, file_name: str, mime_type: str) -> dict:
+        number = next(self._file_ids)
+        document = {
+            "file_id": f"FILE{number}",
+            "file_unique_id": f"U{number}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        self._files[document["file_id"]] = (document, content)
+        return dict(document)
 
     def press_button(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None) -> str:
         """A user presses an inline button on a bot message; returns the callback query id."""
@@ -697,10 +776,21 @@ class FakeTelegram:
             "date": message.date,
             "chat": self._chat_json(message.chat_id),
             "from": dict(self.bot_user),
-            "text": message.text,
         }
-        if message.entities:
-            body["entities"] = message.entities
+        if message.photo is None and message.document is None:
+            body["text"] = message.text
+            if message.entities:
+                body["entities"] = message.entities
+        else:
+            if message.photo is not None:
+                size = {"file_id": f"PHOTO{message.message_id}", "file_unique_id": f"P{message.message_id}"}
+                body["photo"] = [dict(size, width=800, height=450)]
+            else:
+                body["document"] = message.document
+            if message.text:
+                body["caption"] = message.text
+            if message.entities:
+                body["caption_entities"] = message.entities
         if message.reply_markup:
             body["reply_markup"] = message.reply_markup
         if message.edits:
@@ -833,7 +923,25 @@ class FakeTelegram:
         raw = params.get("text")
         if raw is None or (isinstance(raw, str) and raw == ""):
             raise _Reply(400, "Bad Request: message text is empty")
-        raw = str(raw)
+        text, entities, parse_mode = self._parse(str(raw), params)
+        if not text.strip():
+            raise _Reply(400, "Bad Request: message text is empty")
+        if visible_length(text) > MAX_TEXT:
+            raise _Reply(400, "Bad Request: message is too long")
+        return text, entities, parse_mode
+
+    def _render_caption(self, params: dict) -> tuple[str, list[dict], str | None]:
+        """A photo's or a document's caption (optional), limited to 1,024 characters after entity parsing."""
+        raw = params.get("caption")
+        if raw is None or raw == "":
+            return "", [], params.get("parse_mode") or None
+        text, entities, parse_mode = self._parse(str(raw), params)
+        if visible_length(text) > MAX_CAPTION:
+            raise _Reply(400, "Bad Request: message caption is too long")
+        return text, entities, parse_mode
+
+    @staticmethod
+    def _parse(raw: str, params: dict) -> tuple[str, list[dict], str | None]:
         parse_mode = params.get("parse_mode") or None
         if parse_mode and parse_mode.lower() == "html":
             try:
@@ -845,10 +953,6 @@ class FakeTelegram:
             raise _Reply(400, f"Bad Request: unsupported parse_mode {parse_mode!r} in this fake")
         else:
             text, entities = raw, []
-        if not text.strip():
-            raise _Reply(400, "Bad Request: message text is empty")
-        if visible_length(text) > MAX_TEXT:
-            raise _Reply(400, "Bad Request: message is too long")
         return text, entities, parse_mode
 
     @staticmethod
@@ -882,26 +986,102 @@ class FakeTelegram:
             markup = self._check_markup(params)
             paid = params.get("allow_paid_broadcast") is True
             self._check_flood(chat_id, paid=paid)
-            message = SentMessage(
-                chat_id=chat_id,
-                message_id=state.next_message_id,
-                text=text,
-                raw_text=str(params["text"]),
-                parse_mode=parse_mode,
-                entities=entities,
-                reply_markup=markup,
-                date=int(time.time()),
-                params=params,
-            )
-            state.next_message_id += 1
-            self._messages[chat_id].append(message)
-            self.stats.sent += 1
             self.stats.paid_broadcasts += paid
-            now = time.time()
-            if self.stats.first_sent_at is None:
-                self.stats.first_sent_at = now
-            self.stats.last_sent_at = now
-            return self._message_json(message)
+            return self._post(chat_id, state, (text, entities, parse_mode), markup, params)
+
+    def _m_send_photo(self, params: dict) -> dict:
+        with self._cond:
+            chat_id, state = self._target_chat(params)
+            photo = params.get("photo")
+            if isinstance(photo, Upload):
+                raise _Reply(400, "Bad Request: uploading photos is not supported by this fake")
+            if not photo:
+                raise _Reply(400, "Bad Request: there is no photo in the request")
+            photo = str(photo)
+            refusal = self._refused_photos.get(photo) or self._refused_photos.get(None)
+            if refusal is not None or not photo.startswith(("http://", "https://")):
+                raise _Reply(400, refusal or PHOTO_REFUSED)
+            caption = self._render_caption(params)
+            markup = self._check_markup(params)
+            paid = params.get("allow_paid_broadcast") is True
+            self._check_flood(chat_id, paid=paid)
+            self.stats.paid_broadcasts += paid
+            return self._post(chat_id, state, caption, markup, params, photo=photo)
+
+    def _m_send_document(self, params: dict) -> dict:
+        with self._cond:
+            chat_id, state = self._target_chat(params)
+            upload = params.get("document")
+            if isinstance(upload, Upload):
+                if not upload.content:
+                    raise _Reply(400, "Bad Request: file must be non-empty")
+                document = self._store_file(upload.content, upload.file_name, upload.mime_type)
+                content = upload.content
+            elif isinstance(upload, str) and upload in self._files:
+                document, content = self._files[upload]
+            else:
+                raise _Reply(400, "Bad Request: there is no document in the request")
+            caption = self._render_caption(params)
+            markup = self._check_markup(params)
+            self._check_flood(chat_id)
+            return self._post(chat_id, state, caption, markup, params, document=document, content=content)
+
+    def _m_get_file(self, params: dict) -> dict:
+        with self._lock:
+            found = self._files.get(str(params.get("file_id") or ""))
+            if found is None:
+                raise _Reply(400, "Bad Request: invalid file_id")
+            document, _ = found
+            if document["file_size"] > MAX_DOWNLOAD:
+                raise _Reply(400, "Bad Request: file is too big")
+            return {
+                "file_id": document["file_id"],
+                "file_unique_id": document["file_unique_id"],
+                "file_size": document["file_size"],
+                "file_path": f"documents/{document['file_id']}",
+            }
+
+    def download(self, token: str, path: str) -> bytes | None:
+        """The bytes at ``/file/bot<token>/<path>`` (what getFile named), or None (404)."""
+        with self._cond:
+            found = self._files.get(path.removeprefix("documents/"))
+            if token != self.token or found is None or not path.startswith("documents/"):
+                return None
+            self.downloads.append(path)
+            self._cond.notify_all()
+            return found[1]
+
+    def _post(
+        self,
+        chat_id: int,
+        state: _ChatState,
+        rendered: tuple[str, list[dict], str | None],
+        markup: dict | None,
+        params: dict,
+        **kind: Any,
+    ) -> dict:
+        """Put a sent message in the chat (called under the lock); its JSON as Telegram answers it."""
+        text, entities, parse_mode = rendered
+        message = SentMessage(
+            chat_id=chat_id,
+            message_id=state.next_message_id,
+            text=text,
+            raw_text=str(params.get("text", params.get("caption", ""))),
+            parse_mode=parse_mode,
+            entities=entities,
+            reply_markup=markup,
+            date=int(time.time()),
+            params={k: v for k, v in params.items() if not isinstance(v, Upload)},
+            **kind,
+        )
+        state.next_message_id += 1
+        self._messages[chat_id].append(message)
+        self.stats.sent += 1
+        now = time.time()
+        if self.stats.first_sent_at is None:
+            self.stats.first_sent_at = now
+        self.stats.last_sent_at = now
+        return self._message_json(message)
 
     def _edit_target(self, params: dict) -> tuple[int, SentMessage]:
         chat_id, _ = self._target_chat(params)
@@ -1047,6 +1227,9 @@ _METHODS: dict[str, Callable[[FakeTelegram, dict], Any]] = {
     "getme": FakeTelegram._m_get_me,
     "getupdates": FakeTelegram._m_get_updates,
     "sendmessage": FakeTelegram._m_send_message,
+    "sendphoto": FakeTelegram._m_send_photo,
+    "senddocument": FakeTelegram._m_send_document,
+    "getfile": FakeTelegram._m_get_file,
     "editmessagetext": FakeTelegram._m_edit_message_text,
     "editmessagereplymarkup": FakeTelegram._m_edit_message_reply_markup,
     "answercallbackquery": FakeTelegram._m_answer_callback_query,
@@ -1111,7 +1294,9 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(loaded, dict):
                 params.update(loaded)
         elif content_type == "multipart/form-data" and body:
-            params.update(_decode_params(_multipart_fields(self.headers.get("Content-Type", ""), body)))
+            fields, uploads = _multipart_parts(self.headers.get("Content-Type", ""), body)
+            params.update(_decode_params(fields))
+            params.update(uploads)
         elif body:
             params.update(_decode_params(parse_qsl(body.decode("utf-8"), keep_blank_values=True)))
         return params
@@ -1134,6 +1319,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_fake/"):
             self._control(path[len("/_fake/") :], params)
             return
+        if path.startswith("/file/bot"):
+            self._file(path)
+            return
         parts = path.split("/")
         # /bot<token>/<method>
         if len(parts) != 3 or not parts[1].startswith("bot"):
@@ -1149,6 +1337,19 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             status, body = 500, {"ok": False, "error_code": 500, "description": f"fake server error: {exc!r}"}
         self._send_json(status, body)
+
+    def _file(self, path: str) -> None:
+        """A file download: ``/file/bot<token>/<file_path>``."""
+        token, _, file_path = unquote(path[len("/file/bot") :]).partition("/")
+        content = self.fake.download(token, file_path)
+        if content is None:
+            self._send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
 
     def _control(self, action: str, params: dict[str, Any]) -> None:
         fake = self.fake
@@ -1181,18 +1382,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
 
-def _multipart_fields(content_type: str, body: bytes) -> list[tuple[str, str]]:
-    """Text fields of a multipart/form-data body (PTB uses it only when uploading files)."""
+def _multipart_parts(content_type: str, body: bytes) -> tuple[list[tuple[str, str]], dict[str, Upload]]:
+    """Text fields and file parts of a multipart/form-data body (PTB uses it only when uploading files)."""
     from email.parser import BytesParser
     from email.policy import HTTP
 
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
     fields = []
+    uploads: dict[str, Upload] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if name and part.get_filename() is None:
+        if not name:
+            continue
+        if part.get_filename() is None:
             fields.append((str(name), part.get_content() if part.get_content_maintype() == "text" else ""))
-    return fields
+        else:
+            content = part.get_payload(decode=True) or b""
+            uploads[str(name)] = Upload(str(part.get_filename()), bytes(content), part.get_content_type())
+    return fields, uploads
 
 
 @pytest.fixture
