@@ -21,7 +21,8 @@ from alerts.redaction import install_token_redaction
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import BANNER, TerminalBotApi, read_lines
 from bot.cli.common import CliError, add_config_option
-from bot.config import Config, StorageConfig, load_config
+from bot.config import Config, MetricsConfig, StorageConfig, load_config
+from bot.monitoring import ListenError
 from storage.db import connect
 
 _BOOTSTRAP_RETRIES = 5
@@ -84,7 +85,10 @@ def run_command(args: argparse.Namespace) -> int:
         )
     setup_logging(logging.INFO, token)
     _check_storage(config)
-    app = build_application(config, token)
+    try:
+        app = build_application(config, token)
+    except ListenError as error:
+        raise CliError(str(error), 1) from None
     try:
         app.run_polling(
             allowed_updates=ALLOWED_UPDATES,
@@ -111,7 +115,10 @@ def chat_database(path: str) -> str:
 
 def chat_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    config = dataclasses.replace(config, storage=StorageConfig(path=chat_database(config.storage.path)))
+    # The terminal bot is a try-out: its own database, and no health endpoint competing with a real bot's port.
+    config = dataclasses.replace(
+        config, storage=StorageConfig(path=chat_database(config.storage.path)), metrics=MetricsConfig()
+    )
     setup_logging(logging.WARNING)
     _check_storage(config)
     api = TerminalBotApi(sys.stdout)
