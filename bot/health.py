@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-HEARTBEAT_SECONDS = 10.0
-# A heartbeat this old means the bot is gone or its event loop is stuck (a healthy one writes every 10 s).
-HEARTBEAT_STALE_AFTER = 60.0
+HEARTBEAT_SECONDS = 5.0
+# A heartbeat this old means the bot is gone or its event loop is stuck (a healthy one writes every 5 s).
+HEARTBEAT_STALE_AFTER = 30.0
 # getUpdates long-polls for 10 s at a time; three missed rounds and some retry backoff is an outage, not a blip.
 TELEGRAM_STALE_AFTER = 90.0
 FEED_LOOP_INTERVALS = 3  # the feed loop is stuck when it has not ticked for this many polling intervals
