@@ -58,11 +58,19 @@ class _NetworkErrorsInOneLine(logging.Filter):
         return True
 
 
+class OneLineFormatter(logging.Formatter):
+    """Every record is one line (time, level, logger, message): a traceback or a multi-line message has its line
+    breaks written as ``\\n``, so journald, ``docker logs`` and grep see one event per line, level included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\r", "").replace("\n", "\\n")
+
+
 def setup_logging(level: int, token: str | None = None) -> None:
     """One handler on stderr; every record is scrubbed of the token (:func:`alerts.redaction.install_token_redaction`)."""
     install_token_redaction(token)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_NetworkErrorsInOneLine())
     root = logging.getLogger()
     root.handlers[:] = [handler]
