@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from observe.http import parse_address
+from observe.address import parse_address
 
 
 class ConfigError(Exception):

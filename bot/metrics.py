@@ -98,7 +98,7 @@ class _DatabaseCollector(Collector):
             try:
                 snap = db_health.snapshot(db)
             finally:
-                db.conn.close()
+                db.close()
         except sqlite3.Error as error:  # a scrape must not fail: say the database could not be read
             log.warning("metrics: cannot read the database: %s", error)
             yield _gauge("newsalert_database_readable", "1 when the scrape could read the database", 0)

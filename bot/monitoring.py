@@ -17,7 +17,8 @@ from bot.config import Config
 from bot.health import BotHealth
 from bot.metrics import BotMetrics, ObservedRequest
 from handlers.context import DbWorker
-from observe.http import ObserveServer, parse_address
+from observe.address import parse_address
+from observe.http import ObserveServer
 from storage import health as db_health
 
 log = logging.getLogger(__name__)

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import sqlite_utils
+if TYPE_CHECKING:  # sqlite_utils (and numpy with it) is not imported by readers: a health command starts fast
+    import sqlite_utils
+
+
+class Readable(Protocol):
+    """A plain ``sqlite3.Connection`` (what :func:`open_read_only` gives) or a ``sqlite_utils.Database``."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> sqlite3.Cursor: ...
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "dropped")
 WORST_FEEDS = 5
 
 
-def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
+def snapshot(db: Readable) -> dict[str, Any]:
     """Feeds (ok, failing, the worst few), the last poll, articles, outbox rows by state, subscribers."""
     feeds_total, feeds_failing, last_polled = db.execute(
         "SELECT count(*), coalesce(sum(error_count > 0), 0), max(last_polled) FROM feeds"
@@ -77,7 +84,7 @@ def mark_stopped(db: sqlite_utils.Database, *, pid: int, now: float) -> None:
         db.execute("UPDATE heartbeat SET stopped_at = ?, healthy = 0 WHERE id = 1 AND pid = ?", [now, pid])
 
 
-def read_heartbeat(db: sqlite_utils.Database) -> dict[str, Any] | None:
+def read_heartbeat(db: Readable) -> dict[str, Any] | None:
     """The heartbeat row, or None if no bot ever wrote one (or the schema predates it)."""
     try:
         cursor = db.execute("SELECT * FROM heartbeat WHERE id = 1")
@@ -95,9 +102,9 @@ def database_bytes(path: str | Path) -> int:
     return sum(p.stat().st_size for p in (base, base.with_name(base.name + "-wal")) if p.exists())
 
 
-def open_read_only(path: str | Path) -> sqlite_utils.Database:
+def open_read_only(path: str | Path) -> sqlite3.Connection:
     """A connection that can never write, migrate or create the file: for readers outside the bot (status, a
     scrape), which must not change what they look at. Raises sqlite3.Error if the file is missing or unreadable."""
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout=5000")
-    return sqlite_utils.Database(conn)
+    return conn
