@@ -104,9 +104,15 @@ class _DatabaseCollector(Collector):
             yield _gauge("newsalert_database_readable", "1 when the scrape could read the database", 0)
             return
         yield _gauge("newsalert_database_readable", "1 when the scrape could read the database", 1)
-        yield _gauge("newsalert_database_bytes", "Database file size, WAL included", db_health.database_bytes(self.db_path))
+        yield _gauge(
+            "newsalert_database_bytes",
+            "Database file size, WAL included",
+            db_health.database_bytes(self.db_path),
+        )
         yield _labelled(
-            "newsalert_feeds", "Feeds by health (failing: the last poll failed)", "status",
+            "newsalert_feeds",
+            "Feeds by health (failing: the last poll failed)",
+            "status",
             {"ok": snap["feeds_ok"], "failing": snap["feeds_failing"]},
         )
         yield _gauge("newsalert_articles_stored", "Articles in the database", snap["articles"])
@@ -115,7 +121,8 @@ class _DatabaseCollector(Collector):
         yield _gauge("newsalert_subscriptions", "Subscriptions stored", snap["subscriptions"])
         if snap["last_polled"] is not None:
             yield _gauge(
-                "newsalert_last_feed_poll_timestamp_seconds", "When a feed was last polled (Unix time)",
+                "newsalert_last_feed_poll_timestamp_seconds",
+                "When a feed was last polled (Unix time)",
                 snap["last_polled"],
             )
 

@@ -278,7 +278,9 @@ class _Cycle:
         if recovered:
             self.result.recovered.append(feed_store.get_feed(self.db, feed["id"]) or feed)
         if feed.get("error_count"):
-            log.info("feed %s (%s) recovered after %d failed polls", feed["id"], feed["url"], feed["error_count"])
+            log.info(
+                "feed %s (%s) recovered after %d failed polls", feed["id"], feed["url"], feed["error_count"]
+            )
 
     def _failed(self, outcome: _Outcome, error: str) -> None:
         feed, fetched, now = outcome.feed, outcome.fetched, outcome.finished_at
@@ -300,7 +302,9 @@ def _log_failure(feed: dict[str, Any], failures: int, error: str) -> None:
     if failures == 1:
         log.warning("feed %s (%s) failing: %s", feed["id"], feed["url"], error)
     elif failures % LOG_FAILURE_EVERY == 0:
-        log.warning("feed %s (%s) still failing: %d polls in a row, last: %s", feed["id"], feed["url"], failures, error)
+        log.warning(
+            "feed %s (%s) still failing: %d polls in a row, last: %s", feed["id"], feed["url"], failures, error
+        )
 
 
 async def poll_once(

@@ -32,7 +32,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/healthz":
             try:
                 healthy, reason = self.server.health()
-            except Exception as error:  # a bug in the check must read as unhealthy, not as a dropped connection
+            except (
+                Exception
+            ) as error:  # a bug in the check must read as unhealthy, not as a dropped connection
                 log.error("health check crashed: %r", error)
                 healthy, reason = False, f"health check failed: {type(error).__name__}"
             body = "ok\n" if healthy else f"{reason}\n"

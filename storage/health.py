@@ -20,6 +20,7 @@ class Readable(Protocol):
 
     def execute(self, sql: str, parameters: Any = ..., /) -> sqlite3.Cursor: ...
 
+
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "dropped")
 WORST_FEEDS = 5
 
@@ -30,8 +31,14 @@ def snapshot(db: Readable) -> dict[str, Any]:
         "SELECT count(*), coalesce(sum(error_count > 0), 0), max(last_polled) FROM feeds"
     ).fetchone()
     worst = [
-        {"id": row[0], "name": row[1], "url": row[2], "error_count": row[3], "last_error": row[4],
-         "last_success": row[5]}
+        {
+            "id": row[0],
+            "name": row[1],
+            "url": row[2],
+            "error_count": row[3],
+            "last_error": row[4],
+            "last_success": row[5],
+        }
         for row in db.execute(
             """SELECT id, coalesce(name, title, url), url, error_count, last_error, last_success FROM feeds
                WHERE error_count > 0 ORDER BY error_count DESC, id LIMIT ?""",
@@ -39,7 +46,9 @@ def snapshot(db: Readable) -> dict[str, Any]:
         )
     ]
     outbox = dict.fromkeys(OUTBOX_STATES, 0)
-    outbox.update({state: int(n) for state, n in db.execute("SELECT state, count(*) FROM deliveries GROUP BY state")})
+    outbox.update(
+        {state: int(n) for state, n in db.execute("SELECT state, count(*) FROM deliveries GROUP BY state")}
+    )
     total, active, paused, subscriptions = db.execute(
         """SELECT count(*), coalesce(sum(active), 0), coalesce(sum(active = 1 AND paused = 1), 0),
                   (SELECT count(*) FROM subscriptions)
@@ -105,6 +114,8 @@ def database_bytes(path: str | Path) -> int:
 def open_read_only(path: str | Path) -> sqlite3.Connection:
     """A connection that can never write, migrate or create the file: for readers outside the bot (status, a
     scrape), which must not change what they look at. Raises sqlite3.Error if the file is missing or unreadable."""
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5, check_same_thread=False)
+    conn = sqlite3.connect(
+        f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5, check_same_thread=False
+    )
     conn.execute("PRAGMA busy_timeout=5000")
     return conn

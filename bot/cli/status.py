@@ -72,21 +72,42 @@ def render(report: dict[str, Any], now: float | None = None) -> str:
     beat = report.get("heartbeat")
     if beat is not None:
         state = "stopped" if beat["stopped_at"] is not None else "running"
-        rows.append(("bot", f"{state}, pid {beat['pid']}, started {ago(beat['started_at'], now)}, "
-                            f"heartbeat {ago(beat['written_at'], now)}"))
+        rows.append(
+            (
+                "bot",
+                f"{state}, pid {beat['pid']}, started {ago(beat['started_at'], now)}, "
+                f"heartbeat {ago(beat['written_at'], now)}",
+            )
+        )
         rows.append(("telegram", f"last answer {ago(beat['telegram_ok_at'], now)}"))
         rows.append(("feed loop", f"last ran {ago(beat['poll_ran_at'], now)}"))
     if "feeds_ok" in report:
-        rows.append(("feeds", f"{report['feeds_ok']:,} ok, {report['feeds_failing']:,} failing; "
-                              f"last poll {ago(report['last_polled'], now)}"))
+        rows.append(
+            (
+                "feeds",
+                f"{report['feeds_ok']:,} ok, {report['feeds_failing']:,} failing; "
+                f"last poll {ago(report['last_polled'], now)}",
+            )
+        )
         for feed in report["worst_feeds"]:
-            rows.append(("  failing", _clean(f"{feed['name']}: {feed['error_count']} errors in a row, "
-                                             f"last: {feed['last_error'] or '?'}")))
+            rows.append(
+                (
+                    "  failing",
+                    _clean(
+                        f"{feed['name']}: {feed['error_count']} errors in a row, "
+                        f"last: {feed['last_error'] or '?'}"
+                    ),
+                )
+            )
         rows.append(("articles", f"{report['articles']:,}"))
         rows.append(("outbox", ", ".join(f"{state} {n:,}" for state, n in report["outbox"].items())))
         subs = report["subscribers"]
-        rows.append(("subscribers", f"{subs['active']:,} active ({subs['paused']:,} paused), "
-                                    f"{subs['inactive']:,} inactive"))
+        rows.append(
+            (
+                "subscribers",
+                f"{subs['active']:,} active ({subs['paused']:,} paused), {subs['inactive']:,} inactive",
+            )
+        )
         rows.append(("subscriptions", f"{report['subscriptions']:,}"))
     size = report.get("database_bytes")
     rows.append(("database", report["database"] + (f" ({size / 1e6:.1f} MB)" if size is not None else "")))
@@ -103,7 +124,9 @@ def _clean(text: str, limit: int = 160) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bot.cli.status [--config PATH] [--json]``: ``newsalert status``, quick to start."""
-    parser = argparse.ArgumentParser(prog="newsalert status", description="The bot's health from its database.")
+    parser = argparse.ArgumentParser(
+        prog="newsalert status", description="The bot's health from its database."
+    )
     add_config_option(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     args = parser.parse_args(argv)

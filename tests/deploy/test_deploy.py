@@ -38,7 +38,9 @@ def test_the_image_runs_as_a_user_with_the_database_on_a_volume() -> None:
     assert user not in ("root", "0") and keywords.index("USER") < keywords.index("ENTRYPOINT")
     assert "useradd --system --uid 10001 --gid newsalert" in " ".join(i.argument for i in DOCKERFILE)
     assert last(DOCKERFILE, "VOLUME") == '["/data"]' and last(DOCKERFILE, "WORKDIR") == "/data"
-    assert env(DOCKERFILE)["NEWSALERT_CACHE_DIR"].startswith("/data/"), "each deployment's own seed and tables"
+    assert env(DOCKERFILE)["NEWSALERT_CACHE_DIR"].startswith("/data/"), (
+        "each deployment's own seed and tables"
+    )
     numba = env(DOCKERFILE)["NUMBA_CACHE_DIR"]
     assert not numba.startswith("/data"), "the cache warmed at build must not be hidden by the volume"
     assert any(numba in i.argument and "chown" in i.argument for i in DOCKERFILE if i.keyword == "RUN")
@@ -79,7 +81,9 @@ def command(words: list[str], paths: dict[str, Path]) -> list[str]:
     return [program, *(adapt(word, paths) for word in words[1:])]
 
 
-def health(words: list[str], paths: dict[str, Path], environment: dict[str, str]) -> subprocess.CompletedProcess:
+def health(
+    words: list[str], paths: dict[str, Path], environment: dict[str, str]
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         command(words, paths), cwd=paths["/data"], env=environment, capture_output=True, text=True, timeout=60
     )
@@ -124,7 +128,9 @@ def test_the_image_s_commands_warm_the_cache_run_the_bot_and_tell_its_health(tmp
 
         entry = exec_form(last(DOCKERFILE, "ENTRYPOINT")) + exec_form(last(DOCKERFILE, "CMD"))
         log = (tmp_path / "bot.log").open("w")
-        bot = subprocess.Popen(command(entry, paths), cwd=paths["/data"], env=environment, stdout=log, stderr=log)
+        bot = subprocess.Popen(
+            command(entry, paths), cwd=paths["/data"], env=environment, stdout=log, stderr=log
+        )
         try:
             deadline = time.monotonic() + 180
             while (running := health(check, paths, environment)).returncode != 0:
@@ -133,7 +139,9 @@ def test_the_image_s_commands_warm_the_cache_run_the_bot_and_tell_its_health(tmp
                 time.sleep(0.5)
             assert running.stdout.startswith("newsalert: healthy\n")
             assert (paths["/data"] / "newsalert.db").exists(), "the database is on the volume"
-            assert (paths["/data"] / "cache" / "hash-seed").exists(), "this deployment's own seed, on the volume"
+            assert (paths["/data"] / "cache" / "hash-seed").exists(), (
+                "this deployment's own seed, on the volume"
+            )
             bot.send_signal(signal.SIGTERM)
             assert bot.wait(timeout=60) == 0
         finally:
@@ -160,8 +168,12 @@ def test_the_systemd_unit_restarts_on_failure_reads_the_token_from_a_file_and_is
     assert service["Restart"] == "on-failure"
     assert service["EnvironmentFile"] == "/etc/newsalert/newsalert.env"
     for key, value in {
-        "NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes", "ProtectHome": "yes",
-        "PrivateDevices": "yes", "CapabilityBoundingSet": "",
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "PrivateTmp": "yes",
+        "ProtectHome": "yes",
+        "PrivateDevices": "yes",
+        "CapabilityBoundingSet": "",
     }.items():
         assert service[key] == value, key
     writable = service["ReadWritePaths"].split()
@@ -182,5 +194,7 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     text = text.replace("User=newsalert", "User=root").replace("Group=newsalert", "Group=root")
     copy = tmp_path / "newsalert.service"
     copy.write_text(text)
-    done = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60
+    )
     assert (done.returncode, done.stderr) == (0, "")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
+import sys
 
 from bot.config import FeedConfig
 from storage import articles, outbox, stories
@@ -70,7 +74,9 @@ async def test_metrics_count_a_poll_and_a_delivery(start_bot, fake):
         metrics = await asyncio.wait_for(delivered(), 20)
     assert metrics[("newsalert_messages_sent_total", (("kind", "alert"),))] == 1
     assert metrics[("newsalert_messages_sent_total", (("kind", "digest"),))] == 0
-    assert metrics[("newsalert_poll_cycle_seconds_count", ())] >= 2  # the empty feed, then the one with the item
+    assert (
+        metrics[("newsalert_poll_cycle_seconds_count", ())] >= 2
+    )  # the empty feed, then the one with the item
     assert 0 < metrics[("newsalert_poll_cycle_seconds_sum", ())] < 20
     assert metrics[("newsalert_matching_seconds_count", ())] >= 1
     assert metrics[("newsalert_feeds", (("status", "ok"),))] == 1
@@ -90,11 +96,20 @@ async def test_metrics_count_a_poll_and_a_delivery(start_bot, fake):
 def queue_alert(bot, chat_id: int) -> None:
     """An outbox row for ``chat_id``, as fan-out would write it."""
     feed_id = feed_store.add_feed(bot.db, f"http://127.0.0.1:9/{chat_id}.xml", name="Wire")
-    item = {"guid_hash": str(chat_id), "url": None, "title": "T", "text": "", "summary": "", "published": None}
+    item = {
+        "guid_hash": str(chat_id),
+        "url": None,
+        "title": "T",
+        "text": "",
+        "summary": "",
+        "published": None,
+    }
     [article_id] = articles.insert_articles(bot.db, feed_id, [item])
     stories.assign_stories(bot.db, [article_id])
     upsert_subscriber(bot.db, chat_id)
-    outbox.enqueue(bot.db, chat_id, articles.get_article(bot.db, article_id)["story_id"], article_id, explanation="{}")
+    outbox.enqueue(
+        bot.db, chat_id, articles.get_article(bot.db, article_id)["story_id"], article_id, explanation="{}"
+    )
 
 
 async def test_429s_403s_and_retries_are_counted(start_bot, fake):
@@ -167,3 +182,26 @@ async def test_unknown_paths_are_404(start_bot):
 async def test_no_endpoint_by_default(start_bot):
     bot = await start_bot()
     assert bot.app.bot_data["monitoring"].server is None
+
+
+def test_a_port_in_use_is_one_line_before_the_bot_starts(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[storage]\npath = "{tmp_path / "bot.db"}"\n[metrics]\nlisten = "127.0.0.1:{port}"\n'
+            '[telegram]\nbase_url = "http://127.0.0.1:9/bot"\n'
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--config", str(config)],
+            env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"newsalert: cannot listen on metrics.listen = '127.0.0.1:{port}': Address already in use\n"
+    )

@@ -13,7 +13,9 @@ def test_a_traceback_and_a_multi_line_message_stay_on_one_line() -> None:
     try:
         raise ValueError("bad\nvalue")
     except ValueError:
-        record = logging.getLogger("x").makeRecord("x", logging.ERROR, __file__, 1, "two\r\nlines", (), sys.exc_info())
+        record = logging.getLogger("x").makeRecord(
+            "x", logging.ERROR, __file__, 1, "two\r\nlines", (), sys.exc_info()
+        )
     line = formatter.format(record)
     assert "\n" not in line and "\r" not in line
     assert line.startswith("ERROR x: two\\nlines\\nTraceback (most recent call last):")

@@ -38,15 +38,24 @@ def test_a_database_no_bot_ever_ran_on_is_unhealthy(tmp_path: Path, capsys) -> N
     db_path = tmp_path / "bot.db"
     connect(db_path).conn.close()
     code, out = status(config_for(tmp_path, db_path), capsys)
-    assert (code, out.splitlines()[0]) == (1, "newsalert: NOT HEALTHY: the bot has never run on this database")
+    assert (code, out.splitlines()[0]) == (
+        1,
+        "newsalert: NOT HEALTHY: the bot has never run on this database",
+    )
 
 
 def beat(db_path: Path, *, age: float = 0.0, healthy: bool = True, reason: str = "ok") -> None:
     db = connect(db_path)
     now = time.time()
     db_health.write_heartbeat(
-        db, pid=1234, started_at=now - 3600, now=now - age, healthy=healthy, reason=reason,
-        telegram_ok_at=now - age - 2, poll_ran_at=now - age - 1,
+        db,
+        pid=1234,
+        started_at=now - 3600,
+        now=now - age,
+        healthy=healthy,
+        reason=reason,
+        telegram_ok_at=now - age - 2,
+        poll_ran_at=now - age - 1,
     )
     db.conn.close()
 
@@ -56,21 +65,30 @@ def test_a_stale_heartbeat_means_the_bot_stopped_or_hangs(tmp_path: Path, capsys
     beat(db_path, age=180)
     code, out = status(config_for(tmp_path, db_path), capsys)
     assert code == 1
-    assert out.splitlines()[0] == "newsalert: NOT HEALTHY: no heartbeat from the bot for 3 min: it stopped or hangs"
+    assert (
+        out.splitlines()[0]
+        == "newsalert: NOT HEALTHY: no heartbeat from the bot for 3 min: it stopped or hangs"
+    )
 
 
 def test_the_bot_s_own_verdict_and_a_clean_stop_are_reported(tmp_path: Path, capsys) -> None:
     db_path = tmp_path / "bot.db"
     config = config_for(tmp_path, db_path)
     beat(db_path, healthy=False, reason="no answer from Telegram for 120 s")
-    assert status(config, capsys)[1].splitlines()[0] == "newsalert: NOT HEALTHY: no answer from Telegram for 120 s"
+    assert (
+        status(config, capsys)[1].splitlines()[0]
+        == "newsalert: NOT HEALTHY: no answer from Telegram for 120 s"
+    )
     beat(db_path)
     assert status(config, capsys)[0] == 0
     db = connect(db_path)
     db_health.mark_stopped(db, pid=1234, now=time.time() - 5)
     db.conn.close()
     code, out = status(config, capsys)
-    assert (code, out.splitlines()[0]) == (1, "newsalert: NOT HEALTHY: the bot is not running (stopped 5 s ago)")
+    assert (code, out.splitlines()[0]) == (
+        1,
+        "newsalert: NOT HEALTHY: the bot is not running (stopped 5 s ago)",
+    )
 
 
 def test_the_table_shows_feeds_outbox_subscribers_and_the_worst_feeds(tmp_path: Path, capsys) -> None:
