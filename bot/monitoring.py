@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from dataclasses import dataclass
 
 from telegram.ext import Application, ContextTypes
@@ -36,6 +37,7 @@ class Monitoring:
     metrics: BotMetrics
     server: ObserveServer | None = None
     pid: int = 0
+    _beat_failing: bool = False
 
     @classmethod
     def for_config(cls, config: Config) -> Monitoring:
@@ -82,18 +84,27 @@ class Monitoring:
         """The heartbeat job: write the current verdict for readers in other processes."""
         healthy, reason = self.health.check()
         db: DbWorker = context.application.bot_data["services"].db
-        await db.run(
-            lambda conn: db_health.write_heartbeat(
-                conn,
-                pid=self.pid,
-                started_at=self.health.started_at,
-                now=self.health.clock(),
-                healthy=healthy,
-                reason=reason,
-                telegram_ok_at=self.health.telegram_ok_at,
-                poll_ran_at=self.health.poll_ran_at,
+        try:
+            await db.run(
+                lambda conn: db_health.write_heartbeat(
+                    conn,
+                    pid=self.pid,
+                    started_at=self.health.started_at,
+                    now=self.health.clock(),
+                    healthy=healthy,
+                    reason=reason,
+                    telegram_ok_at=self.health.telegram_ok_at,
+                    poll_ran_at=self.health.poll_ran_at,
+                )
             )
-        )
+        except sqlite3.Error as error:  # a full or locked disk: say so once, not every few seconds
+            if not self._beat_failing:
+                log.warning("cannot write the heartbeat (newsalert status will say the bot hangs): %s", error)
+            self._beat_failing = True
+            return
+        if self._beat_failing:
+            log.info("the heartbeat is written again")
+        self._beat_failing = False
 
     async def stop(self, db: DbWorker | None) -> None:
         """Close the endpoint and leave a heartbeat that says the bot stopped (not that it hangs)."""

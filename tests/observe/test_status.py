@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot.cli import main
+from bot.config import Config, StorageConfig
+from bot.monitoring import Monitoring
+from handlers.context import DbWorker
 from storage import feeds as feed_store
 from storage import health as db_health
-from storage.db import connect
+from storage.db import _v6, connect
 
 
 def config_for(tmp_path: Path, db_path: Path) -> str:
@@ -128,3 +134,25 @@ async def test_status_of_a_running_bot_is_healthy(start_bot, tmp_path: Path, cap
     out = capsys.readouterr().out.split("newsalert: ")[-1]
     assert out.startswith("healthy\n")
     assert "telegram       last answer " in out and "feed loop      last ran " in out
+
+
+async def test_a_heartbeat_that_cannot_be_written_is_said_once_and_recovers(tmp_path: Path, caplog) -> None:
+    db_path = tmp_path / "bot.db"
+    monitoring = Monitoring.for_config(Config(storage=StorageConfig(path=str(db_path))))
+    worker = DbWorker(db_path)
+    context = SimpleNamespace(application=SimpleNamespace(bot_data={"services": SimpleNamespace(db=worker)}))
+    try:
+        await worker.run(lambda db: db.execute("DROP TABLE heartbeat"))
+        caplog.set_level(logging.INFO, logger="bot.monitoring")
+        for _ in range(3):
+            await monitoring.beat(context)  # type: ignore[arg-type]
+        await worker.run(_v6)
+        await monitoring.beat(context)  # type: ignore[arg-type]
+        assert [(r.levelname, r.getMessage().split(":")[0]) for r in caplog.records] == [
+            ("WARNING", "cannot write the heartbeat (newsalert status will say the bot hangs)"),
+            ("INFO", "the heartbeat is written again"),
+        ]
+        row = await worker.run(db_health.read_heartbeat)
+        assert row is not None and row["pid"] == os.getpid()
+    finally:
+        worker.close()
