@@ -39,6 +39,9 @@ from alerts.fanout import fan_out_pending
 from alerts.messages import truncate
 from bot.config import Config
 from bot.config_watch import ConfigFeedsWatch
+from bot.health import HEARTBEAT_SECONDS
+from bot.metrics import BotMetrics
+from bot.monitoring import Monitoring
 from feeds.ingest import PollResult, poll_once, shutdown_parse_pool
 from handlers import ADMIN_COMMANDS, COMMANDS, register
 from handlers.context import DbWorker, Services
@@ -89,6 +92,7 @@ class Pipeline:
     deliverer: Deliverer
     digests: DigestSender
     matcher: Matcher
+    monitoring: Monitoring
     tell_admins: bool = True  # feed failing / recovered messages to the admins (chat prints its own)
     deliver_job: Job | None = None
     loader: asyncio.Task | None = None
@@ -100,7 +104,9 @@ class Pipeline:
         """Poll due feeds, fan out new (and any crash-orphaned) articles, and wake the delivery job."""
         if self.stopping.is_set():
             return
+        self.monitoring.health.poll_ran()
         self._poll_task = asyncio.current_task()
+        started = time.monotonic()
         try:
             if self.config_watch is not None and self.config_watch.changed():
                 await asyncio.to_thread(self._sync_config_feeds, self.config_watch)
@@ -110,7 +116,10 @@ class Pipeline:
             return
         finally:
             self._poll_task = None
+        if result.feeds_polled:
+            self._metrics.poll_seconds.observe(time.monotonic() - started)
         # Not cancellable from here on: the fan-out thread works on poll_db, which shutdown closes after us.
+        started = time.monotonic()
         created = await asyncio.to_thread(
             fan_out_pending,
             self.poll_db,
@@ -118,6 +127,9 @@ class Pipeline:
             max_age_hours=self.config.alerts.max_age_hours,
             max_per_hour=self.config.alerts.max_per_hour,
         )
+        if created:
+            self._metrics.matching_seconds.observe(time.monotonic() - started)
+        self.monitoring.health.poll_ran()
         if any(created.values()) and self.deliver_job is not None and self.deliver_job.job is not None:
             self.deliver_job.job.modify(next_run_time=datetime.now(UTC))
         await self._tell_admins(context, result)
@@ -130,6 +142,10 @@ class Pipeline:
                 self.poll_db, feeds, default_interval=self.config.polling.interval_seconds
             )
 
+    @property
+    def _metrics(self) -> BotMetrics:
+        return self.monitoring.metrics
+
     async def _poll_feeds(self) -> PollResult:
         """Feeds the operator added (config file, CLI) may live anywhere; others (added from Telegram) may only
         point at private or loopback addresses when ``allow_private_addresses`` says so."""
@@ -140,18 +156,23 @@ class Pipeline:
         for group, allow_private in ((trusted, True), (others, self.config.polling.allow_private_addresses)):
             if group:
                 part = await poll_once(self.poll_db, self.config, feeds=group, allow_private=allow_private)
+                result.feeds_polled += part.feeds_polled
                 result.new_article_ids += part.new_article_ids
                 result.started_failing += part.started_failing
                 result.recovered += part.recovered
         return result
 
     async def send_digests(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.digests.send_due(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
+        stats = await self.digests.send_due(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
+        self._metrics.delivered(
+            "digest", sent=stats.messages, retried=stats.retried, rate_limited=stats.rate_limited
+        )
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.deliverer.run_until_idle(
+        stats = await self.deliverer.run_until_idle(
             limit=in_flight_limit(self.config), max_seconds=_DELIVERY_SLICE, stop=self.stopping
         )
+        self._metrics.delivered("alert", sent=stats.sent, retried=stats.retried, rate_limited=stats.rate_limited)
 
     def stop(self) -> None:
         """Ask the jobs to finish now (before PTB waits for them): delivery ends its batch, a poll is cancelled."""
@@ -195,7 +216,11 @@ def build_application(
 ) -> Application:
     """The Application for ``newsalert run`` (``request=None``: HTTP to ``base_url``) or ``newsalert chat``
     (``request``: the terminal's local Bot API). Storage opens and jobs start in PTB's post_init.
-    ``feed_notices=False``: admins are not sent feed failing/recovered messages (chat prints its own lines)."""
+    ``feed_notices=False``: admins are not sent feed failing/recovered messages (chat prints its own lines).
+
+    Raises :class:`bot.monitoring.ListenError` if ``[metrics] listen`` names an address it cannot listen on.
+    """
+    monitoring = Monitoring.for_config(config)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -208,13 +233,17 @@ def build_application(
         .post_init(_start)
         .post_shutdown(_stop)
     )
-    if request is not None:
+    if request is None:
+        main, updates = monitoring.requests()
+        builder = builder.request(main).get_updates_request(updates)
+    else:
         builder = builder.request(request).get_updates_request(request)
     else:
         builder = builder.connection_pool_size(connection_pool_size(config))
     app = builder.build()
     app.bot_data["config"] = config
     app.bot_data["feed_notices"] = feed_notices
+    monitoring.attach(app)
     register(app)
     return app
 
@@ -238,12 +267,14 @@ async def _start(app: Application) -> None:
     # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing), and
     # like alerts keep few messages in the rate limiter, so replies to commands still pass quickly.
     digests = DigestSender(deliverer, concurrency=in_flight_limit(config))
+    monitoring: Monitoring = app.bot_data["monitoring"]
     pipeline = Pipeline(
         config,
         poll_db,
         deliverer,
         digests,
         matcher,
+        monitoring,
         tell_admins=app.bot_data.get("feed_notices", True),
         config_watch=ConfigFeedsWatch(config),
     )
@@ -274,6 +305,10 @@ async def _start(app: Application) -> None:
         name="digests",
         job_kwargs=dict(job_kwargs, jitter=0.2),
     )
+    app.job_queue.run_repeating(
+        monitoring.beat, interval=HEARTBEAT_SECONDS, first=0.2, name="heartbeat", job_kwargs=job_kwargs
+    )
+    monitoring.start()
     pipeline.loader = loop.create_task(
         _load_then_poll(app, pipeline, dict(job_kwargs, jitter=_POLL_TICK / 5))
     )
@@ -361,6 +396,7 @@ async def _stop(app: Application) -> None:
         pipeline.stop()
         await pipeline.loader  # the matcher load ends at its next row once stopping is set
     services: Services | None = app.bot_data.get("services")
+    await app.bot_data["monitoring"].stop(services.db if services is not None else None)
     if services is not None:
         await asyncio.to_thread(services.db.close)
     if pipeline is not None:

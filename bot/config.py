@@ -16,6 +16,7 @@ from typing import Any
 from telegram.constants import FloodLimit
 
 from feeds.urls import FeedUrlError, normalize_feed_url
+from observe.address import parse_address
 
 
 class ConfigError(Exception):
@@ -77,11 +78,17 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    listen: str = ""  # "host:port" for /healthz and /metrics; empty: no endpoint
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     polling: PollingConfig = field(default_factory=PollingConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 
@@ -118,6 +125,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[type, ...]]]] = {
         },
     ),
     "alerts": (AlertsConfig, {"max_age_hours": (int,), "max_per_hour": (int,)}),
+    "metrics": (MetricsConfig, {"listen": (str,)}),
 }
 _FEED_KEYS: dict[str, tuple[type, ...]] = {"url": (str,), "name": (str,), "interval_seconds": (int,)}
 _POSITIVE = {
@@ -147,6 +155,11 @@ def _check_value(where: str, key: str, value: Any, types: tuple[type, ...]) -> N
         isinstance(v, int) and not isinstance(v, bool) for v in value
     ):
         raise ConfigError(f"config key {where}.{key}: expected a list of Telegram user ids (integers)")
+    if key == "listen" and isinstance(value, str) and value:
+        try:
+            parse_address(value)
+        except ValueError as error:
+            raise ConfigError(f"config key {where}.{key}: {error}") from None
 
 
 def _build_section(name: str, raw: Any) -> Any:

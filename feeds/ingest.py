@@ -73,6 +73,9 @@ STORY_BATCH = 500
 # results, whose feeds are simply fetched again (their validators were not stored either).
 WRITE_BATCH = 64
 WRITE_INTERVAL = 0.5
+# A feed that keeps failing is logged when it starts, every this many failures after, and when it recovers: a
+# dead feed polled for days must not fill the log with the same line.
+LOG_FAILURE_EVERY = 10
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -281,13 +284,17 @@ class _Cycle:
         )
         if recovered:
             self.result.recovered.append(feed_store.get_feed(self.db, feed["id"]) or feed)
+        if feed.get("error_count"):
+            log.info(
+                "feed %s (%s) recovered after %d failed polls", feed["id"], feed["url"], feed["error_count"]
+            )
 
     def _failed(self, outcome: _Outcome, error: str) -> None:
         feed, fetched, now = outcome.feed, outcome.fetched, outcome.finished_at
         self.result.feeds_polled += 1
         self.result.feeds_failed += 1
         self.result.errors[feed["id"]] = error
-        log.info("feed %s (%s) failed: %s", feed["id"], feed["url"], error)
+        _log_failure(feed, feed["error_count"] + 1, error)
         next_at = next_check_after_failure(
             now, self.interval(feed), feed["error_count"] + 1, feed["id"], retry_after=fetched.retry_after
         )
@@ -295,6 +302,16 @@ class _Cycle:
             self.db, feed["id"], now=now, error=error, next_check_at=next_at, commit=False
         ):
             self.result.started_failing.append(feed_store.get_feed(self.db, feed["id"]) or feed)
+
+
+def _log_failure(feed: dict[str, Any], failures: int, error: str) -> None:
+    """The first failure of a streak, then one line every :data:`LOG_FAILURE_EVERY` with the count."""
+    if failures == 1:
+        log.warning("feed %s (%s) failing: %s", feed["id"], feed["url"], error)
+    elif failures % LOG_FAILURE_EVERY == 0:
+        log.warning(
+            "feed %s (%s) still failing: %d polls in a row, last: %s", feed["id"], feed["url"], failures, error
+        )
 
 
 async def poll_once(

@@ -172,7 +172,25 @@ def _v6(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite_utils.Database) -> None:
+    """The running bot's heartbeat (one row), so ``newsalert status`` in another process (a container's health
+    command) can tell a live bot from a stopped or hung one by reading the database alone."""
+    db.execute(
+        """CREATE TABLE heartbeat (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pid INTEGER NOT NULL,
+            started_at REAL NOT NULL,
+            written_at REAL NOT NULL,       -- the bot's clock when it last wrote this row
+            healthy INTEGER NOT NULL,       -- the bot's own verdict then (what /healthz said)
+            reason TEXT NOT NULL DEFAULT '',
+            telegram_ok_at REAL,            -- Telegram's last good answer to getUpdates
+            poll_ran_at REAL,               -- the feed loop's last tick
+            stopped_at REAL                 -- set by a clean shutdown
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

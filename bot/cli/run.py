@@ -20,7 +20,8 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import BANNER, TerminalBotApi, read_lines
 from bot.chat_session import chat_config, first_update_id, start_session
 from bot.cli.common import CliError, add_config_option
-from bot.config import Config, load_config
+from bot.config import Config, MetricsConfig, load_config
+from bot.monitoring import ListenError
 from storage.db import connect
 
 _BOOTSTRAP_RETRIES = 5
@@ -60,11 +61,19 @@ class _NetworkErrorsInOneLine(logging.Filter):
         return True
 
 
+class OneLineFormatter(logging.Formatter):
+    """Every record is one line (time, level, logger, message): a traceback or a multi-line message has its line
+    breaks written as ``\\n``, so journald, ``docker logs`` and grep see one event per line, level included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\r", "").replace("\n", "\\n")
+
+
 def setup_logging(level: int, token: str | None = None) -> None:
     """One handler on stderr; every record is scrubbed of the token (:func:`alerts.redaction.install_token_redaction`)."""
     install_token_redaction(token)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_NetworkErrorsInOneLine())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -87,7 +96,10 @@ def run_command(args: argparse.Namespace) -> int:
         )
     setup_logging(logging.INFO, token)
     _check_storage(config)
-    app = build_application(config, token)
+    try:
+        app = build_application(config, token)
+    except ListenError as error:
+        raise CliError(str(error), 1) from None
     try:
         app.run_polling(
             allowed_updates=ALLOWED_UPDATES,
@@ -107,7 +119,8 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def chat_command(args: argparse.Namespace) -> int:
-    config = chat_config(load_config(args.config))
+    # The terminal bot is a try-out: its own database, and no health endpoint competing with a real bot's port.
+    config = dataclasses.replace(chat_config(load_config(args.config)), metrics=MetricsConfig())
     setup_logging(logging.WARNING)
     _check_storage(config)
     piped = not sys.stdin.isatty()

@@ -93,3 +93,27 @@ def test_cli_reports_bad_config_in_one_line(tmp_path: Path, capsys: pytest.Captu
     assert err.strip().count("\n") == 0
     assert "storage.path" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("listen", "fragment"),
+    [
+        ("9464", 'config key metrics.listen: expected "host:port"'),
+        (":9464", 'config key metrics.listen: expected "host:port"'),
+        ("localhost:http", "config key metrics.listen: the port must be a number from 0 to 65535"),
+        ("127.0.0.1:70000", "config key metrics.listen: the port must be a number from 0 to 65535"),
+        ("::1:9464", "config key metrics.listen: an IPv6 address goes in brackets"),
+    ],
+)
+def test_metrics_listen_must_be_host_and_port(listen: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"metrics": {"listen": listen}})
+    assert str(caught.value).startswith(fragment)
+    assert "\n" not in str(caught.value)
+
+
+def test_metrics_endpoint_is_off_by_default_and_takes_host_port() -> None:
+    assert Config().metrics.listen == ""
+    assert parse_config({"metrics": {"listen": ""}}).metrics.listen == ""
+    assert parse_config({"metrics": {"listen": "127.0.0.1:9464"}}).metrics.listen == "127.0.0.1:9464"
+    assert parse_config({"metrics": {"listen": "[::1]:9464"}}).metrics.listen == "[::1]:9464"

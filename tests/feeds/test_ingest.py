@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import resource
 import time
 
@@ -198,3 +199,26 @@ async def test_untrusted_mode_refuses_loopback(
     result = await poll_once(db, make_config(), only_due=False, now=NOW, allow_private=allow_private)
     assert "refused" in result.errors[feed_id]
     assert feed_server.requests() == []
+
+
+async def test_a_failing_feed_is_logged_when_it_starts_every_tenth_failure_and_when_it_recovers(
+    feed_server: FeedServer, db: sqlite_utils.Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = feed_server.error("/dead.xml", 500)
+    feed_id = feed_store.add_feed(db, url, now=NOW)
+    config = make_config()
+    caplog.set_level(logging.INFO, logger="feeds.ingest")
+    for n in range(21):
+        await poll_once(db, config, only_due=False, now=NOW + n)
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "feeds.ingest"]
+    assert lines == [
+        ("WARNING", f"feed {feed_id} ({url}) failing: HTTP 500 Internal Server Error"),
+        ("WARNING", f"feed {feed_id} ({url}) still failing: 10 polls in a row, last: HTTP 500 Internal Server Error"),
+        ("WARNING", f"feed {feed_id} ({url}) still failing: 20 polls in a row, last: HTTP 500 Internal Server Error"),
+    ]
+    caplog.clear()
+    feed_server.set("/dead.xml", rss(("a", "Alpha")))
+    await poll_once(db, config, only_due=False, now=NOW + 30)
+    await poll_once(db, config, only_due=False, now=NOW + 31)
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "feeds.ingest"]
+    assert lines == [("INFO", f"feed {feed_id} ({url}) recovered after 21 failed polls")]

@@ -16,7 +16,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
-from bot.config import Config, FeedConfig, PollingConfig, StorageConfig, TelegramConfig
+from bot.config import Config, FeedConfig, MetricsConfig, PollingConfig, StorageConfig, TelegramConfig
 from handlers.context import Services
 from storage.db import connect
 from tests.support.fake_telegram import FakeTelegram, SentMessage
@@ -77,17 +77,22 @@ class BotUnderTest:
 @pytest.fixture
 async def start_bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Any]:
     """``await start_bot(max_subscriptions=2, ...)`` starts the bot with those ``[telegram]`` settings
-    (and ``polling={...}`` for ``[polling]``, ``feeds=(FeedConfig(...),)`` for ``[[feeds]]``)."""
+    (and ``polling={...}`` for ``[polling]``, ``metrics={...}`` for ``[metrics]``, ``feeds=(FeedConfig(...),)`` for
+    ``[[feeds]]``)."""
     started: list[tuple[Application, BotUnderTest]] = []
 
     async def start(
-        polling: dict[str, Any] | None = None, feeds: tuple[FeedConfig, ...] = (), **telegram: Any
+        polling: dict[str, Any] | None = None,
+        feeds: tuple[FeedConfig, ...] = (),
+        metrics: dict[str, Any] | None = None,
+        **telegram: Any,
     ) -> BotUnderTest:
         db_path = tmp_path / "bot.db"
         config = Config(
             telegram=dataclasses.replace(TelegramConfig(), base_url=fake.base_url, **telegram),
             storage=StorageConfig(path=str(db_path)),
             polling=PollingConfig(**(polling or {})),
+            metrics=MetricsConfig(**(metrics or {})),
             feeds=feeds,
         )
         app = build_application(config, fake.token)
