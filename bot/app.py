@@ -234,12 +234,10 @@ def build_application(
         .post_shutdown(_stop)
     )
     if request is None:
-        main, updates = monitoring.requests()
+        main, updates = monitoring.requests(connection_pool_size(config))
         builder = builder.request(main).get_updates_request(updates)
     else:
         builder = builder.request(request).get_updates_request(request)
-    else:
-        builder = builder.connection_pool_size(connection_pool_size(config))
     app = builder.build()
     app.bot_data["config"] = config
     app.bot_data["feed_notices"] = feed_notices

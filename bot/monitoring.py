@@ -24,7 +24,6 @@ from storage import health as db_health
 
 log = logging.getLogger(__name__)
 
-_POOL_SIZE = 256  # PTB's own default for the main transport (getUpdates gets 1)
 
 
 class ListenError(Exception):
@@ -56,9 +55,10 @@ class Monitoring:
                 ) from None
         return cls(health, metrics, server, os.getpid())
 
-    def requests(self) -> tuple[ObservedRequest, ObservedRequest]:
+    def requests(self, pool_size: int) -> tuple[ObservedRequest, ObservedRequest]:
         """The Bot API transports: every error answer is counted, and each good ``getUpdates`` answer is proof
-        that the bot is polling Telegram."""
+        that the bot is polling Telegram. ``pool_size``: connections for sending (see
+        :func:`bot.app.connection_pool_size`)."""
 
         def on_update_answer(method: str, status: int) -> None:
             self.metrics.telegram_answered(status)
@@ -68,7 +68,7 @@ class Monitoring:
         def on_answer(method: str, status: int) -> None:
             self.metrics.telegram_answered(status)
 
-        main = ObservedRequest(on_answer, connection_pool_size=_POOL_SIZE)
+        main = ObservedRequest(on_answer, connection_pool_size=pool_size)
         return main, ObservedRequest(on_update_answer, connection_pool_size=1)
 
     def attach(self, app: Application) -> None:

@@ -7,6 +7,7 @@ long poll (confirming what was read), waits for the jobs, and our post-shutdown 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import logging
 import signal
