@@ -7,8 +7,8 @@ long poll (confirming what was read), waits for the jobs, and our post-shutdown 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import asyncio
+import dataclasses
 import logging
 import signal
 import sqlite3
