@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from bot.cli.common import CliError, add_config_option
+from bot.cli.common import CliError, add_config_option, database_error
 from bot.config import Config, load_config
 from feeds.fetch import Fetcher
 from feeds.parse import ParsedFeed, process_feed
@@ -110,7 +110,7 @@ def _open(args: argparse.Namespace) -> tuple[Config, sqlite_utils.Database]:
     try:
         return config, connect(config.storage.path)
     except (sqlite3.Error, OSError, RuntimeError) as exc:
-        raise CliError(f"cannot open database {config.storage.path}: {exc}") from None
+        raise database_error(config.storage.path, exc) from None
 
 
 def _iso(timestamp: float | None) -> str | None:
