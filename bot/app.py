@@ -6,7 +6,8 @@ never run twice at once nor caught up in a burst:
 * **poll**: fetch the feeds that are due, store what is new, match it against every subscription at once and write
   outbox rows; then nudge the delivery job so a fresh alert does not wait for its next tick;
 * **deliver**: send what the outbox holds, rate limited, until nothing is due;
-* **digests**: send each chat's due digest (daily, hourly, after quiet hours, cap overflow) as one message.
+* **digests**: send each chat's due digest (daily, hourly, after quiet hours, cap overflow) as one message;
+* **retention**: once a day, delete what can no longer matter in small batches (:mod:`bot.retention`).
 
 Each job and the handlers use their own SQLite connection, so no connection is ever shared between threads, and a
 long poll transaction never makes a command wait on the event loop. The matcher is filled once at start, in a thread
@@ -38,6 +39,7 @@ from alerts.digests import DigestSender
 from alerts.fanout import fan_out_pending
 from alerts.messages import truncate
 from bot.config import Config
+from bot.retention import FIRST_RUN_AFTER, INTERVAL, RetentionJob, switch_vacuum_mode
 from feeds.ingest import PollResult, poll_once, shutdown_parse_pool
 from handlers import ADMIN_COMMANDS, COMMANDS, register
 from handlers.context import DbWorker, Services
@@ -187,6 +189,7 @@ async def _start(app: Application) -> None:
     config: Config = app.bot_data["config"]
     path = config.storage.path
     poll_db = await asyncio.to_thread(connect, path)
+    await asyncio.to_thread(switch_vacuum_mode, poll_db)  # before any other connection is busy
     await asyncio.to_thread(
         feed_store.sync_config_feeds,
         poll_db,
@@ -228,6 +231,13 @@ async def _start(app: Application) -> None:
         first=0.5,
         name="digests",
         job_kwargs=dict(job_kwargs, jitter=0.2),
+    )
+    app.job_queue.run_repeating(
+        RetentionJob(path, config.storage.keep_articles_days, pipeline.stopping),
+        interval=INTERVAL,
+        first=FIRST_RUN_AFTER,
+        name="retention",
+        job_kwargs=job_kwargs,
     )
     pipeline.loader = loop.create_task(
         _load_then_poll(app, pipeline, dict(job_kwargs, jitter=_POLL_TICK / 5))

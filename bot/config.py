@@ -39,6 +39,7 @@ class TelegramConfig:
 @dataclass(frozen=True)
 class StorageConfig:
     path: str = "newsalert.db"
+    keep_articles_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[type, ...]]]] = {
             "messages_per_second": (int, float),
         },
     ),
-    "storage": (StorageConfig, {"path": (str,)}),
+    "storage": (StorageConfig, {"path": (str,), "keep_articles_days": (int,)}),
     "polling": (
         PollingConfig,
         {
@@ -109,7 +110,11 @@ _POSITIVE = {
     "commands_per_minute",
     "messages_per_second",
     "max_concurrency",
+    "keep_articles_days",
 }
+# Grouping looks two days back (storage.stories); retention must keep at least that and max_age_hours, or an
+# article could be deleted while it might still be alerted or joined by another report.
+_MIN_KEEP_HOURS = 48
 
 
 def _check_value(where: str, key: str, value: Any, types: tuple[type, ...]) -> None:
@@ -170,7 +175,20 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
             sections[key] = _build_section(key, value)
         else:
             raise ConfigError(f"unknown config key {key}")
-    return Config(**sections, feeds=feeds, source=source)
+    config = Config(**sections, feeds=feeds, source=source)
+    _check_retention(config)
+    return config
+
+
+def _check_retention(config: Config) -> None:
+    keep_hours = config.storage.keep_articles_days * 24
+    needed = max(_MIN_KEEP_HOURS, config.alerts.max_age_hours)
+    if keep_hours < needed:
+        raise ConfigError(
+            f"config key storage.keep_articles_days: must keep articles at least {-(-needed // 24)} days "
+            f"(alerts.max_age_hours is {config.alerts.max_age_hours}, stories group over 2 days), "
+            f"got {config.storage.keep_articles_days}"
+        )
 
 
 def load_config(path: str | Path | None = None) -> Config:

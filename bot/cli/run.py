@@ -21,7 +21,7 @@ from alerts.redaction import install_token_redaction
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import BANNER, TerminalBotApi, read_lines
 from bot.cli.common import CliError, add_config_option, database_error
-from bot.config import Config, StorageConfig, load_config
+from bot.config import Config, load_config
 from storage.db import connect
 
 _BOOTSTRAP_RETRIES = 5
@@ -111,7 +111,9 @@ def chat_database(path: str) -> str:
 
 def chat_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    config = dataclasses.replace(config, storage=StorageConfig(path=chat_database(config.storage.path)))
+    config = dataclasses.replace(
+        config, storage=dataclasses.replace(config.storage, path=chat_database(config.storage.path))
+    )
     setup_logging(logging.WARNING)
     _check_storage(config)
     api = TerminalBotApi(sys.stdout)
