@@ -23,6 +23,7 @@ import itertools
 import logging
 import math
 import signal
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from matching import Document, Matcher
 from storage import feeds as feed_store
 from storage import subscriptions
 from storage.db import connect
+from storage.fullness import FULL, is_full
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,8 @@ _DELIVERY_TICK = 1.0
 # feed's interval, whatever the interval, for the price of one indexed query.
 _POLL_TICK = 1.0
 _DIGEST_TICK = 2.0
-_DELIVERY_SLICE = 30.0  # seconds one delivery job may run before yielding its slot to the next tick
+_DELIVERY_SLICE = 30.0
+FULL_RETRY_SECONDS = 10.0  # how long the poll cycle pauses after a write found the disk full  # seconds one delivery job may run before yielding its slot to the next tick
 
 
 def in_flight_limit(config: Config) -> int:
@@ -84,10 +87,15 @@ class Pipeline:
     loader: asyncio.Task | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _poll_task: asyncio.Task | None = None
+    _full_until: float = 0.0  # after a write failed for lack of space, the poll cycle waits until then
 
     async def poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Poll due feeds, fan out new (and any crash-orphaned) articles, and wake the delivery job."""
-        if self.stopping.is_set():
+        """Poll due feeds, fan out new (and any crash-orphaned) articles, and wake the delivery job.
+
+        With the disk full, the cycle stops at its first failed write and is tried again after a pause: feeds
+        whose results were not stored are still due, and unmatched articles are fanned out by a later cycle.
+        """
+        if self.stopping.is_set() or time.monotonic() < self._full_until:
             return
         self._poll_task = asyncio.current_task()
         try:
@@ -95,16 +103,25 @@ class Pipeline:
         except asyncio.CancelledError:
             # Shutdown: what each feed finished is already stored, and unmatched articles are matched next start.
             return
+        except sqlite3.OperationalError as error:
+            self._storage_full(error, "the poll cycle")
+            return
         finally:
             self._poll_task = None
-        # Not cancellable from here on: the fan-out thread works on poll_db, which shutdown closes after us.
-        created = await asyncio.to_thread(
-            fan_out_pending,
-            self.poll_db,
-            self.matcher,
-            max_age_hours=self.config.alerts.max_age_hours,
-            max_per_hour=self.config.alerts.max_per_hour,
-        )
+        try:
+            # Not cancellable from here on: the fan-out thread works on poll_db, which shutdown closes after us.
+            created = await asyncio.to_thread(
+                fan_out_pending,
+                self.poll_db,
+                self.matcher,
+                max_age_hours=self.config.alerts.max_age_hours,
+                max_per_hour=self.config.alerts.max_per_hour,
+            )
+        except sqlite3.OperationalError as error:
+            self._storage_full(error, "fan-out")
+            return
+        if result.feeds_polled:
+            FULL.cleared()
         if any(created.values()) and self.deliver_job is not None and self.deliver_job.job is not None:
             self.deliver_job.job.modify(next_run_time=datetime.now(UTC))
         await self._tell_admins(context, result)
@@ -120,17 +137,30 @@ class Pipeline:
             if group:
                 part = await poll_once(self.poll_db, self.config, feeds=group, allow_private=allow_private)
                 result.new_article_ids += part.new_article_ids
+                result.feeds_polled += part.feeds_polled
                 result.started_failing += part.started_failing
                 result.recovered += part.recovered
         return result
+
+    def _storage_full(self, error: sqlite3.OperationalError, where: str) -> None:
+        """A write found no room: say so once (:data:`storage.fullness.FULL`) and pause polling for a while."""
+        if not is_full(error):
+            raise error
+        FULL.noticed(error, where)
+        self._full_until = time.monotonic() + FULL_RETRY_SECONDS
 
     async def send_digests(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.digests.send_due(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.deliverer.run_until_idle(
-            limit=in_flight_limit(self.config), max_seconds=_DELIVERY_SLICE, stop=self.stopping
-        )
+        try:
+            await self.deliverer.run_until_idle(
+                limit=in_flight_limit(self.config), max_seconds=_DELIVERY_SLICE, stop=self.stopping
+            )
+        except sqlite3.OperationalError as error:  # rows stay queued; the next tick tries again
+            if not is_full(error):
+                raise
+            FULL.noticed(error, "delivery")
 
     def stop(self) -> None:
         """Ask the jobs to finish now (before PTB waits for them): delivery ends its batch, a poll is cancelled."""
@@ -308,7 +338,9 @@ def _warm_up_matching() -> None:
     scratch.match(
         Document(title="Harbour closed in Zvečan", text="The harbour in Zvečan, Kosovo, is closed.")
     )
-    scratch.match(Document(title="Порт в Звечане закрыт", text="Порт в Звечане, Косово, закрыт."))  # not ASCII
+    scratch.match(
+        Document(title="Порт в Звечане закрыт", text="Порт в Звечане, Косово, закрыт.")
+    )  # not ASCII
 
 
 def _request_stop(app: Application) -> None:
