@@ -6,7 +6,8 @@ never run twice at once nor caught up in a burst:
 * **poll**: fetch the feeds that are due, store what is new, match it against every subscription at once and write
   outbox rows; then nudge the delivery job so a fresh alert does not wait for its next tick;
 * **deliver**: send what the outbox holds, rate limited, until nothing is due;
-* **digests**: send each chat's due digest (daily, hourly, after quiet hours, cap overflow) as one message.
+* **digests**: send each chat's due digest (daily, hourly, after quiet hours, cap overflow) as one message;
+* **retention**: once a day, delete what can no longer matter in small batches (:mod:`bot.retention`).
 
 Each job and the handlers use their own SQLite connection, so no connection is ever shared between threads, and a
 long poll transaction never makes a command wait on the event loop. The matcher is filled once at start, in a thread
@@ -22,6 +23,7 @@ import itertools
 import logging
 import math
 import signal
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +44,7 @@ from bot.config_watch import ConfigFeedsWatch
 from bot.health import HEARTBEAT_SECONDS
 from bot.metrics import BotMetrics
 from bot.monitoring import Monitoring
+from bot.retention import FIRST_RUN_AFTER, INTERVAL, RetentionJob, switch_vacuum_mode
 from feeds.ingest import PollResult, poll_once, shutdown_parse_pool
 from handlers import ADMIN_COMMANDS, COMMANDS, register
 from handlers.context import DbWorker, Services
@@ -50,6 +53,7 @@ from matching import Document, Matcher
 from storage import feeds as feed_store
 from storage import subscriptions
 from storage.db import connect
+from storage.fullness import FULL, is_full
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,8 @@ _DELIVERY_TICK = 1.0
 # feed's interval, whatever the interval, for the price of one indexed query.
 _POLL_TICK = 1.0
 _DIGEST_TICK = 2.0
-_DELIVERY_SLICE = 30.0  # seconds one delivery job may run before yielding its slot to the next tick
+_DELIVERY_SLICE = 30.0
+FULL_RETRY_SECONDS = 10.0  # how long the poll cycle pauses after a write found the disk full  # seconds one delivery job may run before yielding its slot to the next tick
 
 
 def in_flight_limit(config: Config) -> int:
@@ -99,10 +104,15 @@ class Pipeline:
     config_watch: ConfigFeedsWatch | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _poll_task: asyncio.Task | None = None
+    _full_until: float = 0.0  # after a write failed for lack of space, the poll cycle waits until then
 
     async def poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Poll due feeds, fan out new (and any crash-orphaned) articles, and wake the delivery job."""
-        if self.stopping.is_set():
+        """Poll due feeds, fan out new (and any crash-orphaned) articles, and wake the delivery job.
+
+        With the disk full, the cycle stops at its first failed write and is tried again after a pause: feeds
+        whose results were not stored are still due, and unmatched articles are fanned out by a later cycle.
+        """
+        if self.stopping.is_set() or time.monotonic() < self._full_until:
             return
         self.monitoring.health.poll_ran()
         self._poll_task = asyncio.current_task()
@@ -114,19 +124,28 @@ class Pipeline:
         except asyncio.CancelledError:
             # Shutdown: what each feed finished is already stored, and unmatched articles are matched next start.
             return
+        except sqlite3.OperationalError as error:
+            self._storage_full(error, "the poll cycle")
+            return
         finally:
             self._poll_task = None
         if result.feeds_polled:
             self._metrics.poll_seconds.observe(time.monotonic() - started)
-        # Not cancellable from here on: the fan-out thread works on poll_db, which shutdown closes after us.
         started = time.monotonic()
-        created = await asyncio.to_thread(
-            fan_out_pending,
-            self.poll_db,
-            self.matcher,
-            max_age_hours=self.config.alerts.max_age_hours,
-            max_per_hour=self.config.alerts.max_per_hour,
-        )
+        try:
+            # Not cancellable from here on: the fan-out thread works on poll_db, which shutdown closes after us.
+            created = await asyncio.to_thread(
+                fan_out_pending,
+                self.poll_db,
+                self.matcher,
+                max_age_hours=self.config.alerts.max_age_hours,
+                max_per_hour=self.config.alerts.max_per_hour,
+            )
+        except sqlite3.OperationalError as error:
+            self._storage_full(error, "fan-out")
+            return
+        if result.feeds_polled:
+            FULL.cleared()
         if created:
             self._metrics.matching_seconds.observe(time.monotonic() - started)
         self.monitoring.health.poll_ran()
@@ -162,6 +181,13 @@ class Pipeline:
                 result.recovered += part.recovered
         return result
 
+    def _storage_full(self, error: sqlite3.OperationalError, where: str) -> None:
+        """A write found no room: say so once (:data:`storage.fullness.FULL`) and pause polling for a while."""
+        if not is_full(error):
+            raise error
+        FULL.noticed(error, where)
+        self._full_until = time.monotonic() + FULL_RETRY_SECONDS
+
     async def send_digests(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         stats = await self.digests.send_due(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
         self._metrics.delivered(
@@ -169,9 +195,15 @@ class Pipeline:
         )
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        stats = await self.deliverer.run_until_idle(
-            limit=in_flight_limit(self.config), max_seconds=_DELIVERY_SLICE, stop=self.stopping
-        )
+        try:
+            stats = await self.deliverer.run_until_idle(
+                limit=in_flight_limit(self.config), max_seconds=_DELIVERY_SLICE, stop=self.stopping
+            )
+        except sqlite3.OperationalError as error:  # rows stay queued; the next tick tries again
+            if not is_full(error):
+                raise
+            FULL.noticed(error, "delivery")
+            return
         self._metrics.delivered("alert", sent=stats.sent, retried=stats.retried, rate_limited=stats.rate_limited)
 
     def stop(self) -> None:
@@ -251,6 +283,7 @@ async def _start(app: Application) -> None:
     config: Config = app.bot_data["config"]
     path = config.storage.path
     poll_db = await asyncio.to_thread(connect, path)
+    await asyncio.to_thread(switch_vacuum_mode, poll_db)  # before any other connection is busy
     await asyncio.to_thread(
         feed_store.sync_config_feeds,
         poll_db,
@@ -307,6 +340,13 @@ async def _start(app: Application) -> None:
         monitoring.beat, interval=HEARTBEAT_SECONDS, first=0.2, name="heartbeat", job_kwargs=job_kwargs
     )
     monitoring.start()
+    app.job_queue.run_repeating(
+        RetentionJob(path, config.storage.keep_articles_days, pipeline.stopping),
+        interval=INTERVAL,
+        first=FIRST_RUN_AFTER,
+        name="retention",
+        job_kwargs=job_kwargs,
+    )
     pipeline.loader = loop.create_task(
         _load_then_poll(app, pipeline, dict(job_kwargs, jitter=_POLL_TICK / 5))
     )
@@ -376,7 +416,9 @@ def _warm_up_matching() -> None:
     scratch.match(
         Document(title="Harbour closed in Zvečan", text="The harbour in Zvečan, Kosovo, is closed.")
     )
-    scratch.match(Document(title="Порт в Звечане закрыт", text="Порт в Звечане, Косово, закрыт."))  # not ASCII
+    scratch.match(
+        Document(title="Порт в Звечане закрыт", text="Порт в Звечане, Косово, закрыт.")
+    )  # not ASCII
 
 
 def _request_stop(app: Application) -> None:

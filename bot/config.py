@@ -52,6 +52,7 @@ class TelegramConfig:
 class StorageConfig:
     path: str = "newsalert.db"
     chat_path: str = ""  # newsalert chat's database; empty: beside ``path``, named <stem>.chat<suffix>
+    keep_articles_days: int = 14
 
     def chat_database(self) -> str:
         """The database ``newsalert chat`` uses: its own by default, so trying the bot never touches real users'
@@ -113,7 +114,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[type, ...]]]] = {
             "paid_broadcast": (bool,),
         },
     ),
-    "storage": (StorageConfig, {"path": (str,), "chat_path": (str,)}),
+    "storage": (StorageConfig, {"path": (str,), "chat_path": (str,), "keep_articles_days": (int,)}),
     "polling": (
         PollingConfig,
         {
@@ -138,7 +139,11 @@ _POSITIVE = {
     "commands_per_minute",
     "messages_per_second",
     "max_concurrency",
+    "keep_articles_days",
 }
+# Grouping looks two days back (storage.stories); retention must keep at least that and max_age_hours, or an
+# article could be deleted while it might still be alerted or joined by another report.
+_MIN_KEEP_HOURS = 48
 
 
 def _check_value(where: str, key: str, value: Any, types: tuple[type, ...]) -> None:
@@ -227,7 +232,20 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
             sections[key] = _build_section(key, value)
         else:
             raise ConfigError(f"unknown config key {key}")
-    return Config(**sections, feeds=feeds, source=source)
+    config = Config(**sections, feeds=feeds, source=source)
+    _check_retention(config)
+    return config
+
+
+def _check_retention(config: Config) -> None:
+    keep_hours = config.storage.keep_articles_days * 24
+    needed = max(_MIN_KEEP_HOURS, config.alerts.max_age_hours)
+    if keep_hours < needed:
+        raise ConfigError(
+            f"config key storage.keep_articles_days: must keep articles at least {-(-needed // 24)} days "
+            f"(alerts.max_age_hours is {config.alerts.max_age_hours}, stories group over 2 days), "
+            f"got {config.storage.keep_articles_days}"
+        )
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -27,10 +27,13 @@ from handlers import (
     transfer,
 )
 from handlers.start import ADMIN_COMMANDS, COMMANDS
+from storage.fullness import FULL, is_full
 
 __all__ = ["ADMIN_COMMANDS", "COMMANDS", "register"]
 
 log = logging.getLogger(__name__)
+
+TRY_AGAIN_LATER = "⚠️ I can't save that right now: my storage is full. Please try again later."
 
 
 def register(app: Application) -> None:
@@ -54,6 +57,11 @@ def register(app: Application) -> None:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log a handler failure in one line (never the token: PTB's errors do not carry the URL) and tell the user."""
     error = context.error
+    if error is not None and is_full(error):
+        # The disk is full: one log line for the whole episode, and a plain answer to the user.
+        FULL.noticed(error, "a command")
+        await _try_again_later(update, context)
+        return
     if isinstance(error, Forbidden | NetworkError):
         log.warning("could not answer an update: %s: %s", type(error).__name__, error)
         return
@@ -67,3 +75,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(
                 update.effective_chat.id, "Sorry, something went wrong. Please try again."
             )
+
+
+async def _try_again_later(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not isinstance(update, Update):
+        return
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            await update.callback_query.answer(TRY_AGAIN_LATER, show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, TRY_AGAIN_LATER)

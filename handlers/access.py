@@ -7,19 +7,22 @@ must not be handled. Membership and migration updates always pass: they are Tele
 
 from __future__ import annotations
 
+import sqlite3
+
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from handlers.context import reply, services
 from handlers.replies import refusal
 from storage import updates
+from storage.fullness import FULL, is_full
 
 GROUP = -1
 
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     guard = services(context).guard
-    if not await services(context).db.run(updates.first_time, update.update_id):
+    if not await _first_time(update, context):
         raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         return
@@ -50,6 +53,18 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = refusal("Too many commands", f"wait {max(1, round(wait))} s and try again")
         await _refuse(update, context, text, sender, wait)
         raise ApplicationHandlerStop
+
+
+async def _first_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether this update is new. With the disk full it cannot be recorded: handle it anyway, so read-only
+    commands keep working (a repeat after a crash could then be answered twice; a write fails anyway)."""
+    try:
+        return await services(context).db.run(updates.first_time, update.update_id)
+    except sqlite3.OperationalError as error:
+        if not is_full(error):
+            raise
+        FULL.noticed(error, "recording an update")
+        return True
 
 
 async def _refuse(

@@ -62,7 +62,8 @@ def insert_articles(
     *,
     commit: bool = True,
 ) -> list[int]:
-    """Store the items that are new for this feed; returns the new articles' ids in feed order.
+    """Store the items that are new for this feed; returns the new articles' ids in feed order. An item whose
+    undated article retention deleted (a tombstone, see :mod:`storage.retention`) is not new.
 
     ``items`` are :class:`feeds.parse.ParsedItem` objects or mappings with the same keys (guid_hash, url, title,
     text, summary, published; image_url optional). Callers should then give the new ids to ``storage.stories.assign_stories``.
@@ -75,13 +76,15 @@ def insert_articles(
             published = _field(item, "published")
             if published is None or published > now + FUTURE_SLACK_SECONDS:
                 published = now
+            guid_hash = _field(item, "guid_hash")
             cursor = db.execute(
                 """INSERT OR IGNORE INTO articles
                        (feed_id, guid_hash, url, title, text, summary, published, first_seen, image_url)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+                   WHERE NOT EXISTS (SELECT 1 FROM article_tombstones WHERE feed_id = ? AND guid_hash = ?)""",
                 [
                     feed_id,
-                    _field(item, "guid_hash"),
+                    guid_hash,
                     _field(item, "url"),
                     _field(item, "title") or "",
                     _field(item, "text") or "",
@@ -89,6 +92,8 @@ def insert_articles(
                     published,
                     now,
                     _optional(item, "image_url"),
+                    feed_id,
+                    guid_hash,
                 ],
             )
             if cursor.rowcount:

@@ -190,7 +190,20 @@ def _v7(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(db: sqlite_utils.Database) -> None:
+    """What retention (``storage.retention``) remembers of an undated article it deleted, so the feed listing it
+    again does not store it as new and alert it a second time."""
+    db.execute(
+        """CREATE TABLE article_tombstones (
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            guid_hash TEXT NOT NULL,
+            gone_at REAL NOT NULL,
+            PRIMARY KEY (feed_id, guid_hash)
+        ) WITHOUT ROWID"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -205,6 +218,9 @@ def connect(path: str | Path) -> sqlite_utils.Database:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
     db = sqlite_utils.Database(conn)
+    # Before anything else: a new file is created in incremental-vacuum mode, so retention can give deleted pages
+    # back to the file system (an existing file keeps its mode; see storage.retention.enable_incremental_vacuum).
+    db.execute("PRAGMA auto_vacuum=INCREMENTAL")
     # WAL lets the delivery loop read while a poll cycle writes; NORMAL sync is durable across process crashes
     # (kill -9) in WAL mode, which is the failure we design for.
     db.execute("PRAGMA journal_mode=WAL")

@@ -1,6 +1,6 @@
 """The ``newsalert`` command line: one parser, with each group of subcommands registered by its own module
 (:mod:`bot.cli.run`, :mod:`bot.cli.poll`, :mod:`bot.cli.feeds`, :mod:`bot.cli.summarize`, :mod:`bot.cli.match`,
-:mod:`bot.cli.status`; their shared helpers are in :mod:`bot.cli.common`).
+:mod:`bot.cli.status`, :mod:`bot.cli.backup`; their shared helpers are in :mod:`bot.cli.common`).
 
 Errors that a user can act on (bad config, unreadable file, bad argument) are raised as :class:`CliError` or
 :class:`ConfigError` and printed as one line on stderr with a non-zero exit, never a traceback. Output piped into
@@ -19,11 +19,11 @@ from bot.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import feeds, match, poll, run, status, summarize
+    from bot.cli import backup, feeds, match, poll, run, status, summarize
 
     parser = argparse.ArgumentParser(prog="newsalert", description="Telegram news alert bot.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, poll, feeds, summarize, match, status):
+    for module in (run, poll, feeds, summarize, match, status, backup):
         module.register(sub)
     return parser
 

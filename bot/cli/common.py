@@ -54,7 +54,7 @@ def open_database(args: argparse.Namespace) -> tuple[Config, sqlite_utils.Databa
     try:
         return config, connect(path), path
     except (sqlite3.Error, OSError, RuntimeError) as exc:
-        raise CliError(f"cannot open database {path}: {exc}") from None
+        raise database_error(path, exc) from None
 
 
 def note(message: str) -> None:
@@ -86,3 +86,14 @@ def read_text(path: str, code: int = 1) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CliError(f"{name} is not a text file (it is not UTF-8 text)", 2) from None
+
+
+def database_error(path: str | Path, error: Exception) -> CliError:
+    """The one line for a database that cannot be opened. A damaged file (not SQLite, truncated, malformed) says
+    so and what to do, since retrying cannot help; anything else (a bad path, no permission) is shown as is."""
+    if isinstance(error, sqlite3.DatabaseError) and getattr(error, "sqlite_errorname", "") in (
+        "SQLITE_CORRUPT",
+        "SQLITE_NOTADB",
+    ):
+        return CliError(f"the database {path} is damaged ({error}): move it aside and restore a backup")
+    return CliError(f"cannot open the database {path}: {error}")

@@ -20,7 +20,7 @@ from alerts.redaction import install_token_redaction
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.chat import BANNER, TerminalBotApi, read_lines
 from bot.chat_session import chat_config, first_update_id, start_session
-from bot.cli.common import CliError, add_config_option
+from bot.cli.common import CliError, add_config_option, database_error
 from bot.config import Config, MetricsConfig, load_config
 from bot.monitoring import ListenError
 from storage.db import connect
@@ -168,5 +168,5 @@ def _check_storage(config: Config) -> None:
     """Fail with one line before starting if the database cannot be opened (bad path, read-only dir)."""
     try:
         connect(config.storage.path).conn.close()
-    except (sqlite3.Error, OSError) as error:
-        raise CliError(f"cannot open the database {config.storage.path}: {error}", 1) from None
+    except (sqlite3.Error, OSError, RuntimeError) as error:
+        raise database_error(config.storage.path, error) from None
