@@ -30,7 +30,7 @@ import sqlite_utils
 from feeds.fetch import Fetcher, FetchResult
 from feeds.parse import ParsedFeed, process_feed
 from feeds.schedule import next_check_after_failure, next_check_after_success
-from feeds.workers import start_worker
+from feeds.workers import ParsePool
 from storage import articles as article_store
 from storage import feeds as feed_store
 from storage import stories
@@ -103,12 +103,7 @@ def parse_pool() -> ProcessPoolExecutor:
     """
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(
-            max_workers=PARSE_WORKERS,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=start_worker,
-            initargs=(os.getpid(),),
-        )
+        _pool = ParsePool(PARSE_WORKERS, multiprocessing.get_context("spawn"), os.getpid())
     return _pool
 
 
