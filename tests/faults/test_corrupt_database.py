@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.run import chat_database
+from bot.config import StorageConfig
 from storage import articles
 from storage import feeds as feed_store
 from storage.db import connect
@@ -54,7 +54,7 @@ def test_a_damaged_database_is_one_line_and_a_non_zero_exit(
     config = tmp_path / "config.toml"
     # Nothing listens on port 9: if the command got past the database check it would fail differently (or hang).
     config.write_text(f'[storage]\npath = "{db_path}"\n[telegram]\nbase_url = "http://127.0.0.1:9/bot"\n')
-    damage(Path(chat_database(str(db_path))) if command == ["chat"] else db_path)
+    damage(Path(StorageConfig(path=str(db_path)).chat_database()) if command == ["chat"] else db_path)
     before = sorted(p.name for p in tmp_path.iterdir())
     env = dict(
         os.environ, NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(REPO_ROOT), TELEGRAM_BOT_TOKEN="1:x"
