@@ -181,12 +181,13 @@ def build_application(config: Config, token: str, *, request: BaseRequest | None
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
         .rate_limiter(rate_limiter(config.telegram.messages_per_second, max_retries=_RATE_LIMIT_RETRIES))
-        .connection_pool_size(connection_pool_size(config))
         .post_init(_start)
         .post_shutdown(_stop)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:  # PTB refuses a pool size beside a request object of our own
+        builder = builder.connection_pool_size(connection_pool_size(config))
     app = builder.build()
     app.bot_data["config"] = config
     register(app)
