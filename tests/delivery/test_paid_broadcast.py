@@ -3,8 +3,10 @@ Telegram's free ~30 messages/s (the fake models it: a paid budget of 1,000/s bes
 
 from __future__ import annotations
 
+from telegram.request import HTTPXRequest
+
 from alerts.delivery import Deliverer
-from bot.app import connection_pool_size, in_flight_limit
+from bot.app import build_application, connection_pool_size, in_flight_limit
 from bot.config import Config, TelegramConfig
 from tests.delivery.conftest import build_app, seed, states
 from tests.delivery.test_delivery import assert_once_each, drain
@@ -46,3 +48,12 @@ def test_the_connection_pool_holds_every_send_in_flight_at_the_paid_ceiling():
     assert in_flight_limit(config) == 334
     assert connection_pool_size(config) > in_flight_limit(config)
     assert connection_pool_size(Config()) == 256  # PTB's default is kept at the free rate
+
+
+def test_the_built_bot_sends_through_a_pool_that_size():
+    """Read from PTB's and httpx's internals: neither exposes the pool size otherwise."""
+    config = Config(telegram=TelegramConfig(messages_per_second=1000, paid_broadcast=True))
+    app = build_application(config, "123:abc")
+    request = app.bot._request[1]  # PTB keeps (get_updates request, other requests)
+    assert isinstance(request, HTTPXRequest)
+    assert request._client._transport._pool._max_connections == connection_pool_size(config)

@@ -94,6 +94,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             db_path=db_path,
             feeds=[(url, "Wire")],
             messages_per_second=50,
+            extra_telegram="paid_broadcast = true",  # past the free 30/s, as an operator would have to
         )
         bot = BotProcess(config, fake.token, tmp_path / "bot.log")
         yield fake, bot, db_path
