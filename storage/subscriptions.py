@@ -16,6 +16,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 AddStatus = Literal["added", "exists", "limit"]
+MAX_NUMBER = 2**31  # a list number beyond this names nothing (and would not fit an SQLite integer if huge)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def remove_subscription(
 
 def remove_by_number(db: sqlite_utils.Database, chat_id: int, number: int) -> dict[str, Any] | None:
     """Remove the ``number``-th subscription as ``/list`` shows it (1-based); None if there is no such number."""
-    if number < 1:
+    if not 1 <= number <= MAX_NUMBER:
         return None
     rows = list(
         db.query(
@@ -133,7 +134,7 @@ def remove_by_query(db: sqlite_utils.Database, chat_id: int, query: str) -> dict
 
 def subscription_by_number(db: sqlite_utils.Database, chat_id: int, number: int) -> dict[str, Any] | None:
     """The ``number``-th subscription as ``/list`` shows it (1-based); None if there is no such number."""
-    if number < 1:
+    if not 1 <= number <= MAX_NUMBER:
         return None
     rows = list(
         db.query(

@@ -47,6 +47,8 @@ async def test_silent_for_one_subscription_by_its_number(start_bot):
     assert "Silent subscriptions: 2." in reply.text
     [reply] = await bot.send(USER, "/silent 7 on")
     assert "no subscription number 7" in reply.text
+    [reply] = await bot.send(USER, "/silent " + "9" * 40 + " on")
+    assert "no subscription number 9999" in reply.text, "a number too big for SQLite names nothing"
     [reply] = await bot.send(USER, "/silent 1 loudly")
     assert "/silent 2 on" in reply.text
     [reply] = await bot.send(USER, "/silent 2 off")
