@@ -89,6 +89,7 @@ class _DatabaseCollector(Collector):
     def __init__(self, db_path: str | Path, health: Callable[[], tuple[bool, str]]) -> None:
         self.db_path = db_path
         self.health = health
+        self.unreadable = False
 
     def collect(self) -> Iterator[Metric]:
         healthy, _ = self.health()
@@ -99,10 +100,13 @@ class _DatabaseCollector(Collector):
                 snap = db_health.snapshot(db)
             finally:
                 db.close()
-        except sqlite3.Error as error:  # a scrape must not fail: say the database could not be read
-            log.warning("metrics: cannot read the database: %s", error)
+        except sqlite3.Error as error:  # a scrape must not fail: it says the database could not be read
+            if not self.unreadable:  # once, not at every scrape
+                log.warning("metrics: cannot read the database: %s", error)
+            self.unreadable = True
             yield _gauge("newsalert_database_readable", "1 when the scrape could read the database", 0)
             return
+        self.unreadable = False
         yield _gauge("newsalert_database_readable", "1 when the scrape could read the database", 1)
         yield _gauge(
             "newsalert_database_bytes",
