@@ -270,8 +270,6 @@ def build_application(
         builder = builder.request(main).get_updates_request(updates)
     else:
         builder = builder.request(request).get_updates_request(request)
-    else:  # PTB refuses a pool size beside a request object of our own
-        builder = builder.connection_pool_size(connection_pool_size(config))
     app = builder.build()
     app.bot_data["config"] = config
     app.bot_data["feed_notices"] = feed_notices
