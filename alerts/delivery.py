@@ -33,12 +33,13 @@ The bot token must never reach a log line, an error text or the database: error 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import sqlite_utils
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
@@ -56,6 +57,7 @@ from telegram.ext import AIORateLimiter
 
 from alerts.messages import Alert, render_alert, source_name
 from alerts.outcomes import DeliveryStats, Outcome, SendResult, is_chat_gone, retry_after_seconds
+from alerts.outlets import feed_of, other_names
 from alerts.redaction import redact
 from storage import outbox
 
@@ -65,6 +67,7 @@ DEFAULT_RATE = 29.0
 _BACKOFF_BASE = 1.0
 _BACKOFF_CAP = 300.0
 _CLAIM_CHUNK = 10
+_T = TypeVar("_T")
 
 
 def rate_limiter(overall_max_rate: float = DEFAULT_RATE, max_retries: int = 3) -> AIORateLimiter:
@@ -208,16 +211,20 @@ class Deliverer:
     def redact(self, text: str) -> str:
         return redact(text, self._token)
 
-    def _render(self, row: dict[str, Any]) -> Alert:
-        feed = {"name": row.get("feed_name"), "title": row.get("feed_title"), "url": row.get("feed_url")}
-        feed["site_url"] = row.get("feed_site_url")
-        return render_alert(
+    def render(self, row: dict[str, Any]) -> tuple[Alert, int]:
+        """The alert of an outbox row (as claimed) naming the story's other outlets, and how many it names."""
+        own = source_name(feed_of(row), row.get("url"))
+        sources = int(row.get("story_sources") or 1)
+        also = other_names(self.db, int(row["story_id"]), own) if sources > 1 else []
+        alert = render_alert(
             row,
-            feed_name=source_name(feed, row.get("url")),
+            feed_name=own,
             delivery_id=row["id"],
-            story_sources=int(row.get("story_sources") or 1),
+            story_sources=sources,
             timezone=row.get("timezone") or "UTC",
+            also=also,
         )
+        return alert, len(also)
 
     async def send(
         self,
@@ -286,7 +293,20 @@ class Deliverer:
         return result(Outcome.REFUSED, error="gave up after repeated migrations or fallbacks")
 
     async def _paced_send(self, chat_id: int, **kwargs: Any) -> Message:
-        """``bot.send_message``, with the chat's pacing counted from Telegram's answer.
+        return await self.paced(chat_id, functools.partial(self.bot.send_message, chat_id=chat_id, **kwargs))
+
+    def busy_chats(self) -> list[int]:
+        """Chats not to be sent to (nor their messages edited) yet: answered less than ``per_chat_interval`` ago,
+        or with a request in flight."""
+        return self._recent_chats()
+
+    def hold(self, chat_id: int) -> None:
+        """A request to ``chat_id`` was claimed and is about to go: no alert is claimed for it meanwhile."""
+        self._last_sent[chat_id] = time.monotonic()
+
+    async def paced(self, chat_id: int, call: Callable[[], Awaitable[_T]]) -> _T:
+        """Make one request that changes a message in ``chat_id`` (a send, an edit), with the chat's pacing counted
+        from Telegram's answer.
 
         A request may wait in the rate limiter or on the network before Telegram counts it; pacing from its start
         would let the next message to the chat arrive less than ``per_chat_interval`` after it (and draw a 429),
@@ -295,7 +315,7 @@ class Deliverer:
         """
         self._sending[chat_id] += 1
         try:
-            return await self.bot.send_message(chat_id=chat_id, **kwargs)
+            return await call()
         finally:
             self._sending[chat_id] -= 1
             if not self._sending[chat_id]:
@@ -308,7 +328,7 @@ class Deliverer:
 
     async def _deliver(self, row: dict[str, Any]) -> DeliveryStats:
         delivery_id = row["id"]
-        alert = self._render(row)
+        alert, outlets = self.render(row)
         sent = await self.send(
             int(row["chat_id"]),
             html=alert.html,
@@ -319,7 +339,7 @@ class Deliverer:
         stats = DeliveryStats(plain_fallbacks=int(sent.plain_fallback), migrated_chats=int(sent.migrated))
         if sent.outcome is Outcome.SENT:
             assert sent.message_id is not None
-            outbox.mark_sent(self.db, delivery_id, sent.message_id, now=self._clock())
+            outbox.mark_sent(self.db, delivery_id, sent.message_id, now=self._clock(), outlets=outlets)
             stats.sent += 1
             if self._backing_off:
                 # Telegram answers again: what waits out an exponential backoff from the outage goes now, rather

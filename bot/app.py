@@ -1,12 +1,14 @@
 """Build the running bot: the PTB Application, its handlers, and the scheduled work that turns feeds into alerts.
 
-Three jobs run on PTB's JobQueue (APScheduler), each with ``max_instances=1`` and ``coalesce`` so a slow cycle is
+Four jobs run on PTB's JobQueue (APScheduler), each with ``max_instances=1`` and ``coalesce`` so a slow cycle is
 never run twice at once nor caught up in a burst:
 
 * **poll**: fetch the feeds that are due, store what is new, match it against every subscription at once and write
   outbox rows; then nudge the delivery job so a fresh alert does not wait for its next tick;
 * **deliver**: send what the outbox holds, rate limited, until nothing is due;
-* **digests**: send each chat's due digest (daily, hourly, after quiet hours, cap overflow) as one message.
+* **digests**: send each chat's due digest (daily, hourly, after quiet hours, cap overflow) as one message;
+* **edits**: edit sent alerts whose story more outlets reported since ("Also reported by ..."), each message at
+  most once per ``alerts.timing.EDIT_INTERVAL``, through the same limiter and per-chat pacing as alerts.
 
 Each job and the handlers use their own SQLite connection, so no connection is ever shared between threads, and a
 long poll transaction never makes a command wait on the event loop. The matcher is filled once at start, in a thread
@@ -37,6 +39,8 @@ from alerts.delivery import Deliverer, rate_limiter, recover
 from alerts.digests import DigestSender
 from alerts.fanout import fan_out_pending
 from alerts.messages import truncate
+from alerts.story_edits import StoryEdits
+from alerts.story_edits import recover as recover_edits
 from bot.config import Config
 from feeds.ingest import PollResult, poll_once, shutdown_parse_pool
 from handlers import ADMIN_COMMANDS, COMMANDS, register
@@ -56,6 +60,7 @@ _DELIVERY_TICK = 1.0
 # feed's interval, whatever the interval, for the price of one indexed query.
 _POLL_TICK = 1.0
 _DIGEST_TICK = 2.0
+_EDIT_TICK = 2.0  # one indexed query when nothing is due
 _DELIVERY_SLICE = 30.0  # seconds one delivery job may run before yielding its slot to the next tick
 
 
@@ -77,6 +82,7 @@ class Pipeline:
     poll_db: sqlite_utils.Database
     deliverer: Deliverer
     digests: DigestSender
+    edits: StoryEdits
     matcher: Matcher
     deliver_job: Job | None = None
     loader: asyncio.Task | None = None
@@ -124,6 +130,9 @@ class Pipeline:
 
     async def send_digests(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.digests.send_due(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
+
+    async def edit_alerts(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.edits.run_until_idle(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.deliverer.run_until_idle(
@@ -196,12 +205,15 @@ async def _start(app: Application) -> None:
     deliver_db = await asyncio.to_thread(connect, path)
     # Rows a crash left in 'sending' go back to 'pending': only messages in flight at the crash may repeat.
     await asyncio.to_thread(recover, deliver_db)
+    await asyncio.to_thread(recover_edits, deliver_db)
     matcher = await asyncio.to_thread(Matcher)  # loads the gazetteer: a few seconds
     deliverer = Deliverer(app.bot, deliver_db)
     # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing), and
     # like alerts keep few messages in the rate limiter, so replies to commands still pass quickly.
     digests = DigestSender(deliverer, concurrency=in_flight_limit(config))
-    pipeline = Pipeline(config, poll_db, deliverer, digests, matcher)
+    # Edits share it too, and keep fewer requests in flight than alerts: a new alert matters more than an edit.
+    edits = StoryEdits(deliverer, concurrency=max(1, in_flight_limit(config) // 3))
+    pipeline = Pipeline(config, poll_db, deliverer, digests, edits, matcher)
     app.bot_data["pipeline"] = pipeline
     app.bot_data["services"] = Services(
         config=config,
@@ -228,6 +240,13 @@ async def _start(app: Application) -> None:
         first=0.5,
         name="digests",
         job_kwargs=dict(job_kwargs, jitter=0.2),
+    )
+    app.job_queue.run_repeating(
+        pipeline.edit_alerts,
+        interval=_EDIT_TICK,
+        first=1.0,
+        name="edits",
+        job_kwargs=dict(job_kwargs, jitter=0.5),
     )
     pipeline.loader = loop.create_task(
         _load_then_poll(app, pipeline, dict(job_kwargs, jitter=_POLL_TICK / 5))
