@@ -20,7 +20,8 @@ What each Telegram answer does to a row:
 * any other 400 → ``failed`` (sending it again would get the same answer).
 
 Every answer is read in one place, :meth:`Deliverer.send`, which digests (:mod:`alerts.digests`) use too, so an
-alert and a digest meet a 429, a block or a migration the same way.
+alert and a digest meet a 429, a block or a migration the same way. Edits of sent alerts (:mod:`alerts.story_edits`)
+go through :meth:`Deliverer.paced`, so they share the limiter and each chat's pacing with alerts.
 
 Crash safety comes from the states (see :mod:`storage.outbox`): call :func:`recover` once at start-up.
 SQLite work is a few short statements per message on the event loop (WAL, synchronous=NORMAL: well under a
