@@ -52,10 +52,9 @@ def note_report(
     return db.conn.execute(
         """
         INSERT INTO alert_edits (delivery_id, state, due_at)
-        SELECT id, 'waiting', :now FROM deliveries
-        WHERE story_id = :story AND article_id != :article AND mode = 'instant'
-          AND state IN ('pending', 'sending', 'sent')
-          AND chat_id IN (SELECT chat_id FROM subscribers WHERE active = 1)
+        SELECT d.id, 'waiting', :now FROM deliveries d JOIN subscribers s ON s.chat_id = d.chat_id
+        WHERE d.story_id = :story AND d.article_id != :article AND d.mode = 'instant'
+          AND d.state IN ('pending', 'sending', 'sent') AND s.active = 1
         ON CONFLICT (delivery_id) DO UPDATE SET
             changes = changes + 1,
             due_at = CASE WHEN state = 'done' THEN MAX(:now, COALESCE(last_edit_at, 0) + :interval)
@@ -67,12 +66,15 @@ def note_report(
     ).rowcount
 
 
-def _stop_unsent(db: sqlite_utils.Database) -> None:
-    """Rows of alerts that will never be sent (failed, dropped) have nothing to edit."""
+def _stop_unsent(db: sqlite_utils.Database, now: float) -> None:
+    """Due rows of alerts that will never be sent (failed, dropped) have nothing to edit. Run when nothing could
+    be claimed, so it walks only the few due rows left over, never a burst still being edited."""
     db.conn.execute(
-        "UPDATE alert_edits SET state = 'stopped', last_error = 'alert not sent' WHERE state = 'waiting' "
+        "UPDATE alert_edits SET state = 'stopped', last_error = 'alert not sent' "
+        "WHERE state = 'waiting' AND due_at <= ? "
         "AND EXISTS (SELECT 1 FROM deliveries d WHERE d.id = alert_edits.delivery_id "
-        "AND d.state IN ('failed', 'dropped'))"
+        "AND d.state IN ('failed', 'dropped'))",
+        (now,),
     )
 
 
@@ -89,7 +91,6 @@ def claim_due(
     now = _now(now)
     skip = set(exclude_chats)
     with db.conn:
-        _stop_unsent(db)
         candidates = db.conn.execute(
             """
             SELECT e.delivery_id, d.chat_id FROM alert_edits e
@@ -108,6 +109,7 @@ def claim_due(
                 skip.add(chat_id)
                 picked.append(delivery_id)
         if not picked:
+            _stop_unsent(db, now)
             return []
         marks = ",".join("?" * len(picked))
         db.conn.execute(
