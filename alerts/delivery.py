@@ -22,7 +22,8 @@ What each Telegram answer does to a row:
 * any other 400 → ``failed`` (sending it again would get the same answer).
 
 Every answer is read in one place, :meth:`Deliverer.send`, which digests (:mod:`alerts.digests`) use too, so an
-alert and a digest meet a 429, a block or a migration the same way.
+alert and a digest meet a 429, a block or a migration the same way. Edits of sent alerts (:mod:`alerts.story_edits`)
+go through :meth:`Deliverer.paced`, so they share the limiter and each chat's pacing with alerts.
 
 Crash safety comes from the states (see :mod:`storage.outbox`): call :func:`recover` once at start-up.
 SQLite work is a few short statements per message on the event loop (WAL, synchronous=NORMAL: well under a
@@ -35,12 +36,13 @@ The bot token must never reach a log line, an error text or the database: error 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
@@ -59,6 +61,7 @@ from telegram.ext import AIORateLimiter
 from alerts.appearance import Photo, look_of
 from alerts.messages import Alert, render_alert, source_name
 from alerts.outcomes import DeliveryStats, Outcome, SendResult, is_chat_gone, retry_after_seconds
+from alerts.outlets import feed_of, other_names
 from alerts.redaction import redact
 from storage import outbox
 
@@ -68,6 +71,7 @@ DEFAULT_RATE = 29.0
 _BACKOFF_BASE = 1.0
 _BACKOFF_CAP = 300.0
 _CLAIM_CHUNK = 10
+_T = TypeVar("_T")
 
 
 def rate_limiter(overall_max_rate: float = DEFAULT_RATE, max_retries: int = 3) -> AIORateLimiter:
@@ -217,17 +221,22 @@ class Deliverer:
     def redact(self, text: str) -> str:
         return redact(text, self._token)
 
-    def _render(self, row: dict[str, Any], *, caption: bool = False) -> Alert:
-        feed = {"name": row.get("feed_name"), "title": row.get("feed_title"), "url": row.get("feed_url")}
-        feed["site_url"] = row.get("feed_site_url")
-        return render_alert(
+    def render(self, row: dict[str, Any], *, caption: bool = False) -> tuple[Alert, int]:
+        """The alert of an outbox row (as claimed) naming the story's other outlets, and how many it names;
+        with ``caption``, made to fit a photo's caption."""
+        own = source_name(feed_of(row), row.get("url"))
+        sources = int(row.get("story_sources") or 1)
+        also = other_names(self.db, int(row["story_id"]), own) if sources > 1 else []
+        alert = render_alert(
             row,
-            feed_name=source_name(feed, row.get("url")),
+            feed_name=own,
             delivery_id=row["id"],
-            story_sources=int(row.get("story_sources") or 1),
+            story_sources=sources,
             timezone=row.get("timezone") or "UTC",
+            also=also,
             caption=caption,
         )
+        return alert, len(also)
 
     async def send(
         self,
@@ -331,7 +340,23 @@ class Deliverer:
     async def _paced_send(
         self, chat_id: int, method: Callable[..., Awaitable[Message]], **kwargs: Any
     ) -> Message:
-        """``bot.send_message`` (or ``send_photo``), with the chat's pacing counted from Telegram's answer.
+        """``bot.send_message`` (or ``send_photo``) through :meth:`paced`, as a paid broadcast if so set."""
+        if self.paid_broadcast:
+            kwargs["allow_paid_broadcast"] = True
+        return await self.paced(chat_id, functools.partial(method, chat_id=chat_id, **kwargs))
+
+    def busy_chats(self) -> list[int]:
+        """Chats not to be sent to (nor their messages edited) yet: answered less than ``per_chat_interval`` ago,
+        or with a request in flight."""
+        return self._recent_chats()
+
+    def hold(self, chat_id: int) -> None:
+        """A request to ``chat_id`` was claimed and is about to go: no alert is claimed for it meanwhile."""
+        self._last_sent[chat_id] = time.monotonic()
+
+    async def paced(self, chat_id: int, call: Callable[[], Awaitable[_T]]) -> _T:
+        """Make one request that changes a message in ``chat_id`` (a send, an edit), with the chat's pacing counted
+        from Telegram's answer.
 
         A request may wait in the rate limiter or on the network before Telegram counts it; pacing from its start
         would let the next message to the chat arrive less than ``per_chat_interval`` after it (and draw a 429),
@@ -339,10 +364,8 @@ class Deliverer:
         is not claimed again.
         """
         self._sending[chat_id] += 1
-        if self.paid_broadcast:
-            kwargs["allow_paid_broadcast"] = True
         try:
-            return await method(chat_id=chat_id, **kwargs)
+            return await call()
         finally:
             self._sending[chat_id] -= 1
             if not self._sending[chat_id]:
@@ -355,8 +378,8 @@ class Deliverer:
 
     async def _deliver(self, row: dict[str, Any]) -> DeliveryStats:
         delivery_id = row["id"]
-        alert = self._render(row)
-        look = look_of(row, lambda: self._render(row, caption=True))
+        alert, outlets = self.render(row)
+        look = look_of(row, lambda: self.render(row, caption=True)[0])
         sent = await self.send(
             int(row["chat_id"]),
             html=alert.html,
@@ -375,7 +398,7 @@ class Deliverer:
         )
         if sent.outcome is Outcome.SENT:
             assert sent.message_id is not None
-            outbox.mark_sent(self.db, delivery_id, sent.message_id, now=self._clock())
+            outbox.mark_sent(self.db, delivery_id, sent.message_id, now=self._clock(), outlets=outlets)
             stats.sent += 1
             if self._backing_off:
                 # Telegram answers again: what waits out an exponential backoff from the outage goes now, rather

@@ -16,7 +16,17 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from alerts import timing
-from alerts.messages import MAX_MESSAGE, bold, clean, italic, safe_url, source_name, text_length, truncate
+from alerts.messages import (
+    MAX_MESSAGE,
+    bold,
+    clean,
+    italic,
+    name_list,
+    safe_url,
+    source_name,
+    text_length,
+    truncate,
+)
 
 _MAX_TITLE = 200
 _MAX_LABEL = 100
@@ -127,9 +137,11 @@ def _entry(row: dict[str, Any], zone: Any, now: float) -> _Block:
     title = truncate(_one_line(row.get("title")) or "Untitled article", _MAX_TITLE)
     url = safe_url(row.get("url"))
     feed = {k: row.get(f"feed_{k}") for k in ("name", "title", "url", "site_url")}
-    meta = [source_name(feed, row.get("url")), entry_time(when(row), zone, now)]
+    outlets = row.get("story_outlets")
+    source = (name_list(outlets) if outlets else "") or source_name(feed, row.get("url"))
+    meta = [source, entry_time(when(row), zone, now)]
     sources = int(row.get("story_sources") or 1)
-    if sources > 1:
+    if not outlets and sources > 1:
         meta.append(f"{sources} sources")
     line = " · ".join(meta)
     heading = bold(title)
@@ -194,7 +206,8 @@ class _Packer:
 def render_digest(
     rows: Sequence[dict[str, Any]], *, now: float, limit: int = MAX_MESSAGE
 ) -> list[DigestPart]:
-    """The messages of one chat's digest (claimed rows with article, feed and subscriber columns), in order.
+    """The messages of one chat's digest (claimed rows with article, feed and subscriber columns, and
+    ``story_outlets``, the story's outlets by name, when it has several), in order.
 
     Every part starts with the header (numbered "(2/3)" when there are several) and holds whole entries only;
     a group cut between parts is headed again as "(continued)". Each part's HTML and plain text stay within

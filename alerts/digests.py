@@ -5,7 +5,9 @@ should go out (:func:`alerts.timing.release_time`): the chat's daily or hourly d
 the next full hour when the per-hour cap overflowed. :class:`DigestSender` finds the chats with rows due, claims each
 chat's due rows at once and sends them as one message: a bold header saying what it is ("Your daily digest — 5
 stories", "While you were in quiet hours — 3 stories"), then the stories grouped by the subscription that matched
-them, newest first, each a compact entry (the title as a bold link, the source, the time in the chat's zone).
+them, newest first, each a compact entry (the title as a bold link, the story's outlets — "Reuters, AP and 3 more"
+— and the time in the chat's zone). A story is one entry however many outlets reported it: the outbox holds one
+row per chat and story.
 Past 4,096 characters it becomes several messages, cut between entries, each valid HTML on its own.
 
 Sending goes through :meth:`alerts.delivery.Deliverer.send`, so a digest meets Telegram's answers as an alert does:
@@ -32,7 +34,9 @@ from telegram import Bot
 
 from alerts.delivery import Deliverer
 from alerts.digest_render import DigestPart, render_digest
+from alerts.messages import source_name
 from alerts.outcomes import Counters, Outcome, SendResult
+from alerts.outlets import feed_of, other_names
 from storage import digests as digest_store
 from storage import outbox
 
@@ -146,10 +150,18 @@ class DigestSender:
                     gone.append(int(row["id"]))
                     continue
                 row = {**row, **other}
-            kept.append(row)
+            kept.append(self._with_outlets(row))
         if gone:
             stats.dropped += digest_store.mark_dropped(self.db, gone, "article removed")
         return kept
+
+    def _with_outlets(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The row with ``story_outlets``: every outlet of its story by name, its own first ("Reuters, AP and 3
+        more" in the digest), when more than one feed carries the story."""
+        if int(row.get("story_sources") or 1) <= 1:
+            return row
+        own = source_name(feed_of(row), row.get("url"))
+        return {**row, "story_outlets": [own, *other_names(self.db, int(row["story_id"]), own)]}
 
     async def _send_chat(
         self, chat_id: int, rows: list[dict[str, Any]], now: float | None, stop: asyncio.Event | None

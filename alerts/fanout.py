@@ -26,7 +26,7 @@ import sqlite_utils
 from alerts import timing
 from matching import Document, Match, Matcher
 from matching.sources import source_names
-from storage import stories
+from storage import alert_edits, stories
 
 _CHUNK = 500
 
@@ -186,6 +186,11 @@ def _fan_out_one(
     subs = _subscriptions(db, sorted(matches))
     chats: list[int] = []
     with db.conn:
+        # Chats already alerted to this story get no second alert (the outbox is unique per chat and story, whatever
+        # subscription matched): their sent alert is edited to name the new outlet instead.
+        alert_edits.note_report(
+            db, article["story_id"], article["id"], interval=timing.EDIT_INTERVAL, now=now
+        )
         # Lowest subscription id first, so the explanation names the oldest subscription that matched.
         for sub_id in sorted(subs):
             sub = subs[sub_id]

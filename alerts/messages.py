@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -253,6 +253,30 @@ def _paragraphs(text: object) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+_MAX_NAME = 40
+_MAX_NAMED = 3
+_MAX_NAMED_CHARS = 90
+
+
+def name_list(names: Sequence[str], *, show: int = 2) -> str:
+    """ "A", "A and B", "A, B and C"; past ``show`` + 1 names "A, B and 3 more" (names on one line, shortened)."""
+    names = [truncate(_one_line(name), _MAX_NAME) for name in names if _one_line(name)]
+    if len(names) > show + 1:
+        return f"{', '.join(names[:show])} and {len(names) - show} more"
+    return " and ".join(part for part in (", ".join(names[:-1]), names[-1] if names else "") if part)
+
+
+def also_reported(names: Sequence[str]) -> str:
+    """The line an alert carries once other outlets report its story: "Also reported by AP, BBC and DW" while
+    the names are few and short, else "Also reported by 7 outlets: AP, BBC and 5 more". Empty for no names."""
+    names = [name for name in (_one_line(n) for n in names) if name]
+    if not names:
+        return ""
+    if len(names) <= _MAX_NAMED and sum(len(name) for name in names) <= _MAX_NAMED_CHARS:
+        return f"Also reported by {name_list(names)}"
+    return f"Also reported by {len(names)} outlets: {name_list(names)}"
+
+
 def render_alert(
     article: Mapping[str, Any],
     *,
@@ -260,13 +284,16 @@ def render_alert(
     delivery_id: int,
     story_sources: int = 1,
     timezone: str = "UTC",
+    also: Sequence[str] | None = None,
     caption: bool = False,
 ) -> Alert:
     """Build the alert for one outbox row.
 
     ``article`` needs ``title``, ``url``, ``summary`` (falls back to ``text``) and ``published`` (falls back to
-    ``first_seen``). ``story_sources`` > 1 says how many sources carry the same story (More lists them).
-    The summary is what gets shortened when the whole would pass 4,096: title, source line and link stay.
+    ``first_seen``). ``also`` names the other outlets that report the story (:func:`also_reported`, a line of its
+    own; an edit of a sent alert renders it again with more); without it, ``story_sources`` > 1 says how many
+    sources carry the story. The summary is what gets shortened when the whole would pass 4,096: title, source
+    line and link stay.
 
     With ``caption`` the same alert is made to fit a photo's 1,024-character caption. That limit is counted on
     the text as the reader sees it (tags and the link's address do not count), so here the budget is the visible
@@ -280,13 +307,14 @@ def render_alert(
     when = format_time(article.get("published") or article.get("first_seen"), timezone)
     source = _one_line(feed_name) or "Unknown source"
     meta = " · ".join(part for part in (source, when) if part)
-    if story_sources > 1:
+    if also is None and story_sources > 1:
         meta += f" · {story_sources} sources"
+    others = also_reported(also or ())
     host = (urlsplit(url).hostname or "").removeprefix("www.")[:60] if url else ""
 
-    head_html = f"{bold(title)}\n{italic(meta)}"
+    head_html = f"{bold(title)}\n{italic(meta)}" + (f"\n{italic(others)}" if others else "")
     link_html = f'<a href="{html.escape(url, quote=True)}">Read on {escape(host)}</a>' if url else ""
-    head_plain = f"{title}\n{meta}"
+    head_plain = f"{title}\n{meta}" + (f"\n{others}" if others else "")
     link_plain = url or ""
 
     def assemble(head: str, body: str, tail: str) -> str:

@@ -24,6 +24,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DEFAULT_DIGEST_TIME = "08:00"
+# A sent alert is edited to name outlets that reported its story later, at most this often (seconds): reports
+# arriving in between are shown together by the next edit.
+EDIT_INTERVAL = 300.0
 MAX_DURATION = timedelta(days=30)
 MIN_DURATION = timedelta(minutes=1)
 

@@ -1,12 +1,14 @@
 """Build the running bot: the PTB Application, its handlers, and the scheduled work that turns feeds into alerts.
 
-Three jobs run on PTB's JobQueue (APScheduler), each with ``max_instances=1`` and ``coalesce`` so a slow cycle is
+Four jobs run on PTB's JobQueue (APScheduler), each with ``max_instances=1`` and ``coalesce`` so a slow cycle is
 never run twice at once nor caught up in a burst:
 
 * **poll**: fetch the feeds that are due, store what is new, match it against every subscription at once and write
   outbox rows; then nudge the delivery job so a fresh alert does not wait for its next tick;
 * **deliver**: send what the outbox holds, rate limited, until nothing is due;
 * **digests**: send each chat's due digest (daily, hourly, after quiet hours, cap overflow) as one message;
+* **edits**: edit sent alerts whose story more outlets reported since ("Also reported by ..."), each message at
+  most once per ``alerts.timing.EDIT_INTERVAL``, through the same limiter and per-chat pacing as alerts.
 * **retention**: once a day, delete what can no longer matter in small batches (:mod:`bot.retention`).
 
 Each job and the handlers use their own SQLite connection, so no connection is ever shared between threads, and a
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import itertools
 import logging
 import math
 import signal
@@ -39,9 +40,12 @@ from alerts.delivery import Deliverer, rate_limiter, recover
 from alerts.digests import DigestSender
 from alerts.fanout import fan_out_pending
 from alerts.messages import truncate
+from alerts.story_edits import StoryEdits
+from alerts.story_edits import recover as recover_edits
 from bot.config import Config
 from bot.config_watch import ConfigFeedsWatch
 from bot.health import HEARTBEAT_SECONDS
+from bot.matcher_load import fill_matcher, warm_up_matching
 from bot.metrics import BotMetrics
 from bot.monitoring import Monitoring
 from bot.retention import FIRST_RUN_AFTER, INTERVAL, RetentionJob, switch_vacuum_mode
@@ -49,9 +53,8 @@ from feeds.ingest import PollResult, poll_once, shutdown_parse_pool
 from handlers import ADMIN_COMMANDS, COMMANDS, register
 from handlers.context import DbWorker, Services
 from handlers.guard import Guard
-from matching import Document, Matcher
+from matching import Matcher
 from storage import feeds as feed_store
-from storage import subscriptions
 from storage.db import connect
 from storage.fullness import FULL, is_full
 
@@ -64,8 +67,9 @@ _DELIVERY_TICK = 1.0
 # feed's interval, whatever the interval, for the price of one indexed query.
 _POLL_TICK = 1.0
 _DIGEST_TICK = 2.0
-_DELIVERY_SLICE = 30.0
-FULL_RETRY_SECONDS = 10.0  # how long the poll cycle pauses after a write found the disk full  # seconds one delivery job may run before yielding its slot to the next tick
+_EDIT_TICK = 2.0  # one indexed query when nothing is due
+_DELIVERY_SLICE = 30.0  # seconds one delivery job may run before yielding its slot to the next tick
+FULL_RETRY_SECONDS = 10.0  # how long the poll cycle pauses after a write found the disk full
 
 
 def in_flight_limit(config: Config) -> int:
@@ -96,6 +100,7 @@ class Pipeline:
     poll_db: sqlite_utils.Database
     deliverer: Deliverer
     digests: DigestSender
+    edits: StoryEdits
     matcher: Matcher
     monitoring: Monitoring
     tell_admins: bool = True  # feed failing / recovered messages to the admins (chat prints its own)
@@ -193,6 +198,9 @@ class Pipeline:
         self._metrics.delivered(
             "digest", sent=stats.messages, retried=stats.retried, rate_limited=stats.rate_limited
         )
+
+    async def edit_alerts(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.edits.run_until_idle(max_seconds=_DELIVERY_SLICE, stop=self.stopping)
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
@@ -293,17 +301,21 @@ async def _start(app: Application) -> None:
     deliver_db = await asyncio.to_thread(connect, path)
     # Rows a crash left in 'sending' go back to 'pending': only messages in flight at the crash may repeat.
     await asyncio.to_thread(recover, deliver_db)
+    await asyncio.to_thread(recover_edits, deliver_db)
     matcher = await asyncio.to_thread(Matcher)  # loads the gazetteer: a few seconds
     deliverer = Deliverer(app.bot, deliver_db, paid_broadcast=config.telegram.paid_broadcast)
     # Digests share the deliverer (its connection, used only on the event loop, and its per-chat pacing), and
     # like alerts keep few messages in the rate limiter, so replies to commands still pass quickly.
     digests = DigestSender(deliverer, concurrency=in_flight_limit(config))
+    # Edits share it too, and keep fewer requests in flight than alerts: a new alert matters more than an edit.
+    edits = StoryEdits(deliverer, concurrency=max(1, in_flight_limit(config) // 3))
     monitoring: Monitoring = app.bot_data["monitoring"]
     pipeline = Pipeline(
         config,
         poll_db,
         deliverer,
         digests,
+        edits,
         matcher,
         monitoring,
         tell_admins=app.bot_data.get("feed_notices", True),
@@ -347,6 +359,13 @@ async def _start(app: Application) -> None:
         name="retention",
         job_kwargs=job_kwargs,
     )
+    app.job_queue.run_repeating(
+        pipeline.edit_alerts,
+        interval=_EDIT_TICK,
+        first=1.0,
+        name="edits",
+        job_kwargs=dict(job_kwargs, jitter=0.5),
+    )
     pipeline.loader = loop.create_task(
         _load_then_poll(app, pipeline, dict(job_kwargs, jitter=_POLL_TICK / 5))
     )
@@ -375,50 +394,15 @@ async def _load_then_poll(app: Application, pipeline: Pipeline, job_kwargs: dict
     """
     started = time.monotonic()
     path = pipeline.config.storage.path
-    count = await asyncio.to_thread(_fill_matcher, path, pipeline.matcher, pipeline.stopping)
+    count = await asyncio.to_thread(fill_matcher, path, pipeline.matcher, pipeline.stopping)
     if pipeline.stopping.is_set():
         return
-    await asyncio.to_thread(_warm_up_matching)
+    await asyncio.to_thread(warm_up_matching)
     log.info("matcher ready: %d subscriptions in %.1f s", count, time.monotonic() - started)
     assert app.job_queue is not None
     app.job_queue.run_repeating(
         pipeline.poll, interval=_POLL_TICK, first=0.1, name="poll", job_kwargs=job_kwargs
     )
-
-
-def _fill_matcher(path: str, matcher: Matcher, stopping: asyncio.Event) -> int:
-    """Every stored subscription into ``matcher`` (own connection: this runs in a thread); stops early on
-    shutdown. Returns how many went in."""
-    db = connect(path)
-    try:
-        rows = itertools.takewhile(lambda _: not stopping.is_set(), subscriptions.all_subscriptions(db))
-        refused = matcher.add_many(rows)
-    finally:
-        db.conn.close()
-    for sub_id, error in refused[:10]:
-        log.warning("subscription %d cannot be matched any more: %s", sub_id, error)
-    # What is loaded now lives as long as the bot: keep the garbage collector from walking it again. At a million
-    # subscriptions each full collection otherwise took ~0.15 s, and the first came in the middle of matching.
-    gc.freeze()
-    return len(matcher)
-
-
-def _warm_up_matching() -> None:
-    """Match one made-up article on a scratch matcher, so matching's lazily built parts (its compiled loops, built
-    or read from their on-disk cache on first use) are ready before the first poll.
-
-    Left to the first article that hits a subscription, that took over a second on a fresh install (compiling)
-    with the GIL held; the event loop and every thread stalled with it, and the first alerts came seconds late.
-    """
-    scratch = Matcher()  # the gazetteer is loaded once per process: this one shares it
-    scratch.add(1, "harbour")
-    scratch.add(2, "Zvečan")
-    scratch.match(
-        Document(title="Harbour closed in Zvečan", text="The harbour in Zvečan, Kosovo, is closed.")
-    )
-    scratch.match(
-        Document(title="Порт в Звечане закрыт", text="Порт в Звечане, Косово, закрыт.")
-    )  # not ASCII
 
 
 def _request_stop(app: Application) -> None:
@@ -442,4 +426,4 @@ async def _stop(app: Application) -> None:
     if pipeline is not None:
         pipeline.close()
     await asyncio.to_thread(shutdown_parse_pool)
-    gc.unfreeze()  # what _fill_matcher froze may be garbage now (in one process, tests start many bots)
+    gc.unfreeze()  # what fill_matcher froze may be garbage now (in one process, tests start many bots)

@@ -38,6 +38,8 @@ from storage import articles, outbox, stories, subscribers, subscriptions
 
 _MORE_SUMMARY_CHARS = 1200
 _MAX_SOURCES = 15
+_MAX_OTHER_TITLE = 200
+_MAX_OUTLET = 80
 
 
 def _find_delivery(
@@ -138,17 +140,28 @@ def _more_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | N
         lines += ["", escape(longer or article["summary"])]
     if article["url"]:
         lines += ["", link(article["url"], "Read the article")]
-    others = [a for a in stories.story_articles(db, delivery["story_id"]) if a["id"] != article["id"]]
-    if others:
-        lines += ["", f"<b>Also reported by</b> ({len(others)}):"]
-        for other in others[:_MAX_SOURCES]:
-            label = f"{other['feed_name']}: {other['title'] or 'untitled'}"
-            item = link(other["url"], label) if other["url"] else escape(label)
-            stamp = format_time(other["published"] or other["first_seen"], zone)
-            lines.append(f"• {item}" + (f" · {escape(stamp)}" if stamp else ""))
-        if len(others) > _MAX_SOURCES:
-            lines.append(f"… and {len(others) - _MAX_SOURCES} more")
+    lines += _other_reports(db, delivery["story_id"], article, zone)
     return split_message("\n".join(lines), MAX_MESSAGE)
+
+
+def _other_reports(db: Any, story_id: int, article: dict[str, Any], zone: str) -> list[str]:
+    """The story's other reports, one line each: the outlet, the report's title as its link, and its time."""
+    others = [a for a in stories.story_articles(db, story_id) if a["id"] != article["id"]]
+    if not others:
+        return []
+    outlets = len({other["feed_id"] for other in others if other["feed_id"] != article["feed_id"]})
+    heading = (
+        f"Also reported by {outlets} outlet{'' if outlets == 1 else 's'}" if outlets else "Other reports"
+    )
+    lines = ["", f"<b>{heading}</b>:"]
+    for other in others[:_MAX_SOURCES]:
+        title = truncate(" ".join((other["title"] or "untitled").split()), _MAX_OTHER_TITLE)
+        stamp = format_time(other["published"] or other["first_seen"], zone)
+        source = bold(truncate(" ".join(str(other["feed_name"]).split()), _MAX_OUTLET))
+        lines.append(f"• {source}: {link(other['url'], title)}" + (f" · {escape(stamp)}" if stamp else ""))
+    if len(others) > _MAX_SOURCES:
+        lines.append(f"… and {len(others) - _MAX_SOURCES} more")
+    return lines
 
 
 _NOT_FOUND = refusal(

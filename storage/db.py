@@ -203,7 +203,29 @@ def _v8(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(db: sqlite_utils.Database) -> None:
+    """Edits of sent alerts as their story gains outlets ("also reported by"): how many other outlets each sent
+    alert names, the edits waiting or last made (see storage.alert_edits), and an index to find a story's alerts."""
+    db.executescript(
+        """
+        ALTER TABLE deliveries ADD COLUMN outlets_shown INTEGER;  -- other outlets the sent message names
+        CREATE INDEX deliveries_story ON deliveries(story_id);
+        CREATE TABLE alert_edits (
+            delivery_id INTEGER PRIMARY KEY REFERENCES deliveries(id) ON DELETE CASCADE,
+            state TEXT NOT NULL DEFAULT 'waiting',   -- waiting | editing | done | stopped
+            due_at REAL NOT NULL,                    -- not before: the last edit + the interval, or a 429's wait
+            changes INTEGER NOT NULL DEFAULT 1,      -- reports noted so far; an edit shows those up to its claim
+            claimed_changes INTEGER NOT NULL DEFAULT 0,
+            last_edit_at REAL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        CREATE INDEX alert_edits_due ON alert_edits(state, due_at);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

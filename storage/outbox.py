@@ -165,13 +165,20 @@ def _pick_due(db: sqlite_utils.Database, now: float, limit: int, skip_chats: set
 
 
 def mark_sent(
-    db: sqlite_utils.Database, delivery_id: int, message_id: int, *, now: float | None = None
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    message_id: int,
+    *,
+    now: float | None = None,
+    outlets: int | None = None,
 ) -> None:
-    """Telegram accepted the alert as ``message_id`` (kept so replies and buttons find the row)."""
+    """Telegram accepted the alert as ``message_id`` (kept so replies, buttons and edits find the row);
+    ``outlets`` is how many other outlets of the story it names (an edit is needed only when that grows)."""
     with db.conn:
         db.conn.execute(
-            "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL WHERE id = ?",
-            (message_id, _now(now), delivery_id),
+            "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL, "
+            "outlets_shown = ? WHERE id = ?",
+            (message_id, _now(now), outlets, delivery_id),
         )
 
 

@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 from alerts.messages import (
     MAX_MESSAGE,
     alert_buttons,
+    also_reported,
     bold,
     clean,
     escape,
     format_time,
     link,
+    name_list,
     parse_callback,
     render_alert,
     safe_url,
@@ -82,15 +84,46 @@ def test_summary_falls_back_to_text_and_keeps_paragraphs():
     summary=st.text(max_size=12_000),
     feed=st.text(max_size=200),
     url=st.one_of(st.text(max_size=300), st.just('https://e.org/?a=<b>&c="d"')),
+    also=st.lists(st.text(max_size=200), max_size=30),
 )
-def test_any_input_renders_to_something_telegram_accepts(title, summary, feed, url):
-    alert = render_alert({"title": title, "summary": summary, "url": url}, feed_name=feed, delivery_id=2**40)
+def test_any_input_renders_to_something_telegram_accepts(title, summary, feed, url, also):
+    alert = render_alert(
+        {"title": title, "summary": summary, "url": url}, feed_name=feed, delivery_id=2**40, also=also
+    )
     assert text_length(alert.html) <= MAX_MESSAGE
     assert text_length(alert.plain) <= MAX_MESSAGE
     parsed = parse_html(alert.html)
     assert parsed.text.strip()
     alert.html.encode("utf-8")  # no lone surrogates
     assert all(len(data.encode()) <= 64 for row in alert.buttons for _, data in row)
+
+
+def test_an_alert_names_the_other_outlets_of_its_story():
+    alert = render_alert(
+        ARTICLE, feed_name="Balkan Insight", delivery_id=17, story_sources=3, also=["AP", "D&W"]
+    )
+    assert alert.html.startswith(
+        "<b>KFOR troops injured in clashes in Zvečan</b>\n"
+        "<i>Balkan Insight · 30 May 2023, 14:05 UTC</i>\n"
+        "<i>Also reported by AP and D&amp;W</i>\n\n"
+    )
+    assert "\nAlso reported by AP and D&W\n\n" in alert.plain
+    long = render_alert(
+        {**ARTICLE, "summary": "word " * 2000}, feed_name="X", delivery_id=1, also=["N" * 300] * 40
+    )
+    assert "Also reported by 40 outlets: " in long.plain and text_length(long.html) <= MAX_MESSAGE
+    parse_html(long.html)
+
+
+def test_outlet_names_in_a_line():
+    assert also_reported([]) == ""
+    assert also_reported(["AP"]) == "Also reported by AP"
+    assert also_reported(["AP", "BBC", "DW"]) == "Also reported by AP, BBC and DW"
+    assert also_reported(["AP", "BBC", "DW", "NYT"]) == "Also reported by 4 outlets: AP, BBC and 2 more"
+    assert also_reported(["A" * 50, "B" * 50]).startswith("Also reported by 2 outlets: ")
+    assert name_list(["Reuters", "AP", "DW", "BBC", "NYT"]) == "Reuters, AP and 3 more"
+    assert name_list(["Reuters", "AP"]) == "Reuters and AP"
+    assert name_list(["a\nb", " "]) == "a b"
 
 
 def test_escape_and_building_blocks():

@@ -48,6 +48,7 @@ def digest_rows(draw):
                 "first_seen": NOW - 10,
                 "feed_name": draw(nasty_text),
                 "story_sources": draw(st.integers(1, 5)),
+                "story_outlets": draw(st.one_of(st.none(), st.lists(nasty_text, min_size=1, max_size=8))),
                 "timezone": draw(st.sampled_from(["Europe/Kyiv", "UTC", "America/New_York", "Nowhere/Bad"])),
                 "digest": "daily",
             }

@@ -78,14 +78,55 @@ async def test_more_lists_other_sources(start_bot):
     delivery_id = store_story(bot.db, chat_id=CHAT)
     alert = await sent_alert(bot, delivery_id)
     [reply] = await bot.send(CHAT, "/more", reply_to_message_id=alert.message_id)
-    assert "Also reported by (1)" in reply.text
-    assert "Other <Paper>: Clashes in Zvecan & Leposavic" in reply.text
+    assert "Also reported by 1 outlet:" in reply.text
+    assert "• Other <Paper>: Clashes in Zvecan & Leposavic" in reply.text
     assert "KFOR" in reply.text or "peacekeepers" in reply.text, "the longer summary"
     assert any(e.get("url") == "https://example.net/zvecan-clashes" for e in reply.entities)
     before = len(bot.fake.messages(CHAT))
     await bot.press(CHAT, alert, f"more:{delivery_id}")
     await bot.until(lambda: len(bot.fake.messages(CHAT)) == before + 1)
-    assert "Also reported by (1)" in bot.fake.messages(CHAT)[-1].text
+    assert "Also reported by 1 outlet:" in bot.fake.messages(CHAT)[-1].text
+
+
+async def test_more_lists_each_outlet_with_its_link(start_bot):
+    bot = await start_bot()
+    delivery_id = store_story(bot.db, chat_id=CHAT)
+    db = bot.db
+    story_id = outbox.get_delivery(db, delivery_id)["story_id"]
+    now = time.time()
+    for n, (name, url) in enumerate(
+        [("AP", "https://ap.example/a?x=1&y=<2>"), ("D&W <b>", "https://dw.example/zvecan")], 3
+    ):
+        feed = feed_store.add_feed(db, f"http://127.0.0.1:9/{n}.xml", name=name, now=now)
+        title = f"Zvecan report {n} <i>"
+        item = {
+            "guid_hash": f"g{n}",
+            "url": url,
+            "title": title,
+            "text": title,
+            "summary": title,
+            "published": now,
+        }
+        [article_id] = articles.insert_articles(db, feed, [item], now=now + n)
+        with db.conn:
+            db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
+    alert = await sent_alert(bot, delivery_id)
+    [reply] = await bot.send(CHAT, "/more", reply_to_message_id=alert.message_id)
+    assert "Also reported by 3 outlets:" in reply.text
+    lines = reply.text.splitlines()
+    start = lines.index("Also reported by 3 outlets:")
+    assert [line.split(":")[0] for line in lines[start + 1 :]] == ["• Other <Paper>", "• AP", "• D&W <b>"]
+    assert "• D&W <b>: Zvecan report 4 <i> · " in reply.text, "names and titles escaped, shown as written"
+    links = [e["url"] for e in reply.entities if e["type"] == "text_link"]
+    assert links[-3:] == [
+        "https://example.net/zvecan-clashes",
+        "https://ap.example/a?x=1&y=<2>",
+        "https://dw.example/zvecan",
+    ]
+    bold = [
+        reply.text[e["offset"] : e["offset"] + e["length"]] for e in reply.entities if e["type"] == "bold"
+    ]
+    assert {"Other <Paper>", "AP", "D&W <b>"} <= set(bold)
 
 
 async def test_why_about_unknown_alerts(start_bot):

@@ -358,6 +358,14 @@ class FakeTelegram:
             if notify:
                 self._add_update("my_chat_member", self._member_update(chat_id, "kicked", "member"))
 
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """The user deleted a message the bot sent: editing it answers 400 "message to edit not found"."""
+        with self._cond:
+            message = self._find_message(chat_id, message_id)
+            if message is None:
+                raise KeyError(f"no message {message_id} in chat {chat_id}")
+            self._messages[chat_id].remove(message)
+
     def forget_chat(self, chat_id: int) -> None:
         """Telegram no longer knows this chat: sends answer 400 "chat not found"."""
         with self._cond:
