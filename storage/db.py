@@ -156,7 +156,13 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE subscriptions ADD COLUMN muted_until REAL")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    """The story grouper keeps its candidate index in memory, built from ``articles`` (see storage.stories):
+    the tables of the near-duplicate index of migration 2 are no longer read or written."""
+    db.executescript("DROP TABLE IF EXISTS story_keys; DROP TABLE IF EXISTS story_prints;")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

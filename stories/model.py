@@ -1,0 +1,83 @@
+"""A story: the reports of one event, kept as the sum of their terms (its centroid), names, quantities and span.
+
+A story is compared with a new report as a whole (the centroid: what its reports say most) and through its
+members (the best single report), so a story can grow by reports that each share words with a different part
+of it. Its names and quantities are what vetoes a join: two quakes in Indonesia share every topic word, not
+their magnitude or province.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from stories.report import Report
+
+
+@dataclass
+class Story:
+    """The members of a story that are still in the window, and what they say together."""
+
+    id: int
+    language: str
+    members: list[int] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)  # summed term weights of the members
+    names: Counter[str] = field(default_factory=Counter)
+    quantities: Counter[tuple[str, str]] = field(default_factory=Counter)
+    sources: Counter[int] = field(default_factory=Counter)
+    first_seen: float = math.inf
+    last_seen: float = -math.inf
+    published: list[float] = field(default_factory=list)
+    _norm: tuple[int, float] | None = None  # (window generation, centroid length)
+
+    def add(self, report: Report, names: frozenset[str]) -> None:
+        self.members.append(report.key)
+        self.counts.update(report.terms)
+        self.names.update(names)
+        self.quantities.update(report.quantities)
+        self.sources[report.source] += 1
+        self.first_seen = min(self.first_seen, report.seen)
+        self.last_seen = max(self.last_seen, report.seen)
+        if report.published is not None:
+            self.published.append(report.published)
+        self._norm = None
+
+    def remove(self, report: Report, names: frozenset[str]) -> None:
+        """Forget a member that left the window (the story's newer members keep it alive)."""
+        self.members.remove(report.key)
+        self.counts.subtract(report.terms)
+        self.names.subtract(names)
+        self.quantities.subtract(report.quantities)
+        self.sources.subtract([report.source])
+        for counter in (self.counts, self.names, self.quantities, self.sources):
+            for key in [k for k, v in counter.items() if v <= 0]:
+                del counter[key]
+        if report.published is not None and report.published in self.published:
+            self.published.remove(report.published)
+        self._norm = None
+
+    def norm(self, idf: Mapping[str, float], generation: int) -> float:
+        """Length of the centroid under the IDF of this window generation (cached until the members change)."""
+        if self._norm is None or self._norm[0] != generation:
+            self._norm = (
+                generation,
+                math.sqrt(sum((c * idf[t]) ** 2 for t, c in self.counts.items())) or 1.0,
+            )
+        return self._norm[1]
+
+    def published_near(self, published: float | None, limit: float) -> bool:
+        """Whether a report published at ``published`` is within ``limit`` seconds of the story's reports."""
+        if published is None or not self.published:
+            return True
+        return min(self.published) - limit <= published <= max(self.published) + limit
+
+    def conflicting_quantity(self, quantities: frozenset[tuple[str, str]]) -> bool:
+        """A quantity with a unit the story states too, at a value the story never gives ("6.1" vs "5.2" magnitude)."""
+        for unit, value in quantities:
+            if (unit, value) in self.quantities:
+                continue
+            if any(u == unit for u, _ in self.quantities):
+                return True
+        return False
