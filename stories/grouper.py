@@ -29,17 +29,19 @@ WINDOW_SECONDS = 48 * 3600
 class Settings:
     """The grouper's thresholds (tuned on the UCI News Aggregator slice: see bench/stories.py)."""
 
-    join: float = 0.75  # headline score (cosine and bonuses) against the best member, when one has no lead
+    join: float = 0.7  # headline score (cosine and bonuses) against the best member, when one has no lead
     join_lead: float = 0.45  # cosine against the best member when both have a lead
     join_centroid: float = 0.45  # cosine against the centroid
     same_source_margin: float = 0.1  # more, when the story already has a report of this feed
+    quiet_penalty: float = 0.5  # more, up to this, the longer the story has been without a new report
+    quiet_seconds: float = 6 * 3600  # ... reaching it after this long
     word_bonus: float = 0.1  # per word shared with the member (up to 4)
     pair_bonus: float = 0.05  # per pair of neighbouring words shared (up to 2)
     name_bonus: float = 0.05  # per name shared (up to 2)
     rare_share: float = 0.02  # a term in more than this share of the window finds no candidates
     min_rare_df: int = 50
-    per_term: int = 100  # newest postings read per term
-    max_candidates: int = 40  # members compared exactly
+    per_term: int = 40  # newest postings read per term
+    max_candidates: int = 16  # members compared exactly
     window_seconds: float = WINDOW_SECONDS
 
 
@@ -78,6 +80,9 @@ class Grouper:
             margin = max(member_margin, self._centroid_cosine(story, idf, mine) - settings.join_centroid)
             if report.source in story.sources:
                 margin -= settings.same_source_margin
+            # Reports of one event come close together: a story quiet for hours needs a closer match.
+            quiet = max(0.0, report.seen - story.last_seen)
+            margin -= settings.quiet_penalty * min(1.0, quiet / settings.quiet_seconds)
             ranked = (margin, -story_id)
             if margin >= 0 and (best is None or ranked > best):
                 best = ranked
@@ -117,16 +122,18 @@ class Grouper:
         window, settings = self.window, self.settings
         max_df = max(settings.min_rare_df, settings.rare_share * len(window))
         overlap: dict[int, float] = {}
+        get = overlap.get
         for term, weight in mine.items():
-            df = window.df[term]
-            if 0 < df <= max_df:
+            if 0 < window.df.get(term, 0) <= max_df:
                 gain = weight * idf[term]
                 for key in window.newest_holding(term, settings.per_term):
-                    overlap[key] = overlap.get(key, 0.0) + gain
+                    overlap[key] = get(key, 0.0) + gain
         norm = _norm(mine)
         best: dict[int, float] = {}
         for key in heapq.nlargest(settings.max_candidates, overlap, key=overlap.__getitem__):
-            other = window.reports[key]
+            other = window.reports.get(key)
+            if other is None:
+                continue  # expired, still in a postings list
             terms = other.terms
             shared = [t for t in mine if t in terms]
             cosine = sum(mine[t] * terms[t] * idf[t] for t in shared) / (norm * self._member_norm(key, idf))
@@ -142,9 +149,11 @@ class Grouper:
         """What two headlines share beyond their cosine, when one has no lead: a headline is a few words, and
         each word (and name, and pair of neighbours) in common is evidence a cosine of so few terms understates."""
         settings = self.settings
-        words = [t for t in shared if report.terms[t] == TITLE_WEIGHT and other.terms[t] == TITLE_WEIGHT]
-        pairs = sum(1 for t in shared if report.terms[t] == PAIR_WEIGHT)
-        names = sum(1 for t in words if self.window.is_name(t))
+        mine, theirs = report.terms, other.terms
+        words = [t for t in shared if mine[t] == TITLE_WEIGHT == theirs[t]]
+        pairs = sum(1 for t in shared if mine[t] == PAIR_WEIGHT)
+        is_name = self.window.is_name
+        names = sum(1 for t in words if is_name(t))
         return (
             settings.word_bonus * min(len(words), 4)
             + settings.pair_bonus * min(pairs, 2)
@@ -171,7 +180,7 @@ class Grouper:
 
     def _vetoed(self, report: Report, names: frozenset[str], story: Story) -> bool:
         """Whether the report and the story cannot be one event, whatever their words share."""
-        if report.language != story.language:
+        if report.language != story.language or report.seen - story.last_seen > self.settings.window_seconds:
             return True
         if not story.published_near(report.published, self.settings.window_seconds):
             return True

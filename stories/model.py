@@ -31,6 +31,7 @@ class Story:
     last_seen: float = -math.inf
     published: list[float] = field(default_factory=list)
     _norm: tuple[int, float] | None = None  # (window generation, centroid length)
+    _changes: int = 0  # members added or removed since the length was computed
 
     def add(self, report: Report, names: frozenset[str]) -> None:
         self.members.append(report.key)
@@ -42,7 +43,7 @@ class Story:
         self.last_seen = max(self.last_seen, report.seen)
         if report.published is not None:
             self.published.append(report.published)
-        self._norm = None
+        self._changes += 1
 
     def remove(self, report: Report, names: frozenset[str]) -> None:
         """Forget a member that left the window (the story's newer members keep it alive)."""
@@ -56,16 +57,21 @@ class Story:
                 del counter[key]
         if report.published is not None and report.published in self.published:
             self.published.remove(report.published)
-        self._norm = None
+        self._changes += 1
 
     def norm(self, idf: Mapping[str, float], generation: int) -> float:
-        """Length of the centroid under the IDF of this window generation (cached until the members change)."""
-        if self._norm is None or self._norm[0] != generation:
-            self._norm = (
+        """Length of the centroid under the IDF of this window generation. Recomputed when the generation changes
+        or the story has changed by a tenth of its members since: one more report barely moves a big story, and
+        recomputing its thousand terms for each would make crowded stories slow to join."""
+        cached = self._norm
+        changes = self._changes
+        if cached is None or cached[0] != generation or changes * 10 > len(self.members):
+            self._norm = cached = (
                 generation,
                 math.sqrt(sum((c * idf[t]) ** 2 for t, c in self.counts.items())) or 1.0,
             )
-        return self._norm[1]
+            self._changes = 0
+        return cached[1]
 
     def published_near(self, published: float | None, limit: float) -> bool:
         """Whether a report published at ``published`` is within ``limit`` seconds of the story's reports."""

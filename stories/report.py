@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matching.similar import strip_source_suffix
 from stories.text import analyse
 
 TITLE_WEIGHT = 1.0
@@ -49,7 +50,7 @@ def make_report(
     url_key: int | None = None,
 ) -> Report:
     """Analyse ``title`` and ``lead`` into a :class:`Report`. The lead is read in the title's language."""
-    head = analyse(title)
+    head = analyse(strip_source_suffix(title.rstrip(" .…")))
     body = analyse(lead[:2000], head.language) if lead else None
     terms: dict[str, float] = {}
     stems = [w.stem for w in head.words]

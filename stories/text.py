@@ -74,6 +74,7 @@ _ALIASES = (
     (re.compile(r"\bE\.U\.|\bEU\b"), "EU"),
 )
 _THOUSANDS = re.compile(r"(?<=\d)[,’'](?=\d{3}\b)")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}\b)")  # "6,1" is 6.1 in most of Europe
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 UNIT_WORDS = {
     "b": "billion",
@@ -165,7 +166,7 @@ class Analysis:
 def _raw_tokens(text: str) -> list[str]:
     for pattern, replacement in _ALIASES:
         text = pattern.sub(replacement, text)
-    return _TOKEN.findall(_THOUSANDS.sub("", text))
+    return _TOKEN.findall(_DECIMAL_COMMA.sub(".", _THOUSANDS.sub("", text)))
 
 
 def _cjk_bigrams(token: str) -> list[str]:

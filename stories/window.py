@@ -11,31 +11,28 @@ terms and only their newest postings, so finding candidates never scans the wind
 from __future__ import annotations
 
 import math
-import os
 from collections import Counter, deque
-from collections.abc import Iterable
 
 from stories.report import Report
 
 PRIOR_DOCUMENTS = 1000
-NAME_BOOST = float(os.environ.get("NB", "1.0"))  # a name shared says more than a word shared
-GENERATION = 500  # reports added or expired between recomputations of cached vector lengths
+# IDF and the vector lengths cached from it are recomputed when the window has changed by this share of its
+# reports (at least MIN_GENERATION reports added or expired): IDF drifts slowly, and recomputing it for every
+# report would cost more than the grouping.
+GENERATION_SHARE = 0.05
+MIN_GENERATION = 100
 
 
 class IdfTable(dict[str, float]):
-    """term -> IDF, computed on first use from the window's counts of that moment."""
+    """term -> IDF, computed on first use from the window's counts of that generation."""
 
     def __init__(self, window: Window) -> None:
         super().__init__()
-        self._window = window
+        self._df = window.df
         self._log_n = math.log(len(window.reports) + PRIOR_DOCUMENTS)
 
     def __missing__(self, term: str) -> float:
-        window = self._window
-        value = self._log_n - math.log(window.df[term] + 1)
-        if window.is_name(term):
-            value *= NAME_BOOST
-        self[term] = value
+        value = self[term] = self._log_n - math.log(self._df.get(term, 0) + 1)
         return value
 
 
@@ -50,26 +47,29 @@ class Window:
         self.lowercase: Counter[str] = Counter()  # times it was written in lower case
         self.postings: dict[str, list[int]] = {}
         self._dead: Counter[str] = Counter()  # expired keys still in a postings list
-        self._changes = 0
-
-    @property
-    def generation(self) -> int:
-        """Changes with every ``GENERATION`` reports added or expired: when cached lengths are recomputed."""
-        return self._changes // GENERATION
+        self._changes = 0  # reports added or expired since the current generation began
+        self.generation = 0
+        self._idf: IdfTable | None = None
 
     def __len__(self) -> int:
         return len(self.reports)
 
-    def idf(self, term: str) -> float:
-        return math.log((len(self.reports) + PRIOR_DOCUMENTS) / (self.df[term] + 1))
+    def _changed(self) -> None:
+        self._changes += 1
+        if self._changes >= max(MIN_GENERATION, GENERATION_SHARE * len(self.reports)):
+            self._changes = 0
+            self.generation += 1
+            self._idf = None
 
     def idf_table(self) -> IdfTable:
-        """The IDF of this moment, memoised: one ``place`` reads a term's IDF many times."""
-        return IdfTable(self)
+        """The IDF of this generation, memoised."""
+        if self._idf is None:
+            self._idf = IdfTable(self)
+        return self._idf
 
     def is_name(self, stem: str) -> bool:
         """Whether the window mostly writes ``stem`` capitalised mid-sentence: "Aceh" is, "quake" is not."""
-        return self.capitalised[stem] > self.lowercase[stem]
+        return self.capitalised.get(stem, 0) > self.lowercase.get(stem, 0)
 
     def names_of(self, report: Report) -> frozenset[str]:
         """The report's own names, and the words whose writing it does not show that the window writes as names."""
@@ -77,7 +77,7 @@ class Window:
 
     def add(self, report: Report) -> None:
         self.reports[report.key] = report
-        self._changes += 1
+        self._changed()
         self.order.append(report.key)
         self.df.update(report.terms)
         self.capitalised.update(report.name_terms)
@@ -91,7 +91,7 @@ class Window:
         while self.order and self.reports[self.order[0]].seen < cutoff:
             report = self.reports.pop(self.order.popleft())
             gone.append(report)
-            self._changes += 1
+            self._changed()
             self.df.subtract(report.terms)
             self.capitalised.subtract(report.name_terms)
             self.lowercase.subtract(report.lower_terms)
@@ -112,13 +112,6 @@ class Window:
                 del self.df[term]
             del self._dead[term]
 
-    def newest_holding(self, term: str, limit: int) -> Iterable[int]:
-        """Up to ``limit`` live reports holding ``term``, newest first."""
-        postings = self.postings.get(term, ())
-        found = 0
-        for key in reversed(postings):
-            if key in self.reports:
-                yield key
-                found += 1
-                if found >= limit:
-                    return
+    def newest_holding(self, term: str, limit: int) -> list[int]:
+        """The newest ``limit`` reports holding ``term``, newest last; some may have expired (check ``reports``)."""
+        return self.postings.get(term, [])[-limit:]
