@@ -22,19 +22,20 @@ class Story:
 
     id: int
     language: str
-    members: list[int] = field(default_factory=list)
+    members: set[int] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)  # summed term weights of the members
     names: Counter[str] = field(default_factory=Counter)
     quantities: Counter[tuple[str, str]] = field(default_factory=Counter)
     sources: Counter[int] = field(default_factory=Counter)
     first_seen: float = math.inf
     last_seen: float = -math.inf
-    published: list[float] = field(default_factory=list)
+    published_first: float = math.inf  # the span of its reports' own publication times (expiry keeps it)
+    published_last: float = -math.inf
     _norm: tuple[int, float] | None = None  # (window generation, centroid length)
     _changes: int = 0  # members added or removed since the length was computed
 
     def add(self, report: Report, names: frozenset[str]) -> None:
-        self.members.append(report.key)
+        self.members.add(report.key)
         self.counts.update(report.terms)
         self.names.update(names)
         self.quantities.update(report.quantities)
@@ -42,12 +43,13 @@ class Story:
         self.first_seen = min(self.first_seen, report.seen)
         self.last_seen = max(self.last_seen, report.seen)
         if report.published is not None:
-            self.published.append(report.published)
+            self.published_first = min(self.published_first, report.published)
+            self.published_last = max(self.published_last, report.published)
         self._changes += 1
 
     def remove(self, report: Report, names: frozenset[str]) -> None:
         """Forget a member that left the window (the story's newer members keep it alive)."""
-        self.members.remove(report.key)
+        self.members.discard(report.key)
         self.counts.subtract(report.terms)
         self.names.subtract(names)
         self.quantities.subtract(report.quantities)
@@ -55,8 +57,6 @@ class Story:
         for counter in (self.counts, self.names, self.quantities, self.sources):
             for key in [k for k, v in counter.items() if v <= 0]:
                 del counter[key]
-        if report.published is not None and report.published in self.published:
-            self.published.remove(report.published)
         self._changes += 1
 
     def norm(self, idf: Mapping[str, float], generation: int) -> float:
@@ -75,9 +75,9 @@ class Story:
 
     def published_near(self, published: float | None, limit: float) -> bool:
         """Whether a report published at ``published`` is within ``limit`` seconds of the story's reports."""
-        if published is None or not self.published:
+        if published is None or self.published_first == math.inf:
             return True
-        return min(self.published) - limit <= published <= max(self.published) + limit
+        return self.published_first - limit <= published <= self.published_last + limit
 
     def conflicting_quantity(self, quantities: frozenset[tuple[str, str]]) -> bool:
         """A quantity with a unit the story states too, at a value the story never gives ("6.1" vs "5.2" magnitude)."""
