@@ -4,7 +4,6 @@ One index is swapped whole by a full rebuild and otherwise only grows; the match
 See :mod:`matching.matcher` for the structure and why it is shaped so.
 """
 
-
 from __future__ import annotations
 
 import numpy as np
