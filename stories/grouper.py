@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 
 from stories.model import Story
-from stories.report import PAIR_WEIGHT, TITLE_WEIGHT, Report
+from stories.report import LEAD_WEIGHT, PAIR_WEIGHT, TITLE_WEIGHT, Report
 from stories.window import IdfTable, Window
 
 WINDOW_SECONDS = 48 * 3600
@@ -40,6 +40,7 @@ class Settings:
     name_bonus: float = 0.05  # per name shared (up to 2)
     rare_share: float = 0.02  # a term in more than this share of the window finds no candidates
     min_rare_df: int = 50
+    lookup_terms: int = 8  # rarest headline terms looked up in the index
     per_term: int = 40  # newest postings read per term
     max_candidates: int = 16  # members compared exactly
     window_seconds: float = WINDOW_SECONDS
@@ -123,11 +124,14 @@ class Grouper:
         max_df = max(settings.min_rare_df, settings.rare_share * len(window))
         overlap: dict[int, float] = {}
         get = overlap.get
-        for term, weight in mine.items():
-            if 0 < window.df.get(term, 0) <= max_df:
-                gain = weight * idf[term]
-                for key in window.newest_holding(term, settings.per_term):
-                    overlap[key] = get(key, 0.0) + gain
+        df = window.df
+        # The rarest headline terms find the candidates: a lead's words are weaker evidence, and a few rare terms
+        # are enough to reach every report worth comparing.
+        keys = [t for t, kind in report.terms.items() if kind != LEAD_WEIGHT and 0 < df.get(t, 0) <= max_df]
+        for term in heapq.nsmallest(settings.lookup_terms, keys, key=df.__getitem__):
+            gain = mine[term] * idf[term]
+            for key in window.newest_holding(term, settings.per_term):
+                overlap[key] = get(key, 0.0) + gain
         norm = _norm(mine)
         best: dict[int, float] = {}
         for key in heapq.nlargest(settings.max_candidates, overlap, key=overlap.__getitem__):

@@ -18,6 +18,7 @@ PAIR_WEIGHT = 0.5
 LEAD_WEIGHT = 0.4
 LEAD_WORDS = 40
 MIN_LEAD_WORDS = 5
+LEAD_CHARS = 500  # enough text for LEAD_WORDS content words
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def make_report(
 ) -> Report:
     """Analyse ``title`` and ``lead`` into a :class:`Report`. The lead is read in the title's language."""
     head = analyse(strip_source_suffix(title.rstrip(" .…")))
-    body = analyse(lead[:2000], head.language) if lead else None
+    body = analyse(lead[:LEAD_CHARS], head.language) if lead else None
     terms: dict[str, float] = {}
     stems = [w.stem for w in head.words]
     for stem in stems:
