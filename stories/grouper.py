@@ -32,7 +32,7 @@ class Settings:
     join: float = 0.7  # headline score (cosine and bonuses) against the best member, when one has no lead
     join_lead: float = 0.45  # cosine against the best member when both have a lead
     join_centroid: float = 0.45  # cosine against the centroid
-    same_source_margin: float = 0.1  # more, when the story already has a report of this feed
+    same_source_margin: float = 0.25  # more, when the story already has a report of this feed
     quiet_penalty: float = 0.5  # more, up to this, the longer the story has been without a new report
     quiet_seconds: float = 6 * 3600  # ... reaching it after this long
     word_bonus: float = 0.1  # per word shared with the member (up to 4)
