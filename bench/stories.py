@@ -1,13 +1,14 @@
-"""Story grouping: precision/recall on hand-labelled samples of the real feeds, and assignment speed.
+"""Story grouping: precision and recall on labelled reports, against a TF-IDF baseline, and grouping speed.
 
-    python bench/stories.py                 # figures
-    python bench/stories.py --review        # also print every pair flagged as the same story, to read
-    python bench/stories.py --sweep         # precision/recall of the rewrites sample over thresholds
+    python bench/stories.py --labelled ../shared/stories/uci-news-aggregator-head.csv   # all figures
+    python bench/stories.py --no-speed                   # the hand-labelled samples only
     python bench/stories.py --window 100000 --new 2000   # speed with 100k articles in the 48 h window
 
-Samples (tests/stories/data): ``pairs.json`` holds real items paired with hand rewrites (positives) and real
-same-topic items that are different stories (hard negatives); ``real_events.json`` labels which real items of the
-feeds in shared/feeds/real report the same event, so every pair of real items can be scored.
+Everything goes through ``storage.stories.assign_stories``, the poll cycle's own path. Samples
+(tests/stories/data): ``pairs.json`` holds real items paired with hand rewrites (positives) and real same-topic
+items that are different stories (hard negatives); ``real_events.json`` labels which real items of the feeds in
+shared/feeds/real report the same event. ``--labelled`` scores a labelled set of headlines (see
+``bench/story_labels.py``) with BCubed and pairwise precision/recall/F1, beside a plain TF-IDF cosine baseline.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ import feedparser
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import story_labels  # noqa: E402
 from feeds.clean import clean_html, clean_title  # noqa: E402
-from matching import similar  # noqa: E402
 from storage.db import connect  # noqa: E402
-from storage.stories import assign_stories  # noqa: E402
+from storage.stories import assign_stories, rebuild_story_index  # noqa: E402
 
 NOW = 1_780_000_000.0
 DATA = REPO / "tests" / "stories" / "data"
@@ -45,10 +46,6 @@ class Item:
     title: str
     lead: str
     published: float | None = None
-
-    @property
-    def fingerprint(self) -> similar.Fingerprint:
-        return similar.fingerprint(self.title, self.lead)
 
 
 def load_real_items() -> list[Item]:
@@ -120,23 +117,8 @@ def pair_sample() -> list[tuple[Item, Item, bool, str]]:
     return out
 
 
-def predicted(a: Item, b: Item) -> bool:
-    return similar.same_story(a.fingerprint, b.fingerprint, same_feed=a.feed == b.feed)
-
-
-def evaluate_pairs(review: bool) -> None:
-    score = Score()
-    for a, b, truth, edits in pair_sample():
-        guess = predicted(a, b)
-        score.add(truth, guess)
-        if review and guess != truth:
-            kind = "missed" if truth else "FALSE MERGE"
-            sim = similar.similarity(a.fingerprint, b.fingerprint)
-            print(f"  {kind} ({sim:.2f}, {edits}): {a.title!r} / {b.title!r}")
-    print(f"hand-built pairs (rewrites + hard negatives): {score}")
-
-
 def real_labels() -> tuple[set[frozenset[str]], set[frozenset[str]]]:
+    """Pairs of real items that report one event, and those that may be grouped (one reports a related event)."""
     doc = json.loads((DATA / "real_events.json").read_text(encoding="utf-8"))
     same: set[frozenset[str]] = set()
     tolerated: set[frozenset[str]] = set()
@@ -146,41 +128,6 @@ def real_labels() -> tuple[set[frozenset[str]], set[frozenset[str]]]:
         for a, b in itertools.combinations(event["same"] + event["related"], 2):
             tolerated.add(frozenset((a, b)))
     return same, tolerated
-
-
-def evaluate_real(items: list[Item], review: bool) -> None:
-    same, tolerated = real_labels()
-    known = {item.id for item in items}
-    missing = {i for pair in same | tolerated for i in pair} - known
-    if missing:
-        raise SystemExit(f"labels name items that the feeds do not have: {sorted(missing)}")
-    fingerprints = {item.id: item.fingerprint for item in items}
-    cross, one_feed = Score(), Score()
-    flagged = []
-    for a, b in itertools.combinations(items, 2):
-        pair = frozenset((a.id, b.id))
-        guess = similar.same_story(fingerprints[a.id], fingerprints[b.id], same_feed=a.feed == b.feed)
-        truth = pair in same
-        if guess and not truth and pair in tolerated:
-            continue  # a related report merged into its event: tolerated, not scored
-        (one_feed if a.feed == b.feed else cross).add(truth, guess)
-        if guess:
-            flagged.append((a, b, truth))
-    pairs = len(items) * (len(items) - 1) // 2
-    print(f"real feeds, {len(items)} items, {pairs} pairs scored against real_events.json:")
-    print(f"  cross-feed pairs: {cross}")
-    print(f"  same-feed pairs:  {one_feed}")
-    if review:
-        for a, b, truth in flagged:
-            sim = similar.similarity(fingerprints[a.id], fingerprints[b.id])
-            print(f"  flagged {'ok ' if truth else 'BAD'} {sim:.2f} {a.id} {a.title!r} | {b.id} {b.title!r}")
-        for pair in sorted(same, key=sorted):
-            a_id, b_id = sorted(pair)
-            if not similar.same_story(
-                fingerprints[a_id], fingerprints[b_id], same_feed=a_id.split("#")[0] == b_id.split("#")[0]
-            ):
-                sim = similar.similarity(fingerprints[a_id], fingerprints[b_id])
-                print(f"  missed {sim:.2f} {a_id} | {b_id}")
 
 
 def _group(items: list[Item]) -> dict[str, int]:
@@ -239,9 +186,7 @@ def evaluate_end_to_end() -> None:
 
     # Every real item and its machine rewrite in one database: does the rewrite find its source's story?
     rng = random.Random(11)
-    rewrites = {
-        item.id: rewrite(item, rng)[0] for item in items if len(item.fingerprint.tokens) >= similar.MIN_WORDS
-    }
+    rewrites = {item.id: rewrite(item, rng)[0] for item in items if len(item.title.split()) >= 3}
     grouped = _group(items + list(rewrites.values()))
     joined = sum(1 for source, copy in rewrites.items() if grouped[source] == grouped[copy.id])
     print(f"end to end, machine rewrites joined their source's story: {joined}/{len(rewrites)}")
@@ -284,48 +229,6 @@ def rewrite(item: Item, rng: random.Random) -> tuple[Item, str]:
     ), "+".join(edits)
 
 
-def evaluate_rewrites(items: list[Item], review: bool) -> None:
-    """Every real item against its own machine rewrite (recall) and against every other real item (precision)."""
-    rng = random.Random(11)
-    same, tolerated = real_labels()
-    fingerprints = [item.fingerprint for item in items]
-    own, others = Score(), Score()
-    for index, item in enumerate(items):
-        if len(fingerprints[index].tokens) < similar.MIN_WORDS:
-            continue  # too little text to tell stories apart; never matched on text, by design
-        copy, edits = rewrite(item, rng)
-        fp = copy.fingerprint
-        hit = similar.same_story(fingerprints[index], fp)
-        own.add(True, hit)
-        if review and not hit:
-            print(
-                f"  rewrite missed ({edits}, {similar.similarity(fingerprints[index], fp):.2f}): {item.title!r} -> {copy.title!r}"
-            )
-        for other_index, other in enumerate(fingerprints):
-            if other_index != index:
-                pair = frozenset((item.id, items[other_index].id))
-                merged = similar.same_story(other, fp)
-                if merged and pair not in same and pair in tolerated:
-                    continue
-                others.add(pair in same, merged)
-                if review and merged and pair not in same:
-                    print(f"  rewrite FALSE MERGE: {copy.title!r} ~ {items[other_index].title!r}")
-    print(f"machine rewrites of every real item: matched with their source: {own.tp}/{own.tp + own.fn}")
-    print(f"  the rewrites against all other real items: {others}")
-
-
-def sweep() -> None:
-    sample = pair_sample()
-    print("threshold sweep on the hand-built pairs (cross-outlet rule):")
-    for threshold in [x / 20 for x in range(4, 19)]:
-        score = Score()
-        for a, b, truth, _ in sample:
-            score.add(
-                truth, similar.similarity(a.fingerprint, b.fingerprint) >= threshold and a.feed != b.feed
-            )
-        print(f"  {threshold:.2f}: {score}")
-
-
 def synthetic_articles(items: list[Item], count: int, seed: int) -> list[tuple[str, str]]:
     """Plausible titles and leads drawn from the real feeds' vocabulary, so band keys collide as they would."""
     rng = random.Random(seed)
@@ -339,7 +242,9 @@ def synthetic_articles(items: list[Item], count: int, seed: int) -> list[tuple[s
     ]
 
 
-def speed(items: list[Item], window: int, new: int) -> None:
+def speed(label: str, texts: list[tuple[str, str]], window: int, new: int) -> None:
+    """Fill the 48 h window with ``window`` articles through ``assign_stories``, then time ``new`` more; and time
+    the rebuild a new process makes of that window (``newsalert poll --once`` beside the running bot)."""
     with tempfile.TemporaryDirectory() as tmp:
         db = connect(Path(tmp) / "bench.db")
         for feed in range(20):
@@ -347,8 +252,6 @@ def speed(items: list[Item], window: int, new: int) -> None:
                 "INSERT INTO feeds (url, name, added_at) VALUES (?, ?, 0)",
                 [f"https://f{feed}.test/rss", f"F{feed}"],
             )
-        now = NOW
-        texts = synthetic_articles(items, window + new, seed=7)
         rng = random.Random(3)
 
         def insert(rows: list[tuple[str, str]], first_seen: float, offset: int) -> list[int]:
@@ -370,47 +273,84 @@ def speed(items: list[Item], window: int, new: int) -> None:
             return ids
 
         start = time.perf_counter()
-        batch = 5000
+        batch = 2000
         for offset in range(0, window, batch):
             rows = texts[offset : min(offset + batch, window)]
-            seen = now - 40 * 3600 + offset * (39 * 3600 / window)
+            seen = NOW - 40 * 3600 + offset * (39 * 3600 / window)
             assign_stories(db, insert(rows, seen, offset), now=seen)
         fill = time.perf_counter() - start
+        print(f"speed ({label}): filled the 48 h window with {window} articles in {fill:.1f} s")
+
+        new_ids = insert(texts[window : window + new], NOW, window)
+        start, cpu = time.perf_counter(), time.process_time()
+        assign_stories(db, new_ids, now=NOW)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        stories = db.execute("SELECT COUNT(DISTINCT story_id) FROM articles").fetchone()[0]
         print(
-            f"speed: filled the 48 h window with {window} articles in {fill:.1f} s ({window / fill:.0f} articles/s)"
+            f"speed ({label}): {new} new articles grouped in {elapsed:.2f} s ({new / elapsed:.0f} articles/s; "
+            f"CPU {cpu:.2f} s, {new / cpu:.0f} articles per CPU-second) with {window} articles ({stories} stories) "
+            "in the window"
+        )
+        other = connect(Path(tmp) / "bench.db")
+        start, cpu = time.perf_counter(), time.process_time()
+        held = rebuild_story_index(other, now=NOW)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(
+            f"speed ({label}): a new process rebuilt the grouper from {held} articles in {elapsed:.1f} s (CPU {cpu:.1f} s)"
         )
 
-        new_ids = insert(texts[window:], now, window)
-        start, cpu = time.perf_counter(), time.process_time()
-        assign_stories(db, new_ids, now=now)
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        stories = db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
-        print(
-            f"speed: {new} new articles assigned in {elapsed:.2f} s ({new / elapsed:.0f} articles/s; CPU {cpu:.2f} s, "
-            f"{new / cpu:.0f} articles per CPU-second) with {window} articles ({stories} stories) in the window"
-        )
+
+def repeated_headlines(headlines: list[story_labels.Headline], count: int) -> list[tuple[str, str]]:
+    """Real headlines, over and over (no lead): copies join their stories, so stories and postings grow long."""
+    return [(headlines[i % len(headlines)].title, "") for i in range(count)]
+
+
+def evaluate_labelled(path: Path) -> list[story_labels.Headline]:
+    headlines = story_labels.load(path)
+    gold = [h.story for h in headlines]
+    start = time.process_time()
+    grouped = story_labels.group_through_storage(headlines)
+    cpu = time.process_time() - start
+    print(
+        f"labelled set {path.name}: {len(headlines)} headlines, {len(set(gold))} labelled stories, "
+        f"{len({h.publisher for h in headlines})} publishers (grouped in {cpu:.1f} CPU s)"
+    )
+    ours = story_labels.score(grouped, gold)
+    baseline = story_labels.score(story_labels.tfidf_baseline(headlines), gold)
+    print(ours.line("newsalert"))
+    print(baseline.line("TF-IDF 0.5"))
+    return headlines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--review", action="store_true", help="print flagged and missed pairs")
-    parser.add_argument("--sweep", action="store_true", help="precision/recall over thresholds")
+    parser.add_argument(
+        "--labelled", type=Path, help="a labelled CSV of headlines (see bench/story_labels.py)"
+    )
     parser.add_argument("--window", type=int, default=100_000, help="articles already in the 48 h window")
-    parser.add_argument("--new", type=int, default=2_000, help="new articles to assign")
+    parser.add_argument("--new", type=int, default=2_000, help="new articles to group")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
     args = parser.parse_args()
 
     items = load_real_items()
-    evaluate_pairs(args.review)
-    evaluate_real(items, args.review)
-    evaluate_rewrites(items, args.review)
     evaluate_end_to_end()
-    if args.sweep:
-        sweep()
+    headlines = evaluate_labelled(args.labelled) if args.labelled else []
     if not args.no_speed:
-        speed(items, args.window, args.new)
+        speed(
+            "synthetic titles and leads",
+            synthetic_articles(items, args.window + args.new, seed=7),
+            args.window,
+            args.new,
+        )
+        if headlines:
+            speed(
+                "repeated real headlines",
+                repeated_headlines(headlines, args.window + args.new),
+                args.window,
+                args.new,
+            )
 
 
 if __name__ == "__main__":

@@ -55,12 +55,11 @@ class RetentionJob:
             await asyncio.to_thread(db.conn.close)
         if done.total() or done.pages_freed:
             log.info(
-                "retention: %d articles, %d stories, %d outbox rows, %d index rows, %d handled updates deleted, "
+                "retention: %d articles, %d stories, %d outbox rows, %d handled updates deleted, "
                 "%d pages given back, in %.1f s",
                 done.articles,
                 done.stories,
                 done.deliveries,
-                done.story_index,
                 done.handled_updates,
                 done.pages_freed,
                 time.monotonic() - started,

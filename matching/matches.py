@@ -3,7 +3,6 @@
 Kept apart from the matcher so that callers (fan-out, /why) read results without the index behind them.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping

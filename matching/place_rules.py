@@ -252,9 +252,11 @@ def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyp
         towns = 0
         for i in range(first[a], first[a] + size[a]):
             p = cands[i]
-            if (kind[p] == CITY or kind[p] == CAPITAL) and (
-                admin1[p] == admin1[state] if kind[state] == STATE else country[p] == country[state]
-            ) and (kind[state] == AREA or country[p] == us):
+            if (
+                (kind[p] == CITY or kind[p] == CAPITAL)
+                and (admin1[p] == admin1[state] if kind[state] == STATE else country[p] == country[state])
+                and (kind[state] == AREA or country[p] == us)
+            ):
                 cands[first[a] + towns] = p
                 towns += 1
         if towns:

@@ -96,7 +96,9 @@ class NameFacts:
         self.region_name = np.zeros(n, bool)  # the name of a country or group (a user may subscribe to it)
         self.personish = np.zeros(n, bool)  # a country name that is also a given name ("Jordan")
         self.short = np.zeros(n, bool)  # under five letters: never enough on its own
-        self.brief = np.zeros(n, bool)  # five letters or fewer: first in a sentence, as likely a word ("Along")
+        self.brief = np.zeros(
+            n, bool
+        )  # five letters or fewer: first in a sentence, as likely a word ("Along")
         self.cand_start = np.zeros(n, np.int64)  # its candidate places: pool[start : start + len]
         self.cand_len = np.zeros(n, np.int64)
         self.pool = np.empty(4096, np.int64)

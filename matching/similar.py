@@ -1,13 +1,10 @@
-"""Near-duplicate detection for news reports: canonical URLs, token fingerprints, MinHash bands.
+"""What two reports of one story share even when they are different articles: a canonical URL, and a headline
+without its source suffix.
 
-Two reports are the same story when a wire piece is republished by several outlets: the title is reordered or
-re-punctuated, a source suffix (" - Reuters") is added, the lead is trimmed. Those edits keep most *words* and
-change their order, so we compare sets of normalised words of the title and the lead rather than strings.
-
-Finding candidates must not compare a new report with every story of the last 48 hours, so each fingerprint also
-yields a few MinHash band keys (locality-sensitive hashing): two sets with Jaccard similarity J share at least one
-band with probability ``1 - (1 - J**ROWS) ** BANDS``. Only reports that share a band (or a canonical URL) are
-compared exactly. Everything here is pure and deterministic: hashes are BLAKE2b with fixed seeds, never Python's salted ``hash()``.
+Outlets repost a page under tracked, mobile or AMP links (one canonical URL, so one story whatever the words),
+and append who ran the story to a headline (" - Reuters"). Story grouping itself is :mod:`stories`; this module
+holds the text and URL normalisation it and the storage layer share. Hashes are BLAKE2b, never Python's salted
+``hash()``, so keys are the same in every process.
 """
 
 from __future__ import annotations
@@ -15,45 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-# LSH shape: 12 bands of 2 rows over all words. Candidate probability: J=0.3 → 0.67, J=0.4 → 0.88, J=0.5 → 0.97,
-# J=0.6 → 0.99. Six more bands over the title words alone find reports whose leads differ in length (one outlet
-# trimmed the lead or sent none), which the similarity rule accepts on agreeing titles: title J=0.5 → 0.82,
-# J=0.8 → 0.998.
-BANDS = 12
-TITLE_BANDS = 6
-ROWS = 2
-LEAD_WORDS = 40
-
-# Thresholds, tuned on tests/stories/data (see bench/stories.py for the measured precision and recall).
-SAME_STORY = 0.5
-SAME_FEED_STORY = 0.9
-TITLE_AGREEMENT = 0.5
-MIN_LEAD_WORDS = 5
-LEAD_CONTAINMENT = 0.7
-CONTAINMENT_WEIGHT = 0.9
-MIN_TITLE_WORDS = 3
-TITLE_ONLY_WEIGHT = 0.625  # titles alone must agree at 0.8 to reach SAME_STORY
-MIN_WORDS = 3
-
-_MERSENNE = (1 << 61) - 1
-
-
-def _seeded_pairs(count: int) -> tuple[tuple[int, int], ...]:
-    """Fixed (a, b) coefficients for the universal hashes ``(a*x + b) mod p`` that simulate permutations."""
-    pairs = []
-    for i in range(count):
-        digest = hashlib.blake2b(f"newsalert-minhash-{i}".encode(), digest_size=16).digest()
-        a = int.from_bytes(digest[:8], "big") % (_MERSENNE - 1) + 1
-        b = int.from_bytes(digest[8:], "big") % _MERSENNE
-        pairs.append((a, b))
-    return tuple(pairs)
-
-
-_PERMUTATIONS = _seeded_pairs((BANDS + TITLE_BANDS) * ROWS)
 
 # Words that carry no story identity in the languages of our feeds; dropping them keeps two unrelated reports
 # from looking alike because both say "the", "of" and "in".
@@ -117,25 +76,6 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
-    """What two reports are compared on: content words of the title, of the lead, and of both."""
-
-    title: frozenset[str]
-    lead: frozenset[str]
-    tokens: frozenset[str]
-
-    @classmethod
-    def from_words(cls, title: Iterable[str], lead: Iterable[str]) -> Fingerprint:
-        """Rebuild a fingerprint from its words (as stored by ``words_text``)."""
-        title_words, lead_words = frozenset(title), frozenset(lead)
-        return cls(title=title_words, lead=lead_words, tokens=title_words | lead_words)
-
-    def words_text(self) -> tuple[str, str]:
-        """Title and lead words as two space-separated strings: a compact form to store (words never hold spaces)."""
-        return " ".join(sorted(self.title)), " ".join(sorted(self.lead))
-
-
 # A trailing " - Reuters", " | AP News", " (AFP)": who ran the story, not what it is.
 _SOURCE_SUFFIX = re.compile(r"\s+(?:[-–—|]\s+[^-–—|:]{1,40}|\([^()]{1,30}\))\s*$")
 
@@ -148,90 +88,9 @@ def strip_source_suffix(title: str) -> str:
     return title[: match.start()]
 
 
-def fingerprint(title: str, lead: str = "") -> Fingerprint:
-    """Fingerprint of a report from its title and the first ``LEAD_WORDS`` content words of its lead text."""
-    return Fingerprint.from_words(content_words(strip_source_suffix(title)), content_words(lead)[:LEAD_WORDS])
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    inter = len(a & b)
-    return inter / (len(a) + len(b) - inter)
-
-
-def _containment(a: frozenset[str], b: frozenset[str]) -> float:
-    """Share of the smaller set found in the larger: what survives when one outlet trims the lead."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
-def similarity(a: Fingerprint, b: Fingerprint) -> float:
-    """Similarity in [0, 1] of two reports.
-
-    When both have a lead, mostly the Jaccard similarity of all their words. A desk trimming the lead of wire copy
-    lowers that without changing the story, so when the titles agree and most of the shorter lead is found in the
-    longer one, the share of the smaller word set found in the larger counts instead (slightly discounted).
-
-    When either report has (almost) no lead, only the titles can be compared and they must agree closely: titles
-    of different stories on one topic differ by a word or two ("US and Iran to meet for second round of nuclear
-    talks" / "U.S. and Iran wrap up second round of nuclear talks").
-    """
-    title_agreement = _jaccard(a.title, b.title)
-    if min(len(a.lead), len(b.lead)) < MIN_LEAD_WORDS:
-        if min(len(a.title), len(b.title)) < MIN_TITLE_WORDS:
-            return 0.0
-        return title_agreement * TITLE_ONLY_WEIGHT
-    score = _jaccard(a.tokens, b.tokens)
-    if title_agreement >= TITLE_AGREEMENT and _containment(a.lead, b.lead) >= LEAD_CONTAINMENT:
-        score = max(score, _containment(a.tokens, b.tokens) * CONTAINMENT_WEIGHT)
-    return score
-
-
-def same_story(a: Fingerprint, b: Fingerprint, *, same_feed: bool = False) -> bool:
-    """Whether two reports tell the same story. Reports from one feed must be near-identical to merge.
-
-    Fingerprints with fewer than ``MIN_WORDS`` content words ("Live updates", "Briefing") never match on text.
-    """
-    if len(a.tokens) < MIN_WORDS or len(b.tokens) < MIN_WORDS:
-        return False
-    if same_feed:
-        # One outlet's two URLs are two articles (an update, a follow-up) unless the words are nearly all the same.
-        return _jaccard(a.tokens, b.tokens) >= SAME_FEED_STORY
-    return similarity(a, b) >= SAME_STORY
-
-
 def _hash64(data: bytes) -> int:
     """A signed 64-bit hash (fits an SQLite INTEGER)."""
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
-
-
-def minhash(tokens: frozenset[str], permutations: int = BANDS * ROWS, first: int = 0) -> tuple[int, ...]:
-    """MinHash signature of ``tokens``: minima under ``permutations`` simulated random permutations."""
-    if not tokens:
-        return ()
-    bases = [_hash64(t.encode()) & 0x1FFFFFFFFFFFFFFF for t in tokens]
-    return tuple(
-        min((a * x + b) % _MERSENNE for x in bases) for a, b in _PERMUTATIONS[first : first + permutations]
-    )
-
-
-def _bands(prefix: str, signature: tuple[int, ...]) -> list[int]:
-    return [
-        _hash64(f"{prefix}{band}:{','.join(map(str, signature[band * ROWS : (band + 1) * ROWS]))}".encode())
-        for band in range(len(signature) // ROWS)
-    ]
-
-
-def band_keys(fp: Fingerprint) -> list[int]:
-    """LSH keys of a fingerprint: reports sharing one are candidates for an exact comparison."""
-    if len(fp.tokens) < MIN_WORDS:
-        return []
-    keys = _bands("b", minhash(fp.tokens))
-    if len(fp.title) >= MIN_WORDS:
-        keys += _bands("t", minhash(fp.title, TITLE_BANDS * ROWS, first=BANDS * ROWS))
-    return keys
 
 
 # Query parameters that only track where a click came from; two URLs differing only in these are one page.

@@ -38,6 +38,8 @@ _33 = np.uint64(33)
 def hash_seed_in_use() -> str:
     """A fingerprint of the hash seed (not the seed): what tables of hashes built by this process depend on."""
     return f"{int(word_hashes(['newsalert'])[0]):016x}"
+
+
 _ALNUM = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Byte classes: 0 separator, 1 part of a word, 2 NUL (a token of its own, hash 0: the separator of fields).
 _ASCII_CLASS = np.array([1 if b in _ALNUM else 2 if b == 0 else 0 for b in range(256)], np.uint8)

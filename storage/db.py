@@ -225,7 +225,14 @@ def _v9(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+def _v10(db: sqlite_utils.Database) -> None:
+    """The story grouper keeps its candidate index in memory, built from ``articles`` (see storage.stories):
+    the tables of the near-duplicate index of migration 2 are no longer read or written."""
+    db.execute("DROP TABLE IF EXISTS story_keys")
+    db.execute("DROP TABLE IF EXISTS story_prints")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -5,7 +5,7 @@ What goes, and why it is safe:
 
 - **articles** first seen more than ``keep_articles_days`` ago (FTS rows go with them through the ``articles_ad``
   trigger), except those a pending or in-flight alert still points at. An undated article leaves a tombstone
-  (``article_tombstones``, migration 6): it took its first-seen time as its date, so if its feed still lists it,
+  (``article_tombstones``, migration 8): it took its first-seen time as its date, so if its feed still lists it,
   storing it again would make it look new and alert it again. A dated one stored again is older than
   ``max_age_hours`` (retention keeps articles at least that long), so it is never alerted.
 - **stories** with no article left and not seen since the cutoff.
@@ -13,7 +13,6 @@ What goes, and why it is safe:
   left. "One alert per story per chat, ever" holds without them: a new article joins only a story that has an
   article in the last 48 hours (``storage.stories``), and retention keeps articles longer than that, so a story
   with no articles can never gain one; a re-stored article starts a new story, which is never alerted (above).
-- **story keys and prints** past the 48-hour grouping window (normally pruned by every poll already).
 - **handled updates** older than ``storage.updates.KEEP_SECONDS``.
 
 Every batch is its own short transaction, so commands and the poll cycle wait at most one batch for the write
@@ -30,7 +29,7 @@ from dataclasses import dataclass, fields
 
 import sqlite_utils
 
-from storage import stories, updates
+from storage import updates
 
 DAY = 86_400
 BATCH = 500
@@ -54,7 +53,6 @@ class Pruned:
     tombstones: int = 0
     stories: int = 0
     deliveries: int = 0
-    story_index: int = 0
     handled_updates: int = 0
     pages_freed: int = 0
 
@@ -78,17 +76,6 @@ def prune(
     ):
         done.handled_updates += count
         yield done
-    window = now - stories.WINDOW_SECONDS
-    for table in ("story_keys", "story_prints"):
-        sql = f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE seen < ? LIMIT ?)"
-        if table == "story_keys":  # WITHOUT ROWID: its primary key names a row
-            sql = (
-                "DELETE FROM story_keys WHERE (key, article_id) IN "
-                "(SELECT key, article_id FROM story_keys WHERE seen < ? LIMIT ?)"
-            )
-        for count in _batches(db, sql, window, batch):
-            done.story_index += count
-            yield done
     yield from _prune_articles(db, cutoff, min(batch, ARTICLE_BATCH), done)
     if done.articles:
         yield from _merge_search_index(db, done)

@@ -67,6 +67,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
                 "url": article["url"],
                 "published": iso(article["published"]),
                 "summary": article["summary"],
+                "story": article["story_id"],
                 "matched_chats": chats,
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -65,7 +65,10 @@ def test_poll_once_json_as_a_process(tmp_path: Path, feed_server: FeedServer) ->
     assert first.returncode == 0, first.stderr
     records = [json.loads(line) for line in first.stdout.splitlines()]
     assert len(records) == 11
-    assert all(set(r) == {"feed", "title", "url", "published", "summary", "matched_chats"} for r in records)
+    assert all(
+        set(r) == {"feed", "title", "url", "published", "summary", "story", "matched_chats"} for r in records
+    )
+    assert all(isinstance(r["story"], int) for r in records)
     seed = next(r for r in records if r["feed"] == "Balkan Wire")
     assert seed["url"] == "https://example.org/kfor"
     assert seed["published"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(PUBLISHED))

@@ -18,10 +18,11 @@ def test_new_database_is_at_the_current_version_in_wal_mode(tmp_path):
     assert {"feeds", "articles", "stories", "subscribers", "subscriptions", "deliveries"} <= set(
         db.table_names()
     )
-    assert {"story_keys", "story_prints", "articles_fts"} <= set(db.table_names())
+    assert "articles_fts" in db.table_names()
+    assert not {"story_keys", "story_prints"} & set(db.table_names())  # the grouper's index lives in memory
 
 
-def test_a_version_1_database_keeps_its_rows_and_gains_the_story_index(tmp_path):
+def test_a_version_1_database_keeps_its_rows_and_is_brought_up_to_date(tmp_path):
     path = tmp_path / "old.db"
     old = sqlite_utils.Database(sqlite3.connect(str(path)))
     MIGRATIONS[0](old)
@@ -32,7 +33,7 @@ def test_a_version_1_database_keeps_its_rows_and_gains_the_story_index(tmp_path)
     db = connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("SELECT url FROM feeds").fetchall() == [("https://a.test/rss",)]
-    assert "story_keys" in db.table_names()
+    assert "story_keys" not in db.table_names()
 
 
 def test_a_database_from_a_newer_release_is_refused(tmp_path):

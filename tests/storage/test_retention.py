@@ -133,21 +133,21 @@ def test_an_undated_article_leaves_a_tombstone_so_its_feed_cannot_make_it_new_ag
     assert _count(db, "deliveries") == 0
 
 
-def test_story_index_handled_updates_and_the_file_shrink(tmp_path: Path):
+def test_handled_updates_and_the_file_shrink(tmp_path: Path):
     path = tmp_path / "shrink.db"
     db = connect(path)
     assert retention.is_incremental(db)  # new files are created incremental
     world = World(db)
     items = [_item(n, f"Story {n} " + "filler " * 400, published=T0 - 600) for n in range(1000)]
     ids = articles.insert_articles(db, world.feed_id, items, now=T0)
-    _alert(world, ids, T0)  # groups them: story keys and prints
+    _alert(world, ids, T0)
     for update_id in range(1, 1500):
         updates.first_time(db, update_id, now=T0)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = path.stat().st_size
     done = retention.prune_all(db, keep_articles_days=KEEP, now=T0 + 15 * DAY)
-    assert done.articles == 1000 and done.story_index > 0 and done.handled_updates == 1499
-    assert _count(db, "story_keys") == _count(db, "story_prints") == _count(db, "handled_updates") == 0
+    assert done.articles == 1000 and done.handled_updates == 1499
+    assert _count(db, "handled_updates") == 0
     assert done.pages_freed > 0 and db.execute("PRAGMA freelist_count").fetchone()[0] == 0
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert path.stat().st_size < before / 4
