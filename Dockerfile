@@ -26,6 +26,7 @@ COPY feeds/ feeds/
 COPY storage/ storage/
 COPY matching/ matching/
 COPY observe/ observe/
+COPY stories/ stories/
 COPY config.toml /config/config.toml
 RUN pip install . && rm -rf build
 

@@ -1,10 +1,8 @@
 """The outbox sender: due ``deliveries`` rows → Telegram, through the PTB bot, rate limited and crash-safe.
 
-The bot's scheduler keeps one :class:`Deliverer` and calls :meth:`Deliverer.run_until_idle` (or
-:meth:`Deliverer.deliver_due` for one batch) every second or two. Build the Application with
-``AIORateLimiter(overall_max_rate=29, max_retries=3)`` (see :func:`rate_limiter`): it spaces requests under
-Telegram's ~30 messages/s (or the configured rate, up to 1,000/s with paid broadcasts) and waits out a 429 itself; a 429 that outlives its retries comes back here and the row
-waits ``retry_after`` and goes again, never dropped.
+The bot's scheduler calls :meth:`Deliverer.run_until_idle` every second or two. The Application's limiter
+(:func:`rate_limiter`) spaces requests under the configured rate and waits out a 429 itself; a 429 that outlives
+its retries comes back here, and the row waits ``retry_after`` and goes again, never dropped.
 
 What each Telegram answer does to a row:
 
@@ -12,25 +10,18 @@ What each Telegram answer does to a row:
 * 429 → ``pending`` again after ``retry_after``; the attempt is not counted;
 * timeout, connection error, 5xx → ``pending`` again after an exponential backoff (1 s … 5 min, with jitter);
   after ``max_attempts`` such failures → ``failed``;
-* 403 (blocked, deactivated, kicked), 400 "chat not found" or "not enough rights to send" (a group that muted
-  the bot) → the subscriber becomes inactive and every row still waiting for that chat is dropped, at this
-  first answer (``/start`` there reactivates it);
+* 403, 400 "chat not found" or "not enough rights to send" → the subscriber becomes inactive and its waiting
+  rows are dropped (``/start`` there reactivates it);
 * 400 with ``migrate_to_chat_id`` → the subscriber, its subscriptions and rows move to the new id; resent there;
 * 400 "can't parse entities" → resent at once as plain text (same buttons);
-* a photo alert that Telegram refuses with any other 400 (it could not fetch the image, or the caption was too
-  long) → sent at once as the text alert instead: Telegram posted nothing, so nothing is doubled;
+* a photo Telegram refuses with any other 400 → sent at once as the text alert (nothing was posted);
 * any other 400 → ``failed`` (sending it again would get the same answer).
 
-Every answer is read in one place, :meth:`Deliverer.send`, which digests (:mod:`alerts.digests`) use too, so an
-alert and a digest meet a 429, a block or a migration the same way. Edits of sent alerts (:mod:`alerts.story_edits`)
-go through :meth:`Deliverer.paced`, so they share the limiter and each chat's pacing with alerts.
+Every answer is read in :meth:`Deliverer.send`, which digests use too; edits of sent alerts
+(:mod:`alerts.story_edits`) go through :meth:`Deliverer.paced`, sharing the limiter and each chat's pacing.
 
-Crash safety comes from the states (see :mod:`storage.outbox`): call :func:`recover` once at start-up.
-SQLite work is a few short statements per message on the event loop (WAL, synchronous=NORMAL: well under a
-millisecond each), so it never holds the loop for long.
-
-The bot token must never reach a log line, an error text or the database: error texts pass through
-:func:`alerts.redaction.redact`, and the application installs :func:`alerts.redaction.install_token_redaction`.
+Crash safety comes from the states (:mod:`storage.outbox`): call :func:`recover` once at start-up. The bot token
+never reaches a log line, an error text or the database (:func:`alerts.redaction.redact`).
 """
 
 from __future__ import annotations

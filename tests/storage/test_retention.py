@@ -15,6 +15,7 @@ import sqlite_utils
 from alerts.fanout import fan_out, load_matcher
 from matching import Matcher
 from storage import articles, outbox, retention, updates
+from storage import feeds as feed_store
 from storage.db import connect
 from tests.digests.conftest import World, utc
 
@@ -41,9 +42,14 @@ def _item(n: int, title: str, *, published: float | None) -> dict:
     }
 
 
-def _store(world: World, n: int, title: str, *, at: float, dated: bool = True) -> list[int]:
+def _store(
+    world: World, n: int, title: str, *, at: float, dated: bool = True, feed_id: int | None = None
+) -> list[int]:
     return articles.insert_articles(
-        world.db, world.feed_id, [_item(n, title, published=at - 600 if dated else None)], now=at
+        world.db,
+        world.feed_id if feed_id is None else feed_id,
+        [_item(n, title, published=at - 600 if dated else None)],
+        now=at,
     )
 
 
@@ -90,11 +96,13 @@ def test_an_outbox_row_goes_only_with_its_story_and_the_story_is_never_alerted_a
     [first] = _store(world, 1, title, at=T0)
     assert _alert(world, [first], T0 + 1, matcher) == {first: [1]}
     outbox.mark_sent(db, 1, 10, now=T0 + 2)
-    # The story runs for 13 days (a report a day, each grouped with the day before): no second alert, and its
-    # outbox row stays while the story has articles, though the row and the first report are past the window.
+    # The story runs for 13 days (a report a day from another outlet, each grouped with the day before): no
+    # second alert, and its outbox row stays while the story has articles, though the row and the first report
+    # are past the window.
     reports = [first]
     for day in range(1, 14):
-        [report] = _store(world, 1 + day, title, at=T0 + day * DAY)
+        outlet = feed_store.add_feed(db, f"https://outlet{day}.example.org/rss.xml", name=f"Outlet {day}", now=0)
+        [report] = _store(world, 1 + day, title, at=T0 + day * DAY, feed_id=outlet)
         assert _alert(world, [report], T0 + day * DAY, matcher) == {report: []}
         reports.append(report)
     story = db.execute("SELECT story_id FROM articles WHERE id = ?", [first]).fetchone()[0]
