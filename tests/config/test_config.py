@@ -117,3 +117,14 @@ def test_metrics_endpoint_is_off_by_default_and_takes_host_port() -> None:
     assert parse_config({"metrics": {"listen": ""}}).metrics.listen == ""
     assert parse_config({"metrics": {"listen": "127.0.0.1:9464"}}).metrics.listen == "127.0.0.1:9464"
     assert parse_config({"metrics": {"listen": "[::1]:9464"}}).metrics.listen == "[::1]:9464"
+
+
+def test_telegram_ceilings_are_ptbs() -> None:
+    from telegram.constants import FloodLimit
+
+    from bot.config import FREE_MESSAGES_PER_SECOND, PAID_MESSAGES_PER_SECOND
+
+    assert (FREE_MESSAGES_PER_SECOND, PAID_MESSAGES_PER_SECOND) == (
+        FloodLimit.MESSAGES_PER_SECOND,
+        FloodLimit.PAID_MESSAGES_PER_SECOND,
+    )

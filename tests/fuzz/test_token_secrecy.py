@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.cli.run import setup_logging
+from bot.cli.running import setup_logging
 from bot.config import FeedConfig
 from storage import outbox, subscribers
 from tests.support.fake_telegram import FakeTelegram

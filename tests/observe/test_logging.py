@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.cli.run import OneLineFormatter, setup_logging
+from bot.cli.running import OneLineFormatter, setup_logging
 
 
 def test_a_traceback_and_a_multi_line_message_stay_on_one_line() -> None:
