@@ -20,12 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from bot.cli import running
+    from bot.cli.running import run_command as run
 
-    return running.run_command(args)
+    return run(args)
 
 
 def chat_command(args: argparse.Namespace) -> int:
-    from bot.cli import running
+    from bot.cli.running import chat_command as chat
 
-    return running.chat_command(args)
+    return chat(args)
