@@ -186,7 +186,7 @@ async def deliver(
     async with app:
         watcher = asyncio.create_task(watch_loop(stall, stop))
         deliverer = Deliverer(app.bot, db, paid_broadcast=config.telegram.paid_broadcast)
-        deliverer._render = stages.timed("render", deliverer._render)  # type: ignore[method-assign]
+        deliverer.render = stages.timed("render", deliverer.render)  # type: ignore[method-assign]
         deliverer._paced_send = stages.timed_send(deliverer._paced_send)  # type: ignore[method-assign]
         started = time.monotonic()
         cpu_started = time.process_time()
