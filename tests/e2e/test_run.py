@@ -151,6 +151,15 @@ def matched(db_path: Path, title: str) -> bool:
         db.conn.close()
 
 
+def subscriber_active(db_path: Path, chat_id: int) -> int:
+    """The subscriber's `active` flag as the bot last stored it."""
+    db = connect(db_path)
+    try:
+        return db.execute("SELECT active FROM subscribers WHERE chat_id = ?", [chat_id]).fetchone()[0]
+    finally:
+        db.conn.close()
+
+
 def test_newsalert_run_end_to_end(world):
     fake, feed, bot, db_path = world
     bot.start()
@@ -201,9 +210,8 @@ def test_newsalert_run_end_to_end(world):
     fake.block(USER)
     feed.add(LEPOSAVIC)
     wait_until(lambda: [c for c in fake.calls("sendMessage") if c.status == 403], 10, "the 403")
-    db = connect(db_path)
-    assert db.execute("SELECT active FROM subscribers WHERE chat_id = ?", [USER]).fetchone()[0] == 0
-    db.conn.close()
+    # The 403 reaches the fake before the bot records it: wait for the record, not a fixed moment.
+    wait_until(lambda: subscriber_active(db_path, USER) == 0, 10, "the blocked user to become inactive")
     feed.add(("Leposavic: roads reopen", "Roads around Leposavic reopened on Thursday."))
     wait_until(lambda: matched(db_path, "Leposavic: roads reopen"), 10, "the last article to be matched")
     attempts = [
