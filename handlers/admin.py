@@ -41,7 +41,8 @@ def _stats_tx(db: Any) -> dict[str, Any]:
     return {
         **subscribers.counts(db),
         "feeds_ok": sum(1 for f in feeds if f["status"] == "ok"),
-        "feeds_failing": sum(1 for f in feeds if f["status"] != "ok"),
+        "feeds_failing": sum(1 for f in feeds if f["status"] == "error"),
+        "feeds_new": sum(1 for f in feeds if f["status"] == "new"),
         "sent_24h": outbox.sent_last_24h(db),
         "queue": outbox.queue_depth(db),
         "digest_queue": outbox.queue_depth(db, mode="digest"),
@@ -61,7 +62,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 "<b>newsalert</b>",
                 f"Subscribers: {s['active']} active ({s['paused']} paused), {s['inactive']} inactive",
                 f"Subscriptions: {s['subscriptions']}",
-                f"Feeds: {s['feeds_ok']} ok, {s['feeds_failing']} failing",
+                f"Feeds: {s['feeds_ok']} ok, {s['feeds_failing']} failing, {s['feeds_new']} not polled yet",
                 f"Alerts sent in 24 h: {s['sent_24h']}",
                 f"Queue: {s['queue']} waiting, {s['digest_queue']} held for digests",
             ]
@@ -83,6 +84,8 @@ def _ago(timestamp: float | None) -> str:
 def feed_line(feed: dict[str, Any]) -> str:
     name = feed["name"] or feed["title"] or feed["url"]
     head = f"<b>#{feed['id']}</b> {escape(truncate(name, 60))}"
+    if feed["status"] == "new":
+        return f"{head} — new · not polled yet"
     if feed["status"] == "ok":
         return f"{head} — ok · {feed['articles']} articles · {_ago(feed['last_polled'])}"
     error = truncate(feed["last_error"] or "error", 120)

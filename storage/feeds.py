@@ -92,19 +92,23 @@ def remove_feed(db: sqlite_utils.Database, feed_id: int) -> bool:
 
 _LIST_SQL = """
     SELECT f.*, (SELECT count(*) FROM articles a WHERE a.feed_id = f.id) AS articles,
-           CASE WHEN f.error_count > 0 THEN 'error' ELSE 'ok' END AS status
+           CASE WHEN f.error_count > 0 THEN 'error' WHEN f.last_polled IS NULL THEN 'new' ELSE 'ok' END AS status
     FROM feeds f
 """
 
 
 def get_feed(db: sqlite_utils.Database, feed_id: int) -> dict[str, Any] | None:
-    """One feed row with its ``articles`` count and ``status`` ("ok"/"error"), or None."""
+    """One feed row with its ``articles`` count and ``status`` ("ok"/"error"/"new"), or None."""
     rows = _rows(db, _LIST_SQL + " WHERE f.id = ?", [feed_id])
     return rows[0] if rows else None
 
 
 def list_feeds(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Every feed, by id, with its ``articles`` count and ``status`` ("ok" or "error": failing right now)."""
+    """Every feed, by id, with its ``articles`` count and ``status``.
+
+    "error" means failing right now, "new" never polled (nothing is known of it yet, so it is neither ok nor
+    failing), "ok" polled and answering.
+    """
     return _rows(db, _LIST_SQL + " ORDER BY f.id")
 
 

@@ -74,13 +74,6 @@ def _label(feed: dict[str, Any]) -> str:
     return feed.get("name") or feed.get("title") or feed["url"]
 
 
-def _status(feed: dict[str, Any]) -> str:
-    """The health to show: "error" (failing now), "new" (never polled, so nothing is known of it yet) or "ok"."""
-    if feed["error_count"]:
-        return "error"
-    return "new" if feed["last_polled"] is None else "ok"
-
-
 # -- commands --------------------------------------------------------------------------------------------------
 
 
@@ -96,7 +89,7 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
                 "id": feed["id"],
                 "url": feed["url"],
                 "name": _label(feed),
-                "status": _status(feed),
+                "status": feed["status"],
                 "error_count": feed["error_count"],
                 "last_error": feed["last_error"],
                 "articles": feed["articles"],
@@ -114,7 +107,7 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
         polled_text = polled[:16].replace("T", " ") if polled else "never"
         origin = "  (config)" if feed["url"] in in_config else ""
         out.write(
-            f"{feed['id']:>4}  {_status(feed):6}  {feed['articles']:>8}  {polled_text:16}  {_label(feed)}{origin}\n"
+            f"{feed['id']:>4}  {feed['status']:6}  {feed['articles']:>8}  {polled_text:16}  {_label(feed)}{origin}\n"
         )
         if feed["name"] or feed["title"]:
             out.write(f"{'':>44}{feed['url']}\n")

@@ -155,9 +155,10 @@ async def test_the_terminal_user_is_the_operator(tmp_path: Path, monkeypatch):
             api.type_line(f"/addfeed {url}")
             await wait_for(out, "Added feed #1: Wire")
             api.type_line("/feeds")
-            await wait_for(out, "#1 Wire — ok")
+            # Fetched once to check it, but not polled yet: its health is not known, so it is not "ok".
+            await wait_for(out, "#1 Wire — new · not polled yet")
             api.type_line("/stats")
-            await wait_for(out, "Feeds: 1 ok, 0 failing")
+            await wait_for(out, "Feeds: 0 ok, 0 failing, 1 not polled yet")
             assert "for the bot's operators" not in out.getvalue()
 
 
