@@ -149,15 +149,18 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
         namelike = kind[b] == CITY or kind[b] == CAPITAL or personish[pat] or common
         glue_before = namelike or not region_name[pat]
         glue_after = namelike and (not in_title_case or population[b] < STRONG_POPULATION)
+        small_town = namelike and kind[b] != CAPITAL and population[b] < PERSON_POPULATION
         if (
             glue_before
             and k > 0
             and gaps[k] & GAP_BLANK
             and case[k - 1] & CASE_UPPER_FIRST
-            and not _starts_sentence(gaps, k - 1)
+            and (small_town or not _starts_sentence(gaps, k - 1))
             and not _member(prefix_ok, hashes[k - 1])
         ):
-            if namelike and kind[b] != CAPITAL and population[b] < PERSON_POPULATION:
+            # A sentence's first word is capitalised anyway, so only a small town is glued to it: "Kathy Cosco,
+            # spokeswoman" is a person, while "Neighbouring Serbia" keeps its country.
+            if small_town:
                 persons[n_persons] = alias[pat]  # "John Bolton": then "Bolton said" is him too
                 n_persons += 1
             continue

@@ -50,6 +50,8 @@ from matching import parse_query
         ("canada", "Parents complained to the London District Catholic School Board in Southwestern Ontario."),
         ("australia", "Police in Cairns said the boys were taken in Edmonton, a suburb south of the city."),
         ("united kingdom", "The brawl in North London spread to Upper Edmonton, police said."),
+        # A sentence's first word is capitalised anyway: a country after it is still the country.
+        ("serbia", "Neighbouring Serbia closed the crossing."),
     ],
 )
 def test_found(matches, query, text):
@@ -96,6 +98,8 @@ def test_found(matches, query, text):
         ("united kingdom", "English language learners did well in Ohio."),
         ("jordan", "Brown and Jordan scored."),
         ("france", "Officer Monica French said the man fled."),
+        # A person's name that opens a sentence: the surname is not a town (LGL: Cosco, Peru).
+        ("peru", "Kathy Cosco, spokeswoman for the district, said classes resume Monday."),
     ],
 )
 def test_not_found(matches, query, text):
