@@ -32,7 +32,7 @@ def test_add_is_idempotent_and_validates(db: sqlite_utils.Database) -> None:
     with pytest.raises(FeedUrlError):
         feed_store.add_feed(db, "javascript:alert(1)")
     feed = feed_store.get_feed(db, first)
-    assert feed is not None and feed["status"] == "ok" and feed["articles"] == 0
+    assert feed is not None and feed["status"] == "new" and feed["articles"] == 0  # never polled yet
     assert NOW <= feed["next_check_at"] < NOW + 300
 
 
