@@ -178,11 +178,11 @@ async def test_operator_commands(start_bot):
     assert "for the bot's operators" in reply.text
     store_story(bot.db, chat_id=USER)
     with bot.db.conn:  # feed 1 has been polled; feed 2 never was, so nothing is known of its health yet
-        bot.db.execute("UPDATE feeds SET last_polled = ? WHERE id = 1", [time.time() - 30])
+        bot.db.execute("UPDATE feeds SET last_polled = ? WHERE id = 1", [time.time() - 600])
     [reply] = await bot.send(ADMIN, "/stats")
     assert "Subscribers: 1 active" in reply.text and "Feeds: 1 ok, 0 failing, 1 not polled yet" in reply.text
     [reply] = await bot.send(ADMIN, "/feeds")
-    assert "#1 Balkan Wire — ok · 1 articles · polled 30 s ago" in reply.text
+    assert "#1 Balkan Wire — ok · 1 articles · polled 10 min ago" in reply.text
     assert "#2 Other <Paper> — new · not polled yet" in reply.text, "never polled is not shown as ok"
     [reply] = await bot.send(ADMIN, "/removefeed 2")
     assert "Removed feed #2: Other <Paper>" in reply.text
