@@ -21,6 +21,7 @@ in some of its errors' texts; every error text raised from here has the token pa
 
 from __future__ import annotations
 
+import json
 import re
 
 import aiohttp
@@ -30,7 +31,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 _TOKEN_IN_PATH = re.compile(r"/bot[^/\s'\"]*")
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON = {"Content-Type": "application/json"}
 POOL_TIMEOUT_MESSAGE = (
     "Pool timeout: all connections in the pool are busy; the request was not sent to Telegram"
 )
@@ -129,12 +130,15 @@ class AiohttpRequest(BaseRequest):
 
 
 def _body(request_data: RequestData | None) -> tuple[bytes | aiohttp.FormData | None, dict[str, str] | None]:
-    """The request's body as PTB's HTTPXRequest sends it: form-encoded fields, or multipart with files."""
+    """The request's body: a JSON object, or multipart when it uploads files (the Bot API takes both).
+
+    PTB's HTTPXRequest form-encodes; JSON is the same parameters, and ``json.dumps`` runs in C where
+    ``urlencode`` quotes each character of a long HTML text in Python (a tenth of a send's CPU at 1,000/s)."""
     if request_data is None:
         return None, None
     files = request_data.multipart_data
     if not files:
-        return request_data.url_encoded_parameters().encode(), _FORM
+        return json.dumps(request_data.parameters, ensure_ascii=False).encode(), _JSON
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
