@@ -50,7 +50,7 @@ from telegram.ext import AIORateLimiter
 
 from alerts import sending
 from alerts.appearance import Photo, look_of
-from alerts.messages import Alert, render_alert, source_name
+from alerts.messages import Alert, render_alert_cached, source_name
 from alerts.outcomes import DeliveryStats, Outcome, SendResult, is_chat_gone, retry_after_seconds
 from alerts.outlets import feed_of, other_names
 from alerts.redaction import redact
@@ -157,7 +157,7 @@ class Deliverer:
             )
             # An empty claim is not repeated at every completion: that would run the query 30 times a second.
             may_claim = time.monotonic() - last_empty_claim >= min(0.25, self.per_chat_interval)
-            chunk = min(_CLAIM_CHUNK, limit)
+            chunk = min(max(_CLAIM_CHUNK, limit // 4), limit)
             if not stopping and may_claim and len(in_flight) <= limit - chunk:
                 rows = self._claim(chunk)
                 total.claimed += len(rows)
@@ -218,7 +218,7 @@ class Deliverer:
         own = source_name(feed_of(row), row.get("url"))
         sources = int(row.get("story_sources") or 1)
         also = other_names(self.db, int(row["story_id"]), own) if sources > 1 else []
-        alert = render_alert(
+        alert = render_alert_cached(
             row,
             feed_name=own,
             delivery_id=row["id"],
