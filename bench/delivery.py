@@ -48,6 +48,7 @@ from alerts.outcomes import DeliveryStats  # noqa: E402
 from bot.aiohttp_request import AiohttpRequest  # noqa: E402
 from bot.app import connection_pool_size, in_flight_limit  # noqa: E402
 from bot.config import PAID_MESSAGES_PER_SECOND, Config, TelegramConfig  # noqa: E402
+from bot.event_loop import new_event_loop  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import connect  # noqa: E402
 from tests.support.fake_telegram import DEFAULT_TOKEN  # noqa: E402
@@ -260,6 +261,7 @@ class Settings:
     target: float
     in_flight: int
     unlimited: bool
+    loop: str
 
 
 def parse_settings() -> tuple[Settings, list[str]]:
@@ -289,6 +291,12 @@ def parse_settings() -> tuple[Settings, list[str]]:
         default="aiohttp",
         help="the HTTP transport of sends: the bot's (aiohttp, default), PTB's default (httpx), or both in turn",
     )
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the event loop: the one `newsalert run` uses (uvloop, default) or asyncio's own",
+    )
     args = parser.parse_args()
     unlimited = args.unlimited
     limiter = args.limiter_rate or (UNLIMITED_LIMITER if unlimited else DEFAULT_RATE)
@@ -302,6 +310,7 @@ def parse_settings() -> tuple[Settings, list[str]]:
         target=1000.0 if unlimited else 28.5,
         in_flight=args.in_flight or (UNLIMITED_IN_FLIGHT if unlimited else in_flight_limit(config)),
         unlimited=unlimited,
+        loop=args.loop,
     )
     transports = ["aiohttp", "httpx"] if args.transport == "both" else [args.transport]
     return settings, transports
@@ -322,23 +331,24 @@ def bench_one(settings: Settings, transport: str) -> bool:
             db_path = Path(tmp) / "bench.db"
             seed(db_path, alerts)
             print(
-                f"== {transport}: {alerts} alerts to {alerts} chats; fake API limit {api_rate:g}/s"
+                f"== {transport}, {settings.loop}: {alerts} alerts to {alerts} chats; fake API limit {api_rate:g}/s"
                 f"{' (none)' if not api_rate else ''}, AIORateLimiter {settings.limiter:g}/s, "
                 f"{settings.in_flight} sends in flight, paid broadcast {'on' if unlimited else 'off'}",
                 flush=True,
             )
-            run = asyncio.run(
-                deliver(
-                    port,
-                    db_path,
-                    settings.config,
-                    settings.limiter,
-                    alerts,
-                    settings.in_flight,
-                    stages,
-                    transport,
+            with asyncio.Runner(loop_factory=new_event_loop if settings.loop == "uvloop" else None) as runner:
+                run = runner.run(
+                    deliver(
+                        port,
+                        db_path,
+                        settings.config,
+                        settings.limiter,
+                        alerts,
+                        settings.in_flight,
+                        stages,
+                        transport,
+                    )
                 )
-            )
             db = connect(db_path)
             db_states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
             outbox_bytes = db.execute(

@@ -22,6 +22,7 @@ from bot.chat import BANNER, TerminalBotApi, read_lines
 from bot.chat_session import chat_config, first_update_id, start_session
 from bot.cli.common import CliError, database_error
 from bot.config import Config, MetricsConfig, load_config
+from bot.event_loop import use_fast_loop
 from bot.monitoring import ListenError
 from storage.db import connect
 
@@ -92,6 +93,7 @@ def run_command(args: argparse.Namespace) -> int:
         app = build_application(config, token)
     except ListenError as error:
         raise CliError(str(error), 1) from None
+    use_fast_loop()
     try:
         app.run_polling(
             allowed_updates=ALLOWED_UPDATES,
