@@ -36,8 +36,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import sqlite_utils
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -49,8 +48,9 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter
 
+from alerts import sending
 from alerts.appearance import Photo, look_of
-from alerts.messages import Alert, render_alert, source_name
+from alerts.messages import Alert, render_alert_cached, source_name
 from alerts.outcomes import DeliveryStats, Outcome, SendResult, is_chat_gone, retry_after_seconds
 from alerts.outlets import feed_of, other_names
 from alerts.redaction import redact
@@ -157,7 +157,7 @@ class Deliverer:
             )
             # An empty claim is not repeated at every completion: that would run the query 30 times a second.
             may_claim = time.monotonic() - last_empty_claim >= min(0.25, self.per_chat_interval)
-            chunk = min(_CLAIM_CHUNK, limit)
+            chunk = min(max(_CLAIM_CHUNK, limit // 4), limit)
             if not stopping and may_claim and len(in_flight) <= limit - chunk:
                 rows = self._claim(chunk)
                 total.claimed += len(rows)
@@ -218,7 +218,7 @@ class Deliverer:
         own = source_name(feed_of(row), row.get("url"))
         sources = int(row.get("story_sources") or 1)
         also = other_names(self.db, int(row["story_id"]), own) if sources > 1 else []
-        alert = render_alert(
+        alert = render_alert_cached(
             row,
             feed_name=own,
             delivery_id=row["id"],
@@ -235,7 +235,7 @@ class Deliverer:
         *,
         html: str,
         plain: str,
-        reply_markup: InlineKeyboardMarkup | None = None,
+        buttons: sending.Buttons | None = None,
         label: str = "message",
         silent: bool = False,
         preview: bool = False,
@@ -269,25 +269,28 @@ class Deliverer:
         for _ in range(5):  # at most: migrate, photo fallback, parse fallback, and one more of any
             try:
                 if photo is not None:
-                    message = await self._paced_send(
+                    method = "sendPhoto"
+                    request = sending.photo_request(
                         chat_id,
-                        self.bot.send_photo,
-                        photo=photo.url,
-                        caption=photo.plain if use_plain else photo.html,
-                        parse_mode=None if use_plain else ParseMode.HTML,
-                        reply_markup=reply_markup,
-                        disable_notification=silent,
+                        photo.url,
+                        photo.plain if use_plain else photo.html,
+                        html=not use_plain,
+                        buttons=buttons,
+                        silent=silent,
+                        paid=self.paid_broadcast,
                     )
                 else:
-                    message = await self._paced_send(
+                    method = "sendMessage"
+                    request = sending.message_request(
                         chat_id,
-                        self.bot.send_message,
-                        text=plain if use_plain else html,
-                        parse_mode=None if use_plain else ParseMode.HTML,
-                        reply_markup=reply_markup,
-                        link_preview_options=LinkPreviewOptions(is_disabled=not preview),
-                        disable_notification=silent,
+                        plain if use_plain else html,
+                        html=not use_plain,
+                        buttons=buttons,
+                        preview=preview,
+                        silent=silent,
+                        paid=self.paid_broadcast,
                     )
+                message_id = await self._paced_send(chat_id, method, request)
             except RetryAfter as exc:
                 wait = retry_after_seconds(exc)
                 return result(Outcome.RATE_LIMITED, error=f"429 retry after {wait:g}", retry_after=wait)
@@ -325,16 +328,12 @@ class Deliverer:
                 TelegramError,
             ) as exc:  # TimedOut is a NetworkError; 5xx arrive as NetworkError
                 return result(Outcome.TRANSIENT, error=self.redact(f"{type(exc).__name__}: {exc.message}"))
-            return result(Outcome.SENT, message_id=message.message_id)
+            return result(Outcome.SENT, message_id=message_id)
         return result(Outcome.REFUSED, error="gave up after repeated migrations or fallbacks")
 
-    async def _paced_send(
-        self, chat_id: int, method: Callable[..., Awaitable[Message]], **kwargs: Any
-    ) -> Message:
-        """``bot.send_message`` (or ``send_photo``) through :meth:`paced`, as a paid broadcast if so set."""
-        if self.paid_broadcast:
-            kwargs["allow_paid_broadcast"] = True
-        return await self.paced(chat_id, functools.partial(method, chat_id=chat_id, **kwargs))
+    async def _paced_send(self, chat_id: int, method: str, request: dict[str, Any]) -> int:
+        """One ``sendMessage``/``sendPhoto`` (:mod:`alerts.sending`) through :meth:`paced`; the message id."""
+        return await self.paced(chat_id, functools.partial(sending.post, self.bot, method, request))
 
     def busy_chats(self) -> list[int]:
         """Chats not to be sent to (nor their messages edited) yet: answered less than ``per_chat_interval`` ago,
@@ -375,7 +374,7 @@ class Deliverer:
             int(row["chat_id"]),
             html=alert.html,
             plain=alert.plain,
-            reply_markup=alert.markup(),
+            buttons=alert.buttons,
             label=f"delivery {delivery_id}",
             silent=look.silent,
             preview=look.preview,

@@ -8,9 +8,10 @@ SQLite outbox, keeping as many sends in flight as ``bot.app.in_flight_limit`` al
     python bench/delivery.py              # 10,000 alerts (about 6 minutes at 30/s)
     python bench/delivery.py --alerts 1000
     python bench/delivery.py --unlimited  # 20,000 alerts, no limit anywhere: what the outbox path itself does
+    python bench/delivery.py --unlimited --transport both   # the bot's aiohttp transport, then PTB's httpx
 
-``--unlimited`` lifts every limit (the fake's, and the limiter's to 10^6/s) and sends as paid broadcasts, 64 in
-flight: it shows whether the path from outbox rows to recorded sends
+``--unlimited`` lifts every limit (the fake's, and the limiter's to 10^6/s) and sends as paid broadcasts with as
+many sends in flight as the bot keeps at 1,000/s (334): it shows whether the path from outbox rows to recorded sends
 (claim, render, PTB, HTTP, mark sent) sustains Telegram's paid-broadcast ceiling (target >= 1,000 msg/s).
 
 Prints: sustained messages/s (from the fake's first to last accepted message), 429 answers, lost (alerts that
@@ -37,24 +38,23 @@ from typing import Any
 
 import httpx
 from telegram.ext import ApplicationBuilder
+from telegram.request import BaseRequest, HTTPXRequest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from alerts.delivery import DEFAULT_RATE, Deliverer, rate_limiter  # noqa: E402
 from alerts.outcomes import DeliveryStats  # noqa: E402
+from bot.aiohttp_request import AiohttpRequest  # noqa: E402
 from bot.app import connection_pool_size, in_flight_limit  # noqa: E402
 from bot.config import PAID_MESSAGES_PER_SECOND, Config, TelegramConfig  # noqa: E402
+from bot.event_loop import new_event_loop  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import connect  # noqa: E402
 from tests.support.fake_telegram import DEFAULT_TOKEN  # noqa: E402
 
 FIRST_CHAT = 100_000
 UNLIMITED_LIMITER = 1_000_000.0
-# With no limiter to hold them, every send in flight is at the HTTP pool at once: 64 carry 1,000/s while answers
-# take under 64 ms. The bot's own count at 1,000/s (334, a third of a second) is for Telegram's round trip, with
-# the limiter holding most of them; here it only adds to httpcore's per-request cost (see bench/README.md).
-UNLIMITED_IN_FLIGHT = 64
 
 
 @dataclass
@@ -168,15 +168,29 @@ class Run:
     stages: Stages
 
 
+def make_request(transport: str, pool_size: int) -> BaseRequest:
+    """The transport sends go through: the bot's own (aiohttp) or PTB's default (httpx), for comparison."""
+    if transport == "httpx":
+        return HTTPXRequest(connection_pool_size=pool_size)
+    return AiohttpRequest(connection_pool_size=pool_size)
+
+
 async def deliver(
-    port: int, db_path: Path, config: Config, limiter_rate: float, alerts: int, in_flight: int, stages: Stages
+    port: int,
+    db_path: Path,
+    config: Config,
+    limiter_rate: float,
+    alerts: int,
+    in_flight: int,
+    stages: Stages,
+    transport: str,
 ) -> Run:
     app = (
         ApplicationBuilder()
         .token(DEFAULT_TOKEN)
         .base_url(f"http://127.0.0.1:{port}/bot")
         .rate_limiter(rate_limiter(limiter_rate, max_retries=3))
-        .connection_pool_size(connection_pool_size(config))
+        .request(make_request(transport, connection_pool_size(config)))
         .build()
     )
     db = connect(db_path)
@@ -232,7 +246,21 @@ def where_the_time_goes(run: Run, sent: int, fake_cpu: float) -> list[str]:
     return lines
 
 
-def main() -> int:
+@dataclass
+class Settings:
+    """One bench configuration, shared by the runs of each transport."""
+
+    alerts: int
+    api_rate: float
+    limiter: float
+    config: Config
+    target: float
+    in_flight: int
+    unlimited: bool
+    loop: str
+
+
+def parse_settings() -> tuple[Settings, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--alerts", type=int, help="alerts, each to its own chat (default 10000; 20000 unlimited)"
@@ -246,40 +274,77 @@ def main() -> int:
     parser.add_argument(
         "--in-flight",
         type=int,
-        help="sends in flight (default: bot.app.in_flight_limit; 64 with --unlimited)",
+        help="sends in flight (default: bot.app.in_flight_limit, as newsalert run keeps)",
     )
     parser.add_argument(
         "--unlimited",
         action="store_true",
-        help="no limit in the fake or the limiter, paid broadcasts, 64 in flight",
+        help="no limit in the fake or the limiter, paid broadcasts at 1,000/s (the bot's 334 sends in flight)",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=("aiohttp", "httpx", "both"),
+        default="aiohttp",
+        help="the HTTP transport of sends: the bot's (aiohttp, default), PTB's default (httpx), or both in turn",
+    )
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the event loop: the one `newsalert run` uses (uvloop, default) or asyncio's own",
     )
     args = parser.parse_args()
     unlimited = args.unlimited
-    alerts = args.alerts or (20_000 if unlimited else 10_000)
-    api_rate = args.rate if args.rate is not None else (0.0 if unlimited else 30.0)
     limiter = args.limiter_rate or (UNLIMITED_LIMITER if unlimited else DEFAULT_RATE)
     configured = PAID_MESSAGES_PER_SECOND if unlimited else min(limiter, 30.0)
     config = Config(telegram=TelegramConfig(messages_per_second=configured, paid_broadcast=unlimited))
-    target = 1000.0 if unlimited else 28.5
-    in_flight = args.in_flight or (UNLIMITED_IN_FLIGHT if unlimited else in_flight_limit(config))
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    settings = Settings(
+        alerts=args.alerts or (20_000 if unlimited else 10_000),
+        api_rate=args.rate if args.rate is not None else (0.0 if unlimited else 30.0),
+        limiter=limiter,
+        config=config,
+        target=1000.0 if unlimited else 28.5,
+        in_flight=args.in_flight or in_flight_limit(config),
+        unlimited=unlimited,
+        loop=args.loop,
+    )
+    transports = ["aiohttp", "httpx"] if args.transport == "both" else [args.transport]
+    return settings, transports
 
+
+def bench_one(settings: Settings, transport: str) -> bool:
+    """Deliver ``settings.alerts`` through ``transport`` against a fresh fake; print the figures; True if the
+    run met the target with nothing lost or doubled."""
+    alerts, api_rate, unlimited = settings.alerts, settings.api_rate, settings.unlimited
     proc, port = start_fake(api_rate)
     stages = Stages()
-    outbox.claim_due = stages.timed("claim", outbox.claim_due)  # type: ignore[assignment]
-    outbox.mark_sent = stages.timed("mark sent", outbox.mark_sent)  # type: ignore[assignment]
+    claim_due, mark_sent = outbox.claim_due, outbox.mark_sent
+    outbox.claim_due = stages.timed("claim", claim_due)  # type: ignore[assignment]
+    outbox.mark_sent = stages.timed("mark sent", mark_sent)  # type: ignore[assignment]
     try:
         fake_cpu_started = process_cpu_seconds(proc.pid)
         with tempfile.TemporaryDirectory() as tmp:
             db_path = Path(tmp) / "bench.db"
             seed(db_path, alerts)
             print(
-                f"{alerts} alerts to {alerts} chats; fake API limit {api_rate:g}/s"
-                f"{' (none)' if not api_rate else ''}, AIORateLimiter {limiter:g}/s, "
-                f"{in_flight} sends in flight, paid broadcast {'on' if unlimited else 'off'}",
+                f"== {transport}, {settings.loop}: {alerts} alerts to {alerts} chats; fake API limit {api_rate:g}/s"
+                f"{' (none)' if not api_rate else ''}, AIORateLimiter {settings.limiter:g}/s, "
+                f"{settings.in_flight} sends in flight, paid broadcast {'on' if unlimited else 'off'}",
                 flush=True,
             )
-            run = asyncio.run(deliver(port, db_path, config, limiter, alerts, in_flight, stages))
+            with asyncio.Runner(loop_factory=new_event_loop if settings.loop == "uvloop" else None) as runner:
+                run = runner.run(
+                    deliver(
+                        port,
+                        db_path,
+                        settings.config,
+                        settings.limiter,
+                        alerts,
+                        settings.in_flight,
+                        stages,
+                        transport,
+                    )
+                )
             db = connect(db_path)
             db_states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
             outbox_bytes = db.execute(
@@ -290,6 +355,7 @@ def main() -> int:
         fake = httpx.get(f"http://127.0.0.1:{port}/_fake/stats", timeout=10).json()
         fake_cpu = process_cpu_seconds(proc.pid) - fake_cpu_started
     finally:
+        outbox.claim_due, outbox.mark_sent = claim_due, mark_sent  # type: ignore[assignment]
         proc.terminate()
         proc.wait(timeout=10)
 
@@ -300,7 +366,7 @@ def main() -> int:
     print(f"sent (API accepted)     {fake['sent']}   (paid broadcasts {fake['paid_broadcasts']})")
     print(f"recorded as sent        {recorded}")
     print(f"wall time               {run.elapsed:.1f} s")
-    print(f"sustained messages/s    {sustained:.2f}   (target >= {target:g})")
+    print(f"sustained messages/s    {sustained:.2f}   (target >= {settings.target:g})")
     print(f"overall messages/s      {fake['sent'] / run.elapsed:.2f}   (including start-up burst and tail)")
     print(
         f"429 answers seen        {fake['too_many']}   (rate-limited rows requeued: {run.stats.rate_limited})"
@@ -322,10 +388,17 @@ def main() -> int:
         lost == 0
         and fake["chats_with_duplicates"] == 0
         and recorded == alerts
-        and sustained >= target
+        and sustained >= settings.target
         and (not unlimited or fake["paid_broadcasts"] == fake["sent"])
     )
-    return 0 if ok else 1
+    return ok
+
+
+def main() -> int:
+    settings, transports = parse_settings()
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    results = [bench_one(settings, transport) for transport in transports]
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":

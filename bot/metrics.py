@@ -19,8 +19,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from storage import health as db_health
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,8 @@ def _labelled(name: str, documentation: str, label: str, values: dict[str, Any])
     return family
 
 
-class ObservedRequest(HTTPXRequest):
-    """PTB's HTTP transport, telling ``on_answer(method, status)`` about every Bot API answer.
+class _Observed(BaseRequest):
+    """A Bot API transport that tells ``on_answer(method, status)`` about every answer.
 
     The URL carries the token, so only the method name (its last part) is passed on.
     """
@@ -153,6 +154,15 @@ class ObservedRequest(HTTPXRequest):
         self._on_answer = on_answer
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        status, payload = await super().do_request(url, method, *args, **kwargs)
+        status, payload = await super().do_request(url, method, *args, **kwargs)  # type: ignore[safe-super]
         self._on_answer(url.rsplit("/", 1)[-1], status)
         return status, payload
+
+
+class ObservedRequest(_Observed, HTTPXRequest):
+    """PTB's httpx transport, observed: the long poll (``getUpdates``), one request at a time."""
+
+
+class ObservedAiohttpRequest(_Observed, AiohttpRequest):
+    """The aiohttp transport, observed: every other Bot API call (sends, edits, replies; see
+    :mod:`bot.aiohttp_request` for why)."""

@@ -16,7 +16,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.config import Config
 from bot.health import BotHealth
-from bot.metrics import BotMetrics, ObservedRequest
+from bot.metrics import BotMetrics, ObservedAiohttpRequest, ObservedRequest
 from handlers.context import DbWorker
 from observe.address import parse_address
 from observe.http import ObserveServer
@@ -55,10 +55,11 @@ class Monitoring:
                 ) from None
         return cls(health, metrics, server, os.getpid())
 
-    def requests(self, pool_size: int) -> tuple[ObservedRequest, ObservedRequest]:
-        """The Bot API transports: every error answer is counted, and each good ``getUpdates`` answer is proof
-        that the bot is polling Telegram. ``pool_size``: connections for sending (see
-        :func:`bot.app.connection_pool_size`)."""
+    def requests(self, pool_size: int) -> tuple[ObservedAiohttpRequest, ObservedRequest]:
+        """The Bot API transports, (everything but the long poll, the long poll): every error answer is counted,
+        and each good ``getUpdates`` answer is proof that the bot is polling Telegram. ``pool_size``: connections
+        for sending (see :func:`bot.app.connection_pool_size`). Sends go through aiohttp, the long poll through
+        PTB's httpx transport (:mod:`bot.aiohttp_request` says why)."""
 
         def on_update_answer(method: str, status: int) -> None:
             self.metrics.telegram_answered(status)
@@ -68,7 +69,7 @@ class Monitoring:
         def on_answer(method: str, status: int) -> None:
             self.metrics.telegram_answered(status)
 
-        main = ObservedRequest(on_answer, connection_pool_size=pool_size)
+        main = ObservedAiohttpRequest(on_answer, connection_pool_size=pool_size)
         return main, ObservedRequest(on_update_answer, connection_pool_size=1)
 
     def attach(self, app: Application) -> None:

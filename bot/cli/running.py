@@ -15,6 +15,7 @@ import sqlite3
 import sys
 
 from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application
 
 from alerts.redaction import install_token_redaction
 from bot.app import ALLOWED_UPDATES, build_application
@@ -22,6 +23,7 @@ from bot.chat import BANNER, TerminalBotApi, read_lines
 from bot.chat_session import chat_config, first_update_id, start_session
 from bot.cli.common import CliError, database_error
 from bot.config import Config, MetricsConfig, load_config
+from bot.event_loop import use_fast_loop
 from bot.monitoring import ListenError
 from storage.db import connect
 
@@ -92,6 +94,7 @@ def run_command(args: argparse.Namespace) -> int:
         app = build_application(config, token)
     except ListenError as error:
         raise CliError(str(error), 1) from None
+    use_fast_loop()
     try:
         app.run_polling(
             allowed_updates=ALLOWED_UPDATES,
@@ -107,7 +110,16 @@ def run_command(args: argparse.Namespace) -> int:
         raise CliError(
             f"cannot reach the Telegram Bot API at {config.telegram.base_url}: {error}", 1
         ) from None
+    finally:
+        _close_sends(app)
     return 0
+
+
+def _close_sends(app: Application) -> None:
+    """Close the send transport's aiohttp session. A start that failed (token refused, Telegram unreachable)
+    never reaches PTB's shutdown, and aiohttp logs "Unclosed connector" at exit for a session left open; after a
+    normal stop it is closed already and this does nothing."""
+    asyncio.get_event_loop().run_until_complete(app.bot.request.shutdown())
 
 
 def chat_command(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import pytest
 import sqlite_utils
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.aiohttp_request import AiohttpRequest
 from storage import outbox
 from storage.db import connect
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401 - the fixture
@@ -30,16 +31,15 @@ def fake(fake_telegram: FakeTelegram) -> FakeTelegram:  # noqa: F811 - the impor
 def build_app(
     fake: FakeTelegram, *, rate: float = 29.0, retries: int = 3, read_timeout: float = 1.0
 ) -> Application:
-    """The Application as the bot builds it: real PTB, real httpx, the fake's base_url, AIORateLimiter."""
+    """The Application as the bot builds it: real PTB, the aiohttp transport the bot sends through, the fake's
+    base_url, AIORateLimiter."""
+    request = AiohttpRequest(read_timeout=read_timeout, connect_timeout=1.0, write_timeout=1.0, pool_timeout=5.0)
     return (
         ApplicationBuilder()
         .token(fake.token)
         .base_url(fake.base_url)
         .rate_limiter(AIORateLimiter(overall_max_rate=rate, max_retries=retries))
-        .read_timeout(read_timeout)
-        .connect_timeout(1.0)
-        .write_timeout(1.0)
-        .pool_timeout(5.0)
+        .request(request)
         .build()
     )
 

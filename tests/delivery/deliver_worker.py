@@ -13,6 +13,7 @@ import sys
 from telegram.ext import ApplicationBuilder
 
 from alerts.delivery import Deliverer, rate_limiter, recover
+from bot.aiohttp_request import AiohttpRequest
 from storage import outbox
 from storage.db import connect
 
@@ -20,7 +21,14 @@ from storage.db import connect
 async def main(db_path: str, base_url: str, token: str) -> None:
     db = connect(db_path)
     recover(db)
-    app = ApplicationBuilder().token(token).base_url(base_url).rate_limiter(rate_limiter(200)).build()
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .rate_limiter(rate_limiter(200))
+        .request(AiohttpRequest())
+        .build()
+    )
     async with app:
         deliverer = Deliverer(app.bot, db, backoff_base=0.05)
         while outbox.queue_depth(db):

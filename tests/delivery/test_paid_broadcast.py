@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram.request import HTTPXRequest
 
 from alerts.delivery import Deliverer
+from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_application, connection_pool_size, in_flight_limit
 from bot.config import Config, TelegramConfig
 from tests.delivery.conftest import build_app, seed, states
@@ -51,9 +52,10 @@ def test_the_connection_pool_holds_every_send_in_flight_at_the_paid_ceiling():
 
 
 def test_the_built_bot_sends_through_a_pool_that_size():
-    """Read from PTB's and httpx's internals: neither exposes the pool size otherwise."""
+    """Sends go through aiohttp with a pool that size; the long poll stays on PTB's httpx transport."""
     config = Config(telegram=TelegramConfig(messages_per_second=1000, paid_broadcast=True))
     app = build_application(config, "123:abc")
-    request = app.bot._request[1]  # PTB keeps (get_updates request, other requests)
-    assert isinstance(request, HTTPXRequest)
-    assert request._client._transport._pool._max_connections == connection_pool_size(config)
+    updates, request = app.bot._request  # PTB keeps (get_updates request, other requests)
+    assert isinstance(request, AiohttpRequest)
+    assert request._pool_size == connection_pool_size(config)
+    assert isinstance(updates, HTTPXRequest)
