@@ -10,10 +10,10 @@ whole budget of an article at a million subscriptions; here ~1 µs for all of th
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_STATE_ABBREVIATION, FLAG_UPPER_OK
+from matching.jit import njit
 from matching.place_context import in_named_state, names_a_county, states_named, town_reading
 from matching.place_tables import AREA, CAPITAL, CITY, COUNTRY, GROUP, RANKS, STATE
 from matching.tokens import (
@@ -43,24 +43,24 @@ _US_TOWN = 32  # a city's name before an American-style institution ("Paris Poli
 _DROPPED = -2  # an occurrence that names no place after all (a country's name read as a town that is not known)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def pair_hash(first, second):  # type: ignore[no-untyped-def]
     """One hash for two consecutive tokens (token hashes or arrays of them), as the two-word lists are kept."""
     return first * np.uint64(1_000_003) ^ second
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _member(sorted_hashes: np.ndarray, h: np.uint64) -> bool:
     at = np.searchsorted(sorted_hashes, h)
     return bool(at < sorted_hashes.size and sorted_hashes[at] == h)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _starts_sentence(gaps: np.ndarray, k: int) -> bool:
     return k == 0 or gaps[k] & GAP_ENDS_SENTENCE != 0
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _title_case(case: np.ndarray, starts: np.ndarray, ends: np.ndarray, title_end: int) -> bool:
     """Whether the title (tokens before ``title_end``) is written In Title Case, where capitals say nothing."""
     words = 0
@@ -73,12 +73,12 @@ def _title_case(case: np.ndarray, starts: np.ndarray, ends: np.ndarray, title_en
     return words >= 4 and capitalised >= TITLE_CASE_SHARE * words
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _big_enough(population: int, bits: int) -> bool:
     return population >= STRONG_POPULATION or (bits & _LOCATIVE != 0 and population >= LOCATIVE_POPULATION)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-untyped-def]
     """The place names that count, as rows (first token, number of tokens, place).
 
@@ -101,7 +101,7 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     return _collect(occ, place, strong, facts[3], places)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _written_as_names(hits, tokens, fields, words, facts, places):  # type: ignore[no-untyped-def]
     """Rule 1: the names written as names, not glued to a person's or company's name, as rows (first token,
     number of tokens, pattern, bits)."""
@@ -215,7 +215,7 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
     return occ[:, :count]
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _candidates(occ, facts):  # type: ignore[no-untyped-def]
     """Each occurrence's candidate places, copied (the City, State rule narrows them): all of them in one array,
     where each occurrence's start and how many."""
@@ -236,7 +236,7 @@ def _candidates(occ, facts):  # type: ignore[no-untyped-def]
     return cands, first, size
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyped-def]
     """Rule 2, "Atlanta, Georgia", "London, Ontario": the first name is a place in that US state (or in the
     country of that province), the second the state or province; the town counts, however small."""
@@ -269,7 +269,7 @@ def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyp
             size[o] = 1
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _resolve(occ, cands, first, size, places, county, alias):  # type: ignore[no-untyped-def]
     """Rule 3: one place per occurrence, and whether it counts alone. A name found in several countries goes to
     the country of the article's other strong places, unless a candidate elsewhere is far bigger. A name read
@@ -343,7 +343,7 @@ def _resolve(occ, cands, first, size, places, county, alias):  # type: ignore[no
     return place, strong
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _settle_ambiguous(occ, cands, first, size, places, place, strong, context, local, us_context):  # type: ignore[no-untyped-def]
     """Rule 3, second part: the names found in several countries, the one with the largest candidate first (a
     capital settled, as London in England, makes the "Edmonton" after it England's). Each goes to the country
@@ -398,7 +398,7 @@ def _settle_ambiguous(occ, cands, first, size, places, place, strong, context, l
             local[country[place[o]]] = True  # a capital settled so is sure enough to steer the towns after it
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _collect(occ, place, strong, alias, places):  # type: ignore[no-untyped-def]
     """Rule 4: strong mentions, and weak ones that another town or area of the same country backs up, as rows
     (first token, number of tokens, place)."""

@@ -22,11 +22,11 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from matching.document import Prepared
 from matching.gazetteer import Gazetteer, Place
+from matching.jit import njit
 from matching.normalize import normalize
 from matching.place_rules import pair_hash, read_places
 from matching.place_tables import NameFacts, PlaceArrays
@@ -235,7 +235,7 @@ def _name_hits(prep: Prepared, gaz: Gazetteer) -> np.ndarray:
     return _leftmost_longest(starts, lengths, nodes, gaz.pattern_of_node, prep.scan.case)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _leftmost_longest(
     starts: np.ndarray,
     lengths: np.ndarray,
