@@ -15,6 +15,7 @@ import numpy as np
 from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_STATE_ABBREVIATION, FLAG_UPPER_OK
 from matching.jit import njit
 from matching.place_context import in_named_state, names_a_county, states_named, town_reading
+from matching.place_senses import LANGUAGE, PLACE, sense
 from matching.place_tables import AREA, CAPITAL, CITY, COUNTRY, GROUP, RANKS, STATE
 from matching.tokens import (
     CASE_ALPHA_FIRST,
@@ -88,7 +89,7 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     - ``words``: sorted hashes of (words that may stand before a name, locative words, institutions after a
       town, lowercase place words after a name, language words, conjunctions, disease words, "county"), then
       sorted pair hashes of a town's two-word institutions and of the American-style ones, and the hashes of
-      the words for a town's people ("man", "residents");
+      the words for a town's people ("man", "residents"), then the words :func:`~matching.place_senses.sense` reads;
     - ``facts``: :class:`~matching.place_tables.NameFacts` arrays (flags, valid, best, alias, region_name,
       personish, short, cand_start, cand_len, pool, brief);
     - ``places``: :class:`~matching.place_tables.PlaceArrays` arrays (country, kind, population, admin1), the
@@ -108,7 +109,7 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
     hashes, case, gaps, starts, ends = tokens
     title_end, summary_start = fields
     prefix_ok, locative, suffix_ok, place_words, language_words, conjunctions, disease_words = words[:7]
-    town_institutions, us_institutions, resident_words = words[8:]
+    town_institutions, us_institutions, resident_words = words[8:11]
     flags, valid, best, alias, region_name, personish, short, _, _, _, brief = facts
     _, kind, population, _, _, _ = places
     n_tokens = hashes.size
@@ -117,6 +118,7 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
     occ = np.empty((4, hits.shape[1]), np.int64)
     persons = np.empty(hits.shape[1], np.int64)  # aliases read as a person's name somewhere in the article
     n_persons = 0
+    last_language = -9  # the token of the last name read as a language
     for h in range(hits.shape[1]):
         k, n, pat = hits[0, h], hits[1, h], hits[2, h]
         if not valid[pat]:
@@ -177,6 +179,10 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
             continue  # "English language learners"
         if followed and _member(disease_words, hashes[after]):
             continue  # "Marburg virus", "Reston ebolavirus"
+        reading = sense(k, n, tokens, words[11:], kind[b] == COUNTRY and not region_name[pat], last_language)
+        if reading != PLACE:
+            last_language = k if reading == LANGUAGE else last_language
+            continue  # "the Indian Ocean", "spoke French", "Italian food", "New England"
         if (
             personish[pat]
             and k >= 2
@@ -195,8 +201,8 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
         if common or short[pat] or (initial and brief[pat] and not bits & _LOCATIVE):
             bits |= _WEAK  # but "Zvečan said", "Leposavić municipality" are names
         if followed and kind[b] == COUNTRY and not case[after] & CASE_UPPER_FIRST:
-            if _member(resident_words, hashes[after]):
-                bits |= _TOWN  # "a Palestine man"
+            if region_name[pat] and _member(resident_words, hashes[after]):
+                bits |= _TOWN  # "a Palestine man" (but "a French woman" is French)
         elif followed and after + 1 < n_tokens and case[after] & CASE_UPPER_FIRST and gaps[after + 1] & GAP_BLANK:
             pair = pair_hash(hashes[after], hashes[after + 1])
             if kind[b] == COUNTRY and _member(town_institutions, pair):
