@@ -103,3 +103,17 @@ def town_reading(cands, start, n, us_only, places):  # type: ignore[no-untyped-d
         ):
             best = p
     return best
+
+
+@njit
+def same_state(occ, o, state, cands, first, size, alias):  # type: ignore[no-untyped-def]
+    """Once "Atlanta, Georgia" has made occurrence ``o`` a state, every other occurrence of the same name that
+    may be that state is it too (one sense a name per article: "Georgia's regulator" in that article)."""
+    for j in range(occ.shape[1]):
+        if j == o or alias[occ[2, j]] != alias[occ[2, o]]:
+            continue
+        for i in range(first[j], first[j] + size[j]):
+            if cands[i] == state:
+                cands[first[j]] = state
+                size[j] = 1
+                break

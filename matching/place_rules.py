@@ -14,7 +14,7 @@ import numpy as np
 
 from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_STATE_ABBREVIATION, FLAG_UPPER_OK
 from matching.jit import njit
-from matching.place_context import in_named_state, names_a_county, states_named, town_reading
+from matching.place_context import in_named_state, names_a_county, same_state, states_named, town_reading
 from matching.place_senses import LANGUAGE, PLACE, sense
 from matching.place_tables import AREA, CAPITAL, CITY, COUNTRY, GROUP, RANKS, STATE
 from matching.tokens import (
@@ -97,7 +97,7 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     """
     occ = _written_as_names(hits, tokens, fields, words, facts, places)
     cands, first, size = _candidates(occ, facts)
-    _city_state(occ, tokens[2], cands, first, size, places)
+    _city_state(occ, tokens[2], cands, first, size, places, facts[3])
     place, strong = _resolve(occ, cands, first, size, places, names_a_county(tokens, words[7]), facts[3])
     return _collect(occ, place, strong, facts[3], places)
 
@@ -174,6 +174,9 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
             and not _member(prefix_ok, hashes[after])
             and not _member(suffix_ok, hashes[after])
         ):
+            if personish[pat]:
+                persons[n_persons] = alias[pat]  # "Georgia Stevens": then "Georgia began skating" is her too
+                n_persons += 1
             continue  # "Giorgia Meloni", but not "the Gainesville Police Department"
         if kind[b] == COUNTRY and followed and _member(language_words, hashes[after]):
             continue  # "English language learners"
@@ -243,9 +246,10 @@ def _candidates(occ, facts):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyped-def]
+def _city_state(occ, gaps, cands, first, size, places, alias):  # type: ignore[no-untyped-def]
     """Rule 2, "Atlanta, Georgia", "London, Ontario": the first name is a place in that US state (or in the
-    country of that province), the second the state or province; the town counts, however small."""
+    country of that province), the second the state or province; the town counts, however small, and the
+    state's name is that state wherever the article writes it."""
     country, kind, _, admin1, _, us = places
     for o in range(1, occ.shape[1]):
         a = o - 1
@@ -273,6 +277,7 @@ def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyp
             occ[3, a] |= _STATED
             cands[first[o]] = state
             size[o] = 1
+            same_state(occ, o, state, cands, first, size, alias)
 
 
 @njit

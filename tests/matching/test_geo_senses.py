@@ -32,6 +32,10 @@ import pytest
         ("japan", "The virus belongs to the Japanese encephalitis complex."),
         ("poland", "There was chicken on a stick and Polish sausage on a stick."),
         ("france", "Their French bulldog has a fenced-in yard to play in."),
+        # one sense a name per article: a person's given name, a state named beside its city
+        ("georgia", "Nine-year-old Georgia Stevens is lacing her skates. Georgia began skating at four."),
+        ("jordan", "Coach Jordan Smith said the team is ready. Jordan expects a good season."),
+        ("georgia", "Samples went to the CDC in Atlanta, Georgia. Later, Georgia health officials agreed."),
     ],
 )
 def test_not_found(matches, query, text):
@@ -49,6 +53,8 @@ def test_not_found(matches, query, text):
         ("india", "Flights to India resumed over the Indian Ocean."),  # the country's own name still counts
         ("mexico", "Fishermen in Mexico fear the oil in the Gulf of Mexico."),
         ("united states", "The storm moved up the coast of New England and into New York."),
+        ("region:us-ga", "Samples went to the CDC in Atlanta, Georgia. Later, Georgia health officials agreed."),
+        ("georgia", "Georgia Stevens skated in Tbilisi. Georgia hosts the cup."),
     ],
 )
 def test_found(matches, query, text):
