@@ -35,8 +35,8 @@ USER newsalert
 # compiling with the GIL held. The gazetteer tables and the installation's secret hash seed go to a throwaway
 # folder here: each deployment makes its own, on its volume (NEWSALERT_CACHE_DIR), at first start; an image must
 # not ship one installation's secret to everyone who pulls it.
-RUN NEWSALERT_CACHE_DIR=/tmp/warm-up newsalert match kosovo --text "Zvečan" \
- && NEWSALERT_CACHE_DIR=/tmp/warm-up newsalert match kosovo --text "Harbour closed in Zvecan" \
+RUN NEWSALERT_CACHE_DIR=/tmp/warm-up newsalert match --compiled kosovo --text "Zvečan" \
+ && NEWSALERT_CACHE_DIR=/tmp/warm-up newsalert match --compiled kosovo --text "Harbour closed in Zvecan" \
  && rm -rf /tmp/warm-up
 
 # The database (config.toml's storage.path, relative to here), the gazetteer cache and the seed live on /data.

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
+
+from matching.jit import njit
 
 # Multipliers for the two slots (Fibonacci hashing: the top bits of key * multiplier).
 _M0 = np.uint64(0x9E3779B97F4A7C15)
@@ -112,7 +113,7 @@ def _generation(bits: int) -> _Generation:
     return _Generation(table, table[:, 0].view(np.uint64), table[:, 1], np.uint64(64 - bits))
 
 
-@numba.njit(cache=True, inline="always")
+@njit(inline="always")
 def lookup(table: np.ndarray, shift: np.uint64, key: np.uint64) -> int:
     """The value of ``key`` in a table's arrays (see :attr:`IntTable.arrays`), -1 if absent. Compiled."""
     wanted = np.int64(key)
@@ -125,7 +126,7 @@ def lookup(table: np.ndarray, shift: np.uint64, key: np.uint64) -> int:
     return -1
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _lookup_many(table: np.ndarray, shift: np.uint64, keys: np.ndarray) -> np.ndarray:
     out = np.empty(keys.size, np.int64)
     for i in range(keys.size):

@@ -6,22 +6,22 @@ Independent School District"). Compiled (numba), reading the same arrays as the 
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from matching.jit import njit
 from matching.place_tables import CAPITAL, CITY, COUNTRY, GROUP, MAX_ADMINS, STATE
 from matching.tokens import CASE_UPPER_FIRST, GAP_BLANK
 
 STRONG_POPULATION = 100_000  # a town found only in the US and this big sets the article there
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _member(sorted_hashes: np.ndarray, h: np.uint64) -> bool:
     at = np.searchsorted(sorted_hashes, h)
     return bool(at < sorted_hashes.size and sorted_hashes[at] == h)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def names_a_county(tokens, county_words):  # type: ignore[no-untyped-def]
     """Whether the text names a US county or parish the American way ("Henry County", "Rapides Parish")."""
     hashes, case, gaps, _, _ = tokens
@@ -36,7 +36,7 @@ def names_a_county(tokens, county_words):  # type: ignore[no-untyped-def]
     return False
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def states_named(occ, cands, first, size, places):  # type: ignore[no-untyped-def]
     """The US states the article names (as states, not as a country of the same name), by admin1 id; and
     whether it is set in the US: it names a state, or a large town found only there ("Atlanta")."""
@@ -65,7 +65,7 @@ def states_named(occ, cands, first, size, places):  # type: ignore[no-untyped-de
     return states, us_context
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def in_named_state(cands, start, n, states, places):  # type: ignore[no-untyped-def]
     """For a town name found in several places: the largest of them in a US state the article names, when
     another candidate is elsewhere (else -1)."""
@@ -84,7 +84,7 @@ def in_named_state(cands, start, n, states, places):  # type: ignore[no-untyped-
     return found if elsewhere else -1
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def town_reading(cands, start, n, us_only, places):  # type: ignore[no-untyped-def]
     """The town a name written before a town's institution stands for: the largest US town of that name, else
     (unless only a US one will do) the largest anywhere; -1 for none."""
@@ -103,3 +103,17 @@ def town_reading(cands, start, n, us_only, places):  # type: ignore[no-untyped-d
         ):
             best = p
     return best
+
+
+@njit
+def same_state(occ, o, state, cands, first, size, alias):  # type: ignore[no-untyped-def]
+    """Once "Atlanta, Georgia" has made occurrence ``o`` a state, every other occurrence of the same name that
+    may be that state is it too (one sense a name per article: "Georgia's regulator" in that article)."""
+    for j in range(occ.shape[1]):
+        if j == o or alias[occ[2, j]] != alias[occ[2, o]]:
+            continue
+        for i in range(first[j], first[j] + size[j]):
+            if cands[i] == state:
+                cands[first[j]] = state
+                size[j] = 1
+                break

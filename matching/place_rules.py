@@ -10,11 +10,12 @@ whole budget of an article at a million subscriptions; here ~1 µs for all of th
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from matching.gazetteer import FLAG_ABBREVIATION, FLAG_COMMON, FLAG_STATE_ABBREVIATION, FLAG_UPPER_OK
-from matching.place_context import in_named_state, names_a_county, states_named, town_reading
+from matching.jit import njit
+from matching.place_context import in_named_state, names_a_county, same_state, states_named, town_reading
+from matching.place_senses import LANGUAGE, PLACE, sense
 from matching.place_tables import AREA, CAPITAL, CITY, COUNTRY, GROUP, RANKS, STATE
 from matching.tokens import (
     CASE_ALPHA_FIRST,
@@ -43,24 +44,24 @@ _US_TOWN = 32  # a city's name before an American-style institution ("Paris Poli
 _DROPPED = -2  # an occurrence that names no place after all (a country's name read as a town that is not known)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def pair_hash(first, second):  # type: ignore[no-untyped-def]
     """One hash for two consecutive tokens (token hashes or arrays of them), as the two-word lists are kept."""
     return first * np.uint64(1_000_003) ^ second
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _member(sorted_hashes: np.ndarray, h: np.uint64) -> bool:
     at = np.searchsorted(sorted_hashes, h)
     return bool(at < sorted_hashes.size and sorted_hashes[at] == h)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _starts_sentence(gaps: np.ndarray, k: int) -> bool:
     return k == 0 or gaps[k] & GAP_ENDS_SENTENCE != 0
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _title_case(case: np.ndarray, starts: np.ndarray, ends: np.ndarray, title_end: int) -> bool:
     """Whether the title (tokens before ``title_end``) is written In Title Case, where capitals say nothing."""
     words = 0
@@ -73,12 +74,12 @@ def _title_case(case: np.ndarray, starts: np.ndarray, ends: np.ndarray, title_en
     return words >= 4 and capitalised >= TITLE_CASE_SHARE * words
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _big_enough(population: int, bits: int) -> bool:
     return population >= STRONG_POPULATION or (bits & _LOCATIVE != 0 and population >= LOCATIVE_POPULATION)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-untyped-def]
     """The place names that count, as rows (first token, number of tokens, place).
 
@@ -88,7 +89,7 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     - ``words``: sorted hashes of (words that may stand before a name, locative words, institutions after a
       town, lowercase place words after a name, language words, conjunctions, disease words, "county"), then
       sorted pair hashes of a town's two-word institutions and of the American-style ones, and the hashes of
-      the words for a town's people ("man", "residents");
+      the words for a town's people ("man", "residents"), then the words :func:`~matching.place_senses.sense` reads;
     - ``facts``: :class:`~matching.place_tables.NameFacts` arrays (flags, valid, best, alias, region_name,
       personish, short, cand_start, cand_len, pool, brief);
     - ``places``: :class:`~matching.place_tables.PlaceArrays` arrays (country, kind, population, admin1), the
@@ -96,19 +97,19 @@ def read_places(hits, tokens, fields, words, facts, places):  # type: ignore[no-
     """
     occ = _written_as_names(hits, tokens, fields, words, facts, places)
     cands, first, size = _candidates(occ, facts)
-    _city_state(occ, tokens[2], cands, first, size, places)
+    _city_state(occ, tokens[2], cands, first, size, places, facts[3])
     place, strong = _resolve(occ, cands, first, size, places, names_a_county(tokens, words[7]), facts[3])
     return _collect(occ, place, strong, facts[3], places)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _written_as_names(hits, tokens, fields, words, facts, places):  # type: ignore[no-untyped-def]
     """Rule 1: the names written as names, not glued to a person's or company's name, as rows (first token,
     number of tokens, pattern, bits)."""
     hashes, case, gaps, starts, ends = tokens
     title_end, summary_start = fields
     prefix_ok, locative, suffix_ok, place_words, language_words, conjunctions, disease_words = words[:7]
-    town_institutions, us_institutions, resident_words = words[8:]
+    town_institutions, us_institutions, resident_words = words[8:11]
     flags, valid, best, alias, region_name, personish, short, _, _, _, brief = facts
     _, kind, population, _, _, _ = places
     n_tokens = hashes.size
@@ -117,6 +118,7 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
     occ = np.empty((4, hits.shape[1]), np.int64)
     persons = np.empty(hits.shape[1], np.int64)  # aliases read as a person's name somewhere in the article
     n_persons = 0
+    last_language = -9  # the token of the last name read as a language
     for h in range(hits.shape[1]):
         k, n, pat = hits[0, h], hits[1, h], hits[2, h]
         if not valid[pat]:
@@ -172,11 +174,18 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
             and not _member(prefix_ok, hashes[after])
             and not _member(suffix_ok, hashes[after])
         ):
+            if personish[pat]:
+                persons[n_persons] = alias[pat]  # "Georgia Stevens": then "Georgia began skating" is her too
+                n_persons += 1
             continue  # "Giorgia Meloni", but not "the Gainesville Police Department"
         if kind[b] == COUNTRY and followed and _member(language_words, hashes[after]):
             continue  # "English language learners"
         if followed and _member(disease_words, hashes[after]):
             continue  # "Marburg virus", "Reston ebolavirus"
+        reading = sense(k, n, tokens, words[11:], kind[b] == COUNTRY and not region_name[pat], last_language)
+        if reading != PLACE:
+            last_language = k if reading == LANGUAGE else last_language
+            continue  # "the Indian Ocean", "spoke French", "Italian food", "New England"
         if (
             personish[pat]
             and k >= 2
@@ -195,8 +204,8 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
         if common or short[pat] or (initial and brief[pat] and not bits & _LOCATIVE):
             bits |= _WEAK  # but "Zvečan said", "Leposavić municipality" are names
         if followed and kind[b] == COUNTRY and not case[after] & CASE_UPPER_FIRST:
-            if _member(resident_words, hashes[after]):
-                bits |= _TOWN  # "a Palestine man"
+            if region_name[pat] and _member(resident_words, hashes[after]):
+                bits |= _TOWN  # "a Palestine man" (but "a French woman" is French)
         elif followed and after + 1 < n_tokens and case[after] & CASE_UPPER_FIRST and gaps[after + 1] & GAP_BLANK:
             pair = pair_hash(hashes[after], hashes[after + 1])
             if kind[b] == COUNTRY and _member(town_institutions, pair):
@@ -215,7 +224,7 @@ def _written_as_names(hits, tokens, fields, words, facts, places):  # type: igno
     return occ[:, :count]
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _candidates(occ, facts):  # type: ignore[no-untyped-def]
     """Each occurrence's candidate places, copied (the City, State rule narrows them): all of them in one array,
     where each occurrence's start and how many."""
@@ -236,10 +245,11 @@ def _candidates(occ, facts):  # type: ignore[no-untyped-def]
     return cands, first, size
 
 
-@numba.njit(cache=True, nogil=True)
-def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyped-def]
+@njit
+def _city_state(occ, gaps, cands, first, size, places, alias):  # type: ignore[no-untyped-def]
     """Rule 2, "Atlanta, Georgia", "London, Ontario": the first name is a place in that US state (or in the
-    country of that province), the second the state or province; the town counts, however small."""
+    country of that province), the second the state or province; the town counts, however small, and the
+    state's name is that state wherever the article writes it."""
     country, kind, _, admin1, _, us = places
     for o in range(1, occ.shape[1]):
         a = o - 1
@@ -267,9 +277,10 @@ def _city_state(occ, gaps, cands, first, size, places):  # type: ignore[no-untyp
             occ[3, a] |= _STATED
             cands[first[o]] = state
             size[o] = 1
+            same_state(occ, o, state, cands, first, size, alias)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _resolve(occ, cands, first, size, places, county, alias):  # type: ignore[no-untyped-def]
     """Rule 3: one place per occurrence, and whether it counts alone. A name found in several countries goes to
     the country of the article's other strong places, unless a candidate elsewhere is far bigger. A name read
@@ -343,7 +354,7 @@ def _resolve(occ, cands, first, size, places, county, alias):  # type: ignore[no
     return place, strong
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _settle_ambiguous(occ, cands, first, size, places, place, strong, context, local, us_context):  # type: ignore[no-untyped-def]
     """Rule 3, second part: the names found in several countries, the one with the largest candidate first (a
     capital settled, as London in England, makes the "Edmonton" after it England's). Each goes to the country
@@ -398,7 +409,7 @@ def _settle_ambiguous(occ, cands, first, size, places, place, strong, context, l
             local[country[place[o]]] = True  # a capital settled so is sure enough to steer the towns after it
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _collect(occ, place, strong, alias, places):  # type: ignore[no-untyped-def]
     """Rule 4: strong mentions, and weak ones that another town or area of the same country backs up, as rows
     (first token, number of tokens, place)."""

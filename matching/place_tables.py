@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import threading
 
-import numba
 import numpy as np
 
 from matching.gazetteer import KIND_RANK, Gazetteer
 from matching.gazetteer_store import KINDS
+from matching.jit import njit
 
 # Kinds of place as numbers (as the gazetteer's arrays hold them); RANKS[kind] orders them as KIND_RANK does.
 GROUP, COUNTRY, AREA, STATE, CAPITAL, CITY = range(len(KINDS))
@@ -155,7 +155,7 @@ class NameFacts:
         return start
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _regions_of(
     places: np.ndarray,
     own_region: np.ndarray,

@@ -22,11 +22,11 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from matching.document import Prepared
 from matching.gazetteer import Gazetteer, Place
+from matching.jit import njit
 from matching.normalize import normalize
 from matching.place_rules import pair_hash, read_places
 from matching.place_tables import NameFacts, PlaceArrays
@@ -124,12 +124,36 @@ _US_INSTITUTIONS = _pairs(
 )
 # Lowercase words after a country's name that make it a town's: "a 36-year-old Palestine man", "a Lebanon woman".
 _RESIDENT_WORDS = _words("man woman men women resident residents native couple teen teenager boy girl")
+# Capitalised words after a name that make it a natural feature's ("the Indian Ocean", "the Niger Delta"), and
+# before "of" ("the Gulf of Mexico").
+_FEATURES = _words(
+    """ocean sea gulf bay delta river lake lakes strait straits channel basin mountains range plateau desert"""
+)
+_FEATURES_OF = _words("gulf bay sea strait straits")
+# Languages that are also a country's people's name, and the words that say one is meant ("spoke French").
+_LANGUAGES = _words(
+    """english french spanish german italian portuguese russian chinese japanese korean dutch polish greek
+    turkish swedish norwegian danish finnish czech hungarian romanian serbian croatian albanian ukrainian
+    vietnamese thai indonesian irish"""
+)
+_LANGUAGE_CUES = _words(
+    """in into speak speaks spoke spoken speaking learn learns learned learnt learning taught teach teaches
+    teaching study studied studies studying fluent translated"""
+)
+# Lowercase words after a people's name that make it a thing named after them, not the country.
+_PEOPLE_THINGS = _words(
+    """food foods cuisine restaurant restaurants dish dishes pub pubs bar sausage sausages bread pastry wine
+    beer heritage ancestry descent immersion bulldog spaniel terrier setter shepherd songs song music dance
+    dancing dancers influenza encephalitis dressing fries toast style"""
+)
 _WORDS = (
     _hashes(_PREFIX_OK), _hashes(_LOCATIVE), _hashes(_SUFFIX_OK), _hashes(_PLACE_WORDS), _hashes(_LANGUAGE_WORDS),
     _hashes(_words("and or nor")),
     _hashes(_words("virus ebolavirus fever disease flu")),
     _hashes(_words("county parish")),
     _TOWN_INSTITUTIONS, _US_INSTITUTIONS, _hashes(_RESIDENT_WORDS),
+    _hashes(_FEATURES), _hashes(_FEATURES_OF), _hashes(_words("of")), _hashes(_LANGUAGES), _hashes(_LANGUAGE_CUES),
+    _hashes(_PEOPLE_THINGS), _hashes(_words("and or")), _hashes(_words("new")),
 )  # fmt: skip
 
 
@@ -235,7 +259,7 @@ def _name_hits(prep: Prepared, gaz: Gazetteer) -> np.ndarray:
     return _leftmost_longest(starts, lengths, nodes, gaz.pattern_of_node, prep.scan.case)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _leftmost_longest(
     starts: np.ndarray,
     lengths: np.ndarray,

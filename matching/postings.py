@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import chain
 
-import numba
 import numpy as np
 
 from matching.arrays import I64, NONE, Column
+from matching.jit import njit
 
 SHIFT = 4  # codes are entry << 4 | clause number: a query has at most 10 terms, so at most 10 clauses
 CLAUSE = (1 << SHIFT) - 1
@@ -136,7 +136,7 @@ def _under(lists: dict[int, list[int]], keys: set[int]) -> np.ndarray:
     return np.fromiter(chain.from_iterable([lists[k] for k in hit]), I64)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _gather(
     ptr: np.ndarray, values: np.ndarray, keys: np.ndarray, nkeys: int, extra: np.ndarray
 ) -> np.ndarray:
@@ -157,7 +157,7 @@ def _gather(
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _matched(keys, nkeys, nent, postings, subscriptions, extras, clauses):  # type: ignore[no-untyped-def]
     """(candidate entries, their live subscriptions, the entry of each) for an article's keys. Compiled.
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from matching.cache import hash_seed
+from matching.jit import njit
 from matching.normalize import split_tokens
 
 MAX_HASHED = 200  # bytes: longer tokens never match a word
@@ -63,7 +63,7 @@ _END_CODES = np.array(sorted(map(ord, SENTENCE_END)), np.uint32)
 _SPACE_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _scan_bytes(
     data: np.ndarray, classes: np.ndarray, lower: np.ndarray, base: np.uint64
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -154,7 +154,7 @@ def phrase_hashes(phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return hashes[~separator], lengths
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _code_gap_flags(
     codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, end_codes: np.ndarray, space_codes: np.ndarray
 ) -> np.ndarray:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numba
 import numpy as np
 
 from matching.inttable import IntTable, lookup
+from matching.jit import njit
 
 _I64 = np.int64
 
@@ -93,7 +93,7 @@ class WordTrie:
         return self.walk(hashes)[2]
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _walk(
     hashes: np.ndarray,
     words: np.ndarray,

@@ -64,7 +64,7 @@ def test_the_readme_install_commands_in_order_leave_a_working_newsalert(tmp_path
     )
     installed = run(*install, ".", env=env, cwd=checkout)
     assert installed.returncode == 0, installed.stderr
-    compiled = run(newsalert, "match", "kosovo", "--text", "Protests in Zvečan.", env=env, cwd=tmp_path)
+    compiled = run(newsalert, "match", "--compiled", "kosovo", "--text", "Protests in Zvečan.", env=env, cwd=tmp_path)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     assert list((cache_home / "newsalert" / "numba").rglob("*.nbi")), (
         "the loops were cached in the user cache"
