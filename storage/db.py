@@ -246,6 +246,11 @@ def _v11(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v12(db: sqlite_utils.Database) -> None:
+    """Whether a sent alert went as a photo (its text is a caption): an edit of it is editMessageCaption."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN photo INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -258,6 +263,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v9,
     _v10,
     _v11,
+    _v12,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
