@@ -18,10 +18,9 @@ What each Telegram answer does to a row:
 * any other 400 → ``failed`` (sending it again would get the same answer).
 
 Every answer is read in :meth:`Deliverer.send`, which digests use too; edits of sent alerts
-(:mod:`alerts.story_edits`) go through :meth:`Deliverer.paced`, sharing the limiter and each chat's pacing.
-
-Crash safety comes from the states (:mod:`storage.outbox`): call :func:`recover` once at start-up. The bot token
-never reaches a log line, an error text or the database (:func:`alerts.redaction.redact`).
+(:mod:`alerts.story_edits`) go through :meth:`Deliverer.paced`, sharing the limiter and each chat's pacing. Crash
+safety comes from the states (:mod:`storage.outbox`): call :func:`recover` once at start-up. The bot token never
+reaches a log line, an error text or the database (:func:`alerts.redaction.redact`).
 """
 
 from __future__ import annotations
@@ -244,9 +243,7 @@ class Deliverer:
         """Send one outbox message (HTML; a link preview only if ``preview``) and say how Telegram finally answered.
 
         ``silent`` sends it without a notification sound; ``photo`` sends it as that photo with its caption, and
-        as the text message if Telegram refuses the photo (see the module's list).
-
-        The answers that need no decision by the caller are handled here, the same for alerts and digests: a
+        as the text message if Telegram refuses the photo (see the module's list). The answers that need no decision by the caller are handled here, the same for alerts and digests: a
         group that became a supergroup has its subscriber and rows moved (:func:`storage.outbox.migrate_chat`)
         and the message goes to the new id; HTML that Telegram refuses goes again as ``plain``. Every other
         answer comes back as the result's :class:`Outcome`, for the caller to record on its rows. Never raises
@@ -380,15 +377,17 @@ class Deliverer:
             preview=look.preview,
             photo=look.photo,
         )
+        photo = look.photo is not None and not sent.photo_fallback  # edits change its caption
         stats = DeliveryStats(
             plain_fallbacks=int(sent.plain_fallback),
             migrated_chats=int(sent.migrated),
-            photos=int(look.photo is not None and not sent.photo_fallback and sent.outcome is Outcome.SENT),
+            photos=int(photo and sent.outcome is Outcome.SENT),
             photo_fallbacks=int(sent.photo_fallback),
         )
         if sent.outcome is Outcome.SENT:
             assert sent.message_id is not None
-            outbox.mark_sent(self.db, delivery_id, sent.message_id, now=self._clock(), outlets=outlets)
+            now = self._clock()
+            outbox.mark_sent(self.db, delivery_id, sent.message_id, now=now, outlets=outlets, photo=photo)
             stats.sent += 1
             if self._backing_off:
                 # Telegram answers again: what waits out an exponential backoff from the outage goes now, rather

@@ -3,7 +3,8 @@
 One alert goes out per (chat, story). When more outlets report the story later, the fan-out notes it
 (:func:`storage.alert_edits.note_report`, interval :data:`alerts.timing.EDIT_INTERVAL`) and :class:`StoryEdits` edits the sent message (editMessageText, same
 HTML rendering and buttons as the alert, now naming the other outlets), at most once per ``interval`` seconds per
-message: reports arriving within the interval are shown together by the next edit.
+message: reports arriving within the interval are shown together by the next edit. An alert sent as a photo is
+edited with editMessageCaption, rendered to fit the 1,024-character caption as it was sent.
 
 Edits go through the running bot's :class:`~alerts.delivery.Deliverer`: the same rate limiter and per-chat pacing
 as alerts and digests (an edit counts against Telegram's per-chat flood limits like a message), and the same token
@@ -42,6 +43,8 @@ from storage import alert_edits, outbox
 log = logging.getLogger("newsalert.edits")
 
 _MESSAGE_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
+# Telegram's answer when an edit is of the wrong kind: a text edit of a photo, a caption edit of a text.
+_OTHER_KIND = ("there is no text in the message to edit", "there is no caption in the message to edit")
 
 
 def recover(db: sqlite_utils.Database) -> int:
@@ -125,7 +128,8 @@ class StoryEdits:
         if row.get("title") is None:  # the article went with its feed: nothing left to render the alert from
             alert_edits.stop(self.db, delivery_id, "article removed")
             return EditStats(stopped=1)
-        alert, outlets = self.deliverer.render(row)
+        photo = bool(row.get("photo"))
+        alert, outlets = self.deliverer.render(row, caption=photo)
         if row.get("outlets_shown") is not None and outlets <= int(row["outlets_shown"]):
             # Another report from an outlet the message already names: nothing to change.
             alert_edits.finish(
@@ -133,7 +137,7 @@ class StoryEdits:
             )
             return EditStats(unchanged=1)
         try:
-            edited = await self._request(int(row["chat_id"]), int(row["message_id"]), alert)
+            edited = await self._request(int(row["chat_id"]), int(row["message_id"]), alert, photo, row)
         except _Answer as answer:
             return self._record(row, answer, now)
         alert_edits.finish(
@@ -141,18 +145,36 @@ class StoryEdits:
         )
         return EditStats(edited=int(edited), unchanged=int(not edited))
 
-    async def _request(self, chat_id: int, message_id: int, alert: Alert) -> bool:
-        """Edit the message; True if Telegram changed it, False if it already showed this. Raises :class:`_Answer`."""
-        for use_plain in (False, True):
-            call = functools.partial(
-                self.deliverer.bot.edit_message_text,
-                alert.plain if use_plain else alert.html,
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode=None if use_plain else ParseMode.HTML,
-                reply_markup=alert.markup(),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
+    def _call(
+        self, chat_id: int, message_id: int, alert: Alert, photo: bool, plain: bool
+    ) -> Callable[[], Any]:
+        """The edit request: a photo alert's caption (editMessageCaption), else the message's text."""
+        common: dict[str, Any] = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "parse_mode": None if plain else ParseMode.HTML,
+            "reply_markup": alert.markup(),
+        }
+        text = alert.plain if plain else alert.html
+        if photo:
+            return functools.partial(self.deliverer.bot.edit_message_caption, caption=text, **common)
+        return functools.partial(
+            self.deliverer.bot.edit_message_text,
+            text,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            **common,
+        )
+
+    async def _request(
+        self, chat_id: int, message_id: int, alert: Alert, photo: bool, row: dict[str, Any]
+    ) -> bool:
+        """Edit the message; True if Telegram changed it, False if it already showed this. Raises :class:`_Answer`.
+
+        Telegram says when the message is of the other kind (an alert sent as a photo before deliveries recorded
+        it, say): the edit is then made the other way, rendered for it."""
+        use_plain, switched = False, False
+        for _ in range(4):  # at most: the other kind, the plain text, and one more
+            call = self._call(chat_id, message_id, alert, photo, use_plain)
             try:
                 await self.deliverer.paced(chat_id, call)
                 return True
@@ -173,6 +195,11 @@ class StoryEdits:
                 if is_chat_gone(exc):
                     raise _Answer("gone", self.deliverer.redact(exc.message)) from None
                 if not use_plain and "can't parse entities" in text:
+                    use_plain = True
+                    continue
+                if not switched and any(kind in text for kind in _OTHER_KIND):
+                    switched, photo = True, not photo
+                    alert = self.deliverer.render(row, caption=photo)[0]
                     continue
                 raise _Answer("stop", self.deliverer.redact(f"400 {exc.message}")) from None
             except InvalidToken:
@@ -181,7 +208,7 @@ class StoryEdits:
                 raise _Answer(
                     "transient", self.deliverer.redact(f"{type(exc).__name__}: {exc.message}")
                 ) from None
-        raise AssertionError("unreachable: the plain text is the last try")
+        raise _Answer("stop", "no edit Telegram accepted")
 
     def _record(self, row: dict[str, Any], answer: _Answer, now: float) -> EditStats:
         delivery_id, chat_id = int(row["id"]), int(row["chat_id"])

@@ -232,7 +232,39 @@ def _v10(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE IF EXISTS story_prints")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+def _v11(db: sqlite_utils.Database) -> None:
+    """Re-index an article's full text only when its title or text changes. The trigger ``enable_fts`` made
+    fires on every update, so setting ``story_id`` or ``matched`` deleted and re-inserted the article's words in
+    ``articles_fts``: most of the SQLite time of grouping an article."""
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        """CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN
+             INSERT INTO articles_fts (articles_fts, rowid, title, text)
+               VALUES ('delete', old.rowid, old.title, old.text);
+             INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+           END"""
+    )
+
+
+def _v12(db: sqlite_utils.Database) -> None:
+    """Whether a sent alert went as a photo (its text is a caption): an edit of it is editMessageCaption."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN photo INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+    _v8,
+    _v9,
+    _v10,
+    _v11,
+    _v12,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

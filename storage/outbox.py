@@ -171,14 +171,16 @@ def mark_sent(
     *,
     now: float | None = None,
     outlets: int | None = None,
+    photo: bool = False,
 ) -> None:
     """Telegram accepted the alert as ``message_id`` (kept so replies, buttons and edits find the row);
-    ``outlets`` is how many other outlets of the story it names (an edit is needed only when that grows)."""
+    ``outlets`` is how many other outlets of the story it names (an edit is needed only when that grows);
+    ``photo``: it went as a photo with the alert as its caption (an edit changes the caption, not a text)."""
     with db.conn:
         db.conn.execute(
             "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL, "
-            "outlets_shown = ? WHERE id = ?",
-            (message_id, _now(now), outlets, delivery_id),
+            "outlets_shown = ?, photo = ? WHERE id = ?",
+            (message_id, _now(now), outlets, int(photo), delivery_id),
         )
 
 

@@ -119,17 +119,19 @@ def _create_story(db: sqlite_utils.Database, article: dict[str, Any]) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def _assign(db: sqlite_utils.Database, grouper: Grouper, article: dict[str, Any]) -> None:
+def _assign(
+    db: sqlite_utils.Database, grouper: Grouper, article: dict[str, Any], joined: dict[int, float]
+) -> int:
+    """Place one article; returns its story id. A story it joins is noted in ``joined`` (story id -> the latest
+    report's time) for :func:`assign_stories` to write once for the batch."""
     report = _report(article)
     story_id = _existing(db, grouper.place(report))
     if story_id is None:
         story_id = _create_story(db, article)
     else:
-        db.execute(
-            "UPDATE stories SET last_seen = MAX(last_seen, ?) WHERE id = ?", [article["first_seen"], story_id]
-        )
-    db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article["id"]])
+        joined[story_id] = max(joined.get(story_id, article["first_seen"]), article["first_seen"])
     grouper.add(report, story_id)
+    return story_id
 
 
 def assign_stories(db: sqlite_utils.Database, article_ids: Iterable[int], now: float | None = None) -> None:
@@ -144,10 +146,18 @@ def assign_stories(db: sqlite_utils.Database, article_ids: Iterable[int], now: f
     ids = sorted(set(article_ids))
     with db.conn:
         state = _state(db, now)
+        placed: list[tuple[int, int]] = []
+        joined: dict[int, float] = {}
         for article in _load_articles(db, ids):
             if article["story_id"] is None:
-                _assign(db, state.grouper, article)
+                placed.append((_assign(db, state.grouper, article, joined), article["id"]))
                 state.synced_id = max(state.synced_id, article["id"])
+        # Written once for the batch, in the same transaction: one statement for all rows, not one a row.
+        db.conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", placed)
+        db.conn.executemany(
+            "UPDATE stories SET last_seen = MAX(last_seen, ?) WHERE id = ?",
+            [(seen, story_id) for story_id, seen in joined.items()],
+        )
 
 
 def assign_pending_stories(db: sqlite_utils.Database, now: float | None = None, limit: int = 5000) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
+from operator import mul
 
 from stories.model import Story
 from stories.report import LEAD_WEIGHT, PAIR_WEIGHT, TITLE_WEIGHT, Report
@@ -73,12 +74,14 @@ class Grouper:
         names = self.window.names_of(report)
         idf = self.window.idf_table()
         mine = {term: kind * idf[term] for term, kind in report.terms.items()}
+        norm = _norm(mine)
         settings = self.settings
-        for story_id, member_margin in self._candidates(report, idf, mine).items():
+        for story_id, member_margin in self._candidates(report, idf, mine, norm).items():
             story = self.stories[story_id]
             if self._vetoed(report, names, story):
                 continue
-            margin = max(member_margin, self._centroid_cosine(story, idf, mine) - settings.join_centroid)
+            centroid = self._centroid_cosine(story, idf, mine, norm)
+            margin = max(member_margin, centroid - settings.join_centroid)
             if report.source in story.sources:
                 margin -= settings.same_source_margin
             # Reports of one event come close together: a story quiet for hours needs a closer match.
@@ -118,7 +121,9 @@ class Grouper:
 
     # -- scoring ------------------------------------------------------------------------------------------------
 
-    def _candidates(self, report: Report, idf: IdfTable, mine: dict[str, float]) -> dict[int, float]:
+    def _candidates(
+        self, report: Report, idf: IdfTable, mine: dict[str, float], norm: float
+    ) -> dict[int, float]:
         """Story id -> cosine of its most similar member, over the members sharing the report's rarer terms."""
         window, settings = self.window, self.settings
         max_df = max(settings.min_rare_df, settings.rare_share * len(window))
@@ -132,19 +137,31 @@ class Grouper:
             gain = mine[term] * idf[term]
             for key in window.newest_holding(term, settings.per_term):
                 overlap[key] = get(key, 0.0) + gain
-        norm = _norm(mine)
+        # The report's weights times IDF once more: a dot product with a member's kinds is then one product a term.
+        mine_idf = {t: w * idf[t] for t, w in mine.items()}
         best: dict[int, float] = {}
         for key in heapq.nlargest(settings.max_candidates, overlap, key=overlap.__getitem__):
             other = window.reports.get(key)
             if other is None:
                 continue  # expired, still in a postings list
             terms = other.terms
-            shared = [t for t in mine if t in terms]
-            cosine = sum(mine[t] * terms[t] * idf[t] for t in shared) / (norm * self._member_norm(key, idf))
+            shared = [t for t in mine if t in terms]  # in the report's order: sums are the same in every run
+            dot = sum(map(mul, map(mine_idf.__getitem__, shared), map(terms.__getitem__, shared)))
             if report.has_lead and other.has_lead:
-                margin = cosine - settings.join_lead
+                rest = -settings.join_lead
             else:
-                margin = cosine + self._title_bonus(report, other, shared) - settings.join
+                rest = self._title_bonus(report, other, shared) - settings.join
+            length = self._known_norm(key)
+            if length is None:
+                # The shared terms alone are a lower bound of the member's length, so an upper bound of the
+                # cosine: most candidates fall short even so, and their full length (dozens of terms) is not
+                # needed. Any negative margin means the same (no join through this member).
+                least = math.hypot(*map(mul, map(terms.__getitem__, shared), map(idf.__getitem__, shared)))
+                if not least or dot / (norm * least) + rest < 0:
+                    best.setdefault(self.story_of[key], -1.0)
+                    continue
+                length = self._member_norm(key, idf)
+            margin = dot / (norm * length) + rest
             story_id = self.story_of[key]
             best[story_id] = max(best.get(story_id, -1.0), margin)
         return best
@@ -169,18 +186,21 @@ class Grouper:
         cached = self._norms.get(key)
         if cached is None or cached[0] != self.window.generation:
             terms = self.window.reports[key].terms
-            cached = self._norms[key] = (
-                self.window.generation,
-                _norm({t: k * idf[t] for t, k in terms.items()}),
-            )
+            length = math.hypot(*map(mul, terms.values(), map(idf.__getitem__, terms)))
+            cached = self._norms[key] = (self.window.generation, length or 1.0)
         return cached[1]
 
-    def _centroid_cosine(self, story: Story, idf: IdfTable, mine: dict[str, float]) -> float:
+    def _known_norm(self, key: int) -> float | None:
+        """A member's vector length if it is already known for this generation (None: it would cost a sum)."""
+        cached = self._norms.get(key)
+        return cached[1] if cached is not None and cached[0] == self.window.generation else None
+
+    def _centroid_cosine(self, story: Story, idf: IdfTable, mine: dict[str, float], norm: float) -> float:
         if len(story.members) < 2:
             return 0.0  # a one-report story's centroid is that report, already compared
         counts = story.counts
         dot = sum(w * counts[t] * idf[t] for t, w in mine.items() if t in counts)
-        return dot / (_norm(mine) * story.norm(idf, self.window.generation))
+        return dot / (norm * story.norm(idf, self.window.generation))
 
     def _vetoed(self, report: Report, names: frozenset[str], story: Story) -> bool:
         """Whether the report and the story cannot be one event, whatever their words share."""
@@ -194,4 +214,4 @@ class Grouper:
 
 
 def _norm(weights: dict[str, float]) -> float:
-    return math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return math.hypot(*weights.values()) or 1.0

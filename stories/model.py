@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import mul
 
 from stories.report import Report
 
@@ -68,7 +69,7 @@ class Story:
         if cached is None or cached[0] != generation or changes * 10 > len(self.members):
             self._norm = cached = (
                 generation,
-                math.sqrt(sum((c * idf[t]) ** 2 for t, c in self.counts.items())) or 1.0,
+                math.hypot(*map(mul, self.counts.values(), map(idf.__getitem__, self.counts))) or 1.0,
             )
             self._changes = 0
         return cached[1]

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -143,10 +144,10 @@ def _fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """One content word of a text: its stem, and what its writing says (``name``: capitalised inside a
-    sentence-case headline; ``lower``: written in lower case; neither: first word, or a title-case headline)."""
+    sentence-case headline; ``lower``: written in lower case; neither: first word, or a title-case headline).
+    A named tuple: a report makes dozens, and a frozen dataclass costs several times as much to build."""
 
     stem: str
     name: bool
@@ -188,7 +189,9 @@ def _is_title_case(tokens: list[str]) -> bool:
 
 def analyse(text: str, language: str | None = None) -> Analysis:
     """Words, language and quantities of ``text`` (a title, or a lead); ``language`` forces the language."""
-    tokens = [piece for token in _raw_tokens(text) for piece in _cjk_bigrams(token)]
+    tokens = _raw_tokens(text)
+    if _CJK.search(text):
+        tokens = [piece for token in tokens for piece in _cjk_bigrams(token)]
     folded = [t.casefold() for t in tokens]
     if language is None:
         language = script_language(text) or guess_language(folded)
@@ -206,10 +209,7 @@ def analyse(text: str, language: str | None = None) -> Analysis:
         capital = token[0].isupper()
         words.append(
             Word(
-                stem=low if number else stem(low),
-                name=capital and i > 0 and not title_case,
-                lower=token[0].islower(),
-                number=number,
+                low if number else stem(low), capital and i > 0 and not title_case, token[0].islower(), number
             )
         )
     return Analysis(language, tuple(words), frozenset(quantities))

@@ -43,7 +43,7 @@ class Story:
                 self.db, chat_id, canonical, raw, max_subscriptions=100, now=T0 - 3600
             )
 
-    def report(self, outlet: str, title: str, *, at: float) -> list[int]:
+    def report(self, outlet: str, title: str, *, at: float, image_url: str | None = None) -> list[int]:
         """``outlet`` reports the story at ``at`` (the first report starts it); returns the chats newly alerted."""
         if outlet not in self.feeds:
             url = f"https://{outlet.lower().replace(' ', '-')}.example/rss.xml"
@@ -56,6 +56,7 @@ class Story:
             "text": f"{title}. More follows.",
             "summary": f"{title}. More follows.",
             "published": at - 30,
+            "image_url": image_url,
         }
         [article_id] = articles.insert_articles(self.db, self.feeds[outlet], [item], now=at)
         if self.story_id is not None:  # the same story, whatever the grouper would say of these test titles
@@ -277,3 +278,90 @@ async def test_an_edit_waits_for_the_chats_pacing(story, app, fake, db):
     assert (await edits.run_until_idle(now=T0 + 2)).edited == 1
     [send, edit] = fake.calls("sendMessage") + fake.calls("editMessageText")
     assert edit.at - send.at >= 0.45
+
+
+PHOTO = "https://balkan-wire.example/img/zvecan.jpg"
+LONG = "Zvecan clashes. " + "KFOR troops were injured when protesters clashed with soldiers in Zvecan. " * 40
+
+
+async def first_photo_alert(story: Story, app: Application, fake: FakeTelegram):
+    """The first report has an image and a long text: its alert goes as a photo with a full 1,024 caption."""
+    story.subscribe(CHAT, "kfor")
+    assert story.report("Balkan Wire", "KFOR troops injured in Zvecan clashes", at=T0, image_url=PHOTO) == [
+        CHAT
+    ]
+    with story.db.conn:
+        story.db.execute("UPDATE articles SET text = ?, summary = ?", [LONG, LONG])
+    deliverer = paced_off(app, story.db)
+    assert (await deliverer.deliver_due(now=T0 + 1)).sent == 1
+    [message] = fake.messages(CHAT)
+    assert message.photo == PHOTO and story.deliveries()[0]["photo"] == 1
+    return deliverer, message
+
+
+async def test_a_photo_alert_is_edited_by_its_caption_within_1024_characters(story, app, fake, db):
+    deliverer, alert = await first_photo_alert(story, app, fake)
+    buttons = alert.buttons
+    story.report("Reuters <Wire>", "KFOR soldiers hurt as Zvecan protest turns violent", at=T0 + 10)
+    stats = await StoryEdits(deliverer).run_until_idle(now=T0 + 10)
+    assert stats.edited == 1
+    assert not fake.calls("editMessageText"), "a photo has no text to edit"
+    [call] = fake.calls("editMessageCaption")
+    assert call.status == 200
+    [message] = fake.messages(CHAT)
+    assert message.photo == PHOTO and message.edits == 1
+    assert "Also reported by Reuters <Wire>" in message.text and "Reuters &lt;Wire&gt;" in message.raw_text
+    assert len(message.text) <= 1024 and len(message.text) > 900, "the summary is cut to fit the caption"
+    assert message.parse_mode == "HTML" and message.buttons == buttons
+    [delivery] = story.deliveries()
+    assert delivery["outlets_shown"] == 1 and edit_state(db, delivery["id"]) == "done"
+
+
+async def test_a_photo_alert_not_modified_counts_as_done(story, app, fake, db):
+    deliverer, alert = await first_photo_alert(story, app, fake)
+    [delivery] = story.deliveries()
+    story.report("Reuters", "KFOR soldiers hurt in Zvecan", at=T0 + 10)
+    await StoryEdits(deliverer).run_until_idle(now=T0 + 10)
+    with db.conn:  # a crash between Telegram's answer and recording it: the same edit is made again
+        db.execute(
+            "UPDATE alert_edits SET state = 'editing', due_at = ? WHERE delivery_id = ?",
+            [T0 + 10, delivery["id"]],
+        )
+        db.execute("UPDATE deliveries SET outlets_shown = 0 WHERE id = ?", [delivery["id"]])
+    assert recover(db) == 1
+    stats = await StoryEdits(deliverer).run_until_idle(now=T0 + 11)
+    [again] = fake.calls("editMessageCaption")[1:]
+    assert again.status == 400 and "message is not modified" in (again.description or "")
+    assert stats.unchanged == 1 and stats.stopped == 0 and edit_state(db, delivery["id"]) == "done"
+    assert fake.messages(CHAT)[0].edits == 1
+
+
+async def test_a_deleted_photo_alert_is_not_edited_again(story, app, fake, db):
+    deliverer, alert = await first_photo_alert(story, app, fake)
+    [delivery] = story.deliveries()
+    fake.delete_message(CHAT, alert.message_id)
+    edits = StoryEdits(deliverer)
+    story.report("Reuters", "KFOR soldiers hurt in Zvecan", at=T0 + 10)
+    stats = await edits.run_until_idle(now=T0 + 10)
+    [call] = fake.calls("editMessageCaption")
+    assert call.status == 400 and "message to edit not found" in (call.description or "")
+    assert stats.stopped == 1 and edit_state(db, delivery["id"]) == "stopped"
+    story.report("AP", "Zvecan clashes: KFOR troops wounded", at=T0 + 20)
+    assert (await edits.run_until_idle(now=T0 + 20 + timing.EDIT_INTERVAL)).claimed == 0
+    assert len(fake.calls("editMessageCaption")) == 1 and not fake.calls("editMessageText")
+
+
+async def test_a_photo_alert_sent_before_deliveries_recorded_photos_is_edited_by_its_caption(
+    story, app, fake, db
+):
+    deliverer, alert = await first_photo_alert(story, app, fake)
+    with db.conn:
+        db.execute("UPDATE deliveries SET photo = 0")  # as migration 12 leaves an alert sent before it
+    story.report("Reuters", "KFOR soldiers hurt in Zvecan", at=T0 + 10)
+    assert (await StoryEdits(deliverer).run_until_idle(now=T0 + 10)).edited == 1
+    [wrong] = fake.calls("editMessageText")
+    assert wrong.status == 400 and "there is no text in the message to edit" in (wrong.description or "")
+    [right] = fake.calls("editMessageCaption")
+    assert right.status == 200
+    message = fake.messages(CHAT)[0]
+    assert "Also reported by Reuters" in message.text and len(message.text) <= 1024

@@ -69,3 +69,20 @@ def test_a_version_5_database_gains_how_alerts_look_with_todays_behaviour_as_def
     assert db.execute("SELECT link_preview, photos, silent FROM subscribers").fetchall() == [(0, 1, 0)]
     assert db.execute("SELECT silent FROM subscriptions").fetchall() == [(0,)]
     assert "image_url" in db["articles"].columns_dict
+
+
+def test_setting_an_articles_story_or_matched_flag_leaves_its_full_text_index_alone(tmp_path):
+    db = connect(tmp_path / "fts.db")
+    db.execute("INSERT INTO feeds (url, added_at) VALUES ('https://a.test/rss', 0)")
+    db.execute(
+        "INSERT INTO articles (feed_id, guid_hash, title, text, first_seen) VALUES (1, 'g', 'Quake hits Aceh', '', 0)"
+    )
+    story = db.execute("INSERT INTO stories (first_seen, last_seen, title) VALUES (0, 0, 'q')").lastrowid
+    before = db.conn.total_changes
+    db.execute("UPDATE articles SET story_id = ?, matched = 1 WHERE id = 1", [story])
+    assert db.conn.total_changes - before == 1  # the row itself (the old trigger: 9, rewriting articles_fts)
+    db.execute("UPDATE articles SET title = 'Flood hits Jakarta' WHERE id = 1")
+    found = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+    assert db.execute(found, ["jakarta"]).fetchall() == [(1,)]
+    assert db.execute(found, ["aceh"]).fetchall() == []
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")  # raises if out of step

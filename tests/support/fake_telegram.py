@@ -14,7 +14,8 @@ migration). It behaves like Telegram at the edges:
 * 400 "Bad Request: message is too long" past 4,096 characters after entity parsing, "message text is empty",
   and "can't parse entities: ..." by Telegram's HTML rules (:mod:`tests.support.telegram_html`).
 
-Methods: getMe, getUpdates (long polling, offsets confirm), sendMessage, editMessageText, editMessageReplyMarkup,
+Methods: getMe, getUpdates (long polling, offsets confirm), sendMessage, editMessageText, editMessageCaption (a
+caption, as sent; either edit of the other kind of message answers 400 as Telegram does), editMessageReplyMarkup,
 sendPhoto (a photo by URL with a caption: 400 "message caption is too long" past 1,024 characters after entity
 parsing; :meth:`FakeTelegram.refuse_photos` makes it answer as Telegram does when it cannot fetch the image),
 sendDocument (an uploaded file, kept), getFile and the file download (``/file/bot<token>/<path>``) for files the
@@ -1105,6 +1106,8 @@ class FakeTelegram:
     def _m_edit_message_text(self, params: dict) -> dict:
         with self._cond:
             chat_id, message = self._edit_target(params)
+            if message.photo is not None or message.document is not None:
+                raise _Reply(400, "Bad Request: there is no text in the message to edit")
             text, entities, parse_mode = self._render(params)
             markup = self._check_markup(params)
             if text == message.text and entities == message.entities and markup == message.reply_markup:
@@ -1115,6 +1118,31 @@ class FakeTelegram:
                 )
             self._check_flood(chat_id)
             message.text, message.raw_text, message.entities = text, str(params["text"]), entities
+            message.parse_mode, message.reply_markup = parse_mode, markup
+            message.edits += 1
+            self.stats.edited += 1
+            return self._message_json(message)
+
+    def _m_edit_message_caption(self, params: dict) -> dict:
+        """A photo's or a document's caption, limited to 1,024 characters after entity parsing as when sent."""
+        with self._cond:
+            chat_id, message = self._edit_target(params)
+            if message.photo is None and message.document is None:
+                raise _Reply(400, "Bad Request: there is no caption in the message to edit")
+            text, entities, parse_mode = self._render_caption(params)
+            markup = self._check_markup(params)
+            if text == message.text and entities == message.entities and markup == message.reply_markup:
+                raise _Reply(
+                    400,
+                    "Bad Request: message is not modified: specified new message content and reply markup are "
+                    "exactly the same as a current content and reply markup of the message",
+                )
+            self._check_flood(chat_id)
+            message.text, message.raw_text, message.entities = (
+                text,
+                str(params.get("caption") or ""),
+                entities,
+            )
             message.parse_mode, message.reply_markup = parse_mode, markup
             message.edits += 1
             self.stats.edited += 1
@@ -1239,6 +1267,7 @@ _METHODS: dict[str, Callable[[FakeTelegram, dict], Any]] = {
     "senddocument": FakeTelegram._m_send_document,
     "getfile": FakeTelegram._m_get_file,
     "editmessagetext": FakeTelegram._m_edit_message_text,
+    "editmessagecaption": FakeTelegram._m_edit_message_caption,
     "editmessagereplymarkup": FakeTelegram._m_edit_message_reply_markup,
     "answercallbackquery": FakeTelegram._m_answer_callback_query,
     "setmycommands": FakeTelegram._m_set_my_commands,
