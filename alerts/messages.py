@@ -192,7 +192,10 @@ class Alert:
     plain: str
     buttons: tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback_data)
 
-    def markup(self) -> InlineKeyboardMarkup:
+    def markup(self) -> InlineKeyboardMarkup | None:
+        """The inline keyboard; None when the alert has no buttons (in a channel, nobody there could use them)."""
+        if not self.buttons:
+            return None
         return InlineKeyboardMarkup(
             [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in self.buttons]
         )
@@ -333,5 +336,6 @@ def render_alert(
     return Alert(
         html=assemble(head_html, body_html, link_html),
         plain=assemble(head_plain, body_plain, link_plain),
-        buttons=alert_buttons(delivery_id),
+        # A channel's readers cannot press More/Why/Mute: those answer the subscriber, who is not there.
+        buttons=() if article.get("chat_type") == "channel" else alert_buttons(delivery_id),
     )
