@@ -101,3 +101,13 @@ def take_lost_notices(db: sqlite_utils.Database, channel_id: int) -> list[int]:
             [channel_id],
         ).fetchall()
     return sorted(int(row[0]) for row in rows)
+
+
+def restore(db: sqlite_utils.Database, channel_id: int) -> bool:
+    """The bot may post in a known channel again (made admin again): alert it, and tell a later loss again."""
+    row = subscribers.get_subscriber(db, channel_id)
+    if row is None or row["chat_type"] != "channel":
+        return False
+    with db.conn:
+        db.execute("UPDATE channel_links SET lost_told = 0 WHERE channel_id = ?", [channel_id])
+    return subscribers.set_active(db, channel_id, True)
