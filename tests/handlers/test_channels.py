@@ -173,3 +173,45 @@ async def test_a_renamed_channel_is_still_alerted_and_commands_posted_in_it_are_
     assert "Kosovo police" in sent.text and len(fake.messages(CHANNEL)) == 1
     [listed] = await bot.send(ADMIN, "/channels")
     assert "(@newsroom)" in listed.text
+
+
+GROUP = -1009999
+TOPIC = 5
+MEMBER = 4242  # who writes in groups in the fake
+
+
+async def forum(start_bot, fake):
+    bot = await start_bot()
+    fake.make_forum(GROUP, {TOPIC})
+    fake.set_chat_member(GROUP, MEMBER, "administrator")
+    return bot
+
+
+async def test_a_topic_subscription_is_alerted_in_its_topic_and_a_general_one_in_the_general_chat(start_bot, fake):
+    bot = await forum(start_bot, fake)
+    [in_topic] = await bot.send(GROUP, "/subscribe kosovo", thread_id=TOPIC)
+    assert in_topic.text.startswith("✅ Subscribed to kosovo") and in_topic.thread_id == TOPIC
+    [general] = await bot.send(GROUP, "/subscribe keyword:nato")
+    assert general.thread_id is None
+    [listed] = await bot.send(GROUP, "/list", thread_id=TOPIC)
+    assert listed.thread_id == TOPIC
+    assert "1. kosovo 🧵" in listed.text and "2. keyword:nato\n" in listed.text + "\n"
+
+    topic_alert = await alert(bot, "Kosovo opens a new border crossing", "t1", GROUP, n=4)
+    assert "Kosovo" in topic_alert.text and topic_alert.thread_id == TOPIC
+    assert topic_alert.buttons, "in a group the subscriber is there: More/Why/Mute stay"
+    assert bot.row("SELECT thread_id FROM deliveries ORDER BY id LIMIT 1")["thread_id"] == TOPIC, "kept over a restart"
+    general_alert = await alert(bot, "NATO ministers meet in Oslo", "t2", GROUP, n=5)
+    assert "NATO" in general_alert.text and general_alert.thread_id is None, "not sent to the topic"
+
+
+async def test_a_deleted_topic_falls_back_to_the_general_chat(start_bot, fake):
+    bot = await forum(start_bot, fake)
+    await bot.send(GROUP, "/subscribe kosovo", thread_id=TOPIC)
+    fake.delete_topic(GROUP, TOPIC)
+    sent = await alert(bot, "Kosovo opens a new border crossing", "t3", GROUP, n=2)
+    assert "Kosovo" in sent.text and sent.thread_id is None
+    refused = [c for c in fake.calls("sendmessage") if c.status == 400]
+    assert len(refused) == 1 and "thread not found" in refused[0].description
+    assert bot.row("SELECT thread_id FROM subscriptions")["thread_id"] is None, "later alerts go there directly"
+    await bot.until(lambda: bot.row("SELECT state FROM deliveries")["state"] == "sent")
