@@ -45,29 +45,31 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter
 
 from alerts import sending
 from alerts.appearance import Photo, look_of
+from alerts.channel_loss import lost_notices
+from alerts.limits import DEFAULT_RATE, rate_limiter
 from alerts.messages import Alert, render_alert_cached, source_name
-from alerts.outcomes import DeliveryStats, Outcome, SendResult, is_chat_gone, retry_after_seconds
+from alerts.outcomes import (
+    DeliveryStats,
+    Outcome,
+    SendResult,
+    is_chat_gone,
+    is_thread_gone,
+    retry_after_seconds,
+)
 from alerts.outlets import feed_of, other_names
 from alerts.redaction import redact
 from storage import outbox
 
+__all__ = ["DEFAULT_RATE", "Deliverer", "deliver_due", "rate_limiter", "recover"]  # the limiter: alerts.limits
 log = logging.getLogger("newsalert.delivery")
 
-DEFAULT_RATE = 29.0
 _BACKOFF_BASE = 1.0
 _BACKOFF_CAP = 300.0
 _CLAIM_CHUNK = 10
 _T = TypeVar("_T")
-
-
-def rate_limiter(overall_max_rate: float = DEFAULT_RATE, max_retries: int = 3) -> AIORateLimiter:
-    """The limiter the Application should use for delivery: under 30/s overall, 20/min per group, and a few
-    in-place retries on 429 (each pauses every request for retry_after, as Telegram expects)."""
-    return AIORateLimiter(overall_max_rate=overall_max_rate, overall_time_period=1, max_retries=max_retries)
 
 
 def recover(db: sqlite_utils.Database) -> int:
@@ -142,9 +144,9 @@ class Deliverer:
         """Send until nothing is due, keeping up to ``limit`` sends in flight so the rate limiter never idles.
 
         New rows are claimed a few at a time as sends finish, so a steady stream flows at the limiter's rate
-        instead of batch by batch, and the event loop never runs a whole window's start-up in one go. ``max_seconds`` bounds one call (a scheduler job) and ``stop`` ends it
-        early (shutdown); either way the sends already started are finished and recorded. Rows not due yet
-        (backoff, 429) are left for a later call.
+        instead of batch by batch, and the event loop never runs a whole window's start-up in one go.
+        ``max_seconds`` bounds one call (a scheduler job) and ``stop`` ends it early (shutdown); either way the
+        sends already started are finished and recorded. Rows not due yet (backoff, 429) are left for later.
         """
         total = DeliveryStats()
         started = time.monotonic()
@@ -239,11 +241,15 @@ class Deliverer:
         silent: bool = False,
         preview: bool = False,
         photo: Photo | None = None,
+        thread_id: int | None = None,
     ) -> SendResult:
         """Send one outbox message (HTML; a link preview only if ``preview``) and say how Telegram finally answered.
 
         ``silent`` sends it without a notification sound; ``photo`` sends it as that photo with its caption, and
-        as the text message if Telegram refuses the photo (see the module's list). The answers that need no decision by the caller are handled here, the same for alerts and digests: a
+        as the text message if Telegram refuses the photo (see the module's list). ``thread_id`` is the forum
+        topic to post in; a topic deleted since goes to the group's general chat (and so do its subscriptions).
+
+        The answers that need no decision by the caller are handled here, the same for alerts and digests: a
         group that became a supergroup has its subscriber and rows moved (:func:`storage.outbox.migrate_chat`)
         and the message goes to the new id; HTML that Telegram refuses goes again as ``plain``. Every other
         answer comes back as the result's :class:`Outcome`, for the caller to record on its rows. Never raises
@@ -263,29 +269,21 @@ class Deliverer:
                 **values,
             )
 
-        for _ in range(5):  # at most: migrate, photo fallback, parse fallback, and one more of any
+        for _ in range(6):  # at most: migrate, topic gone, photo fallback, parse fallback, and one more of any
+            common: dict[str, Any] = {"html": not use_plain, "buttons": buttons, "silent": silent}
+            common.update(paid=self.paid_broadcast, thread_id=thread_id)
             try:
                 if photo is not None:
                     method = "sendPhoto"
-                    request = sending.photo_request(
-                        chat_id,
-                        photo.url,
-                        photo.plain if use_plain else photo.html,
-                        html=not use_plain,
-                        buttons=buttons,
-                        silent=silent,
-                        paid=self.paid_broadcast,
-                    )
+                    caption = photo.plain if use_plain else photo.html
+                    request = sending.photo_request(chat_id, photo.url, caption, **common)
                 else:
                     method = "sendMessage"
                     request = sending.message_request(
                         chat_id,
                         plain if use_plain else html,
-                        html=not use_plain,
-                        buttons=buttons,
                         preview=preview,
-                        silent=silent,
-                        paid=self.paid_broadcast,
+                        **common,
                     )
                 message_id = await self._paced_send(chat_id, method, request)
             except RetryAfter as exc:
@@ -304,6 +302,10 @@ class Deliverer:
                 text = exc.message.lower()
                 if is_chat_gone(exc):
                     return result(Outcome.GONE, error=self.redact(exc.message))
+                if thread_id is not None and is_thread_gone(exc):  # its subscriptions move to the general chat
+                    outbox.forget_thread(self.db, chat_id, thread_id)
+                    thread_id = None
+                    continue
                 if photo is not None:
                     log.info(
                         "%s: Telegram refused the photo (%s); sending the text", label, self.redact(text)
@@ -320,10 +322,7 @@ class Deliverer:
                 # Every send fails the same way; keep the rows and let the operator see one clear line.
                 log.error("Telegram refused the bot token (%s); alerts wait", type(exc).__name__)
                 return result(Outcome.TOKEN_REFUSED, error="token refused")
-            except (
-                NetworkError,
-                TelegramError,
-            ) as exc:  # TimedOut is a NetworkError; 5xx arrive as NetworkError
+            except (NetworkError, TelegramError) as exc:  # TimedOut is a NetworkError; 5xx arrive as NetworkError
                 return result(Outcome.TRANSIENT, error=self.redact(f"{type(exc).__name__}: {exc.message}"))
             return result(Outcome.SENT, message_id=message_id)
         return result(Outcome.REFUSED, error="gave up after repeated migrations or fallbacks")
@@ -376,6 +375,7 @@ class Deliverer:
             silent=look.silent,
             preview=look.preview,
             photo=look.photo,
+            thread_id=row.get("thread_id"),
         )
         photo = look.photo is not None and not sent.photo_fallback  # edits change its caption
         stats = DeliveryStats(
@@ -404,7 +404,7 @@ class Deliverer:
             )
             stats.rate_limited += 1
         elif sent.outcome is Outcome.GONE:
-            self._chat_gone(sent.chat_id, delivery_id, sent.error, stats)
+            await self._chat_gone(sent.chat_id, delivery_id, sent.error, stats)
         elif sent.outcome is Outcome.REFUSED:
             outbox.mark_failed(self.db, delivery_id, sent.error)
             stats.failed += 1
@@ -417,12 +417,12 @@ class Deliverer:
             self._transient(row, delivery_id, sent.error, stats)
         return stats
 
-    def _chat_gone(self, chat_id: int, delivery_id: int, reason: str, stats: DeliveryStats) -> None:
+    async def _chat_gone(self, chat_id: int, delivery_id: int, reason: str, stats: DeliveryStats) -> None:
         outbox.mark_dropped(self.db, delivery_id, reason)
         dropped = outbox.deactivate_chat(self.db, chat_id, reason)
-        log.info(
-            "chat %s is gone (%s): marked inactive, %d queued alert(s) dropped", chat_id, reason, dropped
-        )
+        log.info("chat %s is gone (%s): marked inactive, %d queued alert(s) dropped", chat_id, reason, dropped)
+        for admin, html, plain in lost_notices(self.db, chat_id):  # a channel: tell who linked it, once
+            await self.send(admin, html=html, plain=plain, label=f"channel {chat_id} lost")
         stats.dropped += 1 + dropped
         stats.deactivated_chats += 1
 

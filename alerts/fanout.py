@@ -38,6 +38,7 @@ class _Subscription:
     raw: str
     created_at: float
     muted_until: float | None
+    thread_id: int | None  # the forum topic its alerts go to
     subscriber: dict[str, Any]
 
 
@@ -57,7 +58,7 @@ def _subscriptions(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, _
         marks = ",".join("?" * len(chunk))
         cursor = db.execute(
             f"""SELECT s.id AS sub_id, s.chat_id AS sub_chat, s.raw, s.created_at AS sub_created,
-                       s.muted_until AS sub_muted, b.*
+                       s.muted_until AS sub_muted, s.thread_id AS sub_thread, b.*
                 FROM subscriptions s JOIN subscribers b ON b.chat_id = s.chat_id
                 WHERE s.id IN ({marks})""",
             chunk,
@@ -71,6 +72,7 @@ def _subscriptions(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, _
                 raw=record["raw"],
                 created_at=record["sub_created"],
                 muted_until=record["sub_muted"],
+                thread_id=record["sub_thread"],
                 subscriber=record,
             )
     return found
@@ -200,8 +202,8 @@ def _fan_out_one(
             cursor = db.execute(
                 """INSERT OR IGNORE INTO deliveries
                    (chat_id, story_id, article_id, subscription_id, explanation, state, mode,
-                    next_attempt_at, created_at)
-                   VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
+                    next_attempt_at, created_at, thread_id)
+                   VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)""",
                 [
                     sub.chat_id,
                     article["story_id"],
@@ -211,6 +213,7 @@ def _fan_out_one(
                     mode,
                     release,
                     now,
+                    sub.thread_id,
                 ],
             )
             if cursor.rowcount:

@@ -194,7 +194,10 @@ class Alert:
     plain: str
     buttons: tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback_data)
 
-    def markup(self) -> InlineKeyboardMarkup:
+    def markup(self) -> InlineKeyboardMarkup | None:
+        """The inline keyboard; None when the alert has no buttons (in a channel, nobody there could use them)."""
+        if not self.buttons:
+            return None
         return InlineKeyboardMarkup(
             [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in self.buttons]
         )
@@ -335,8 +338,14 @@ def render_alert(
     return Alert(
         html=assemble(head_html, body_html, link_html),
         plain=assemble(head_plain, body_plain, link_plain),
-        buttons=alert_buttons(delivery_id),
+        buttons=_buttons_for(article, delivery_id),
     )
+
+
+def _buttons_for(article: Mapping[str, Any], delivery_id: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """More/Why/Mute, except in a channel: its readers cannot press them, they answer the subscriber, who is
+    not there."""
+    return () if article.get("chat_type") == "channel" else alert_buttons(delivery_id)
 
 
 # The article fields render_alert reads: with the other arguments, they decide the alert's text.
@@ -386,4 +395,4 @@ def render_alert_cached(
         None if also is None else tuple(also),
         caption,
     )
-    return dataclasses.replace(shared, buttons=alert_buttons(delivery_id))
+    return dataclasses.replace(shared, buttons=_buttons_for(article, delivery_id))

@@ -53,7 +53,14 @@ _GONE = (
     "not enough rights to send",
     "chat_write_forbidden",
     "chat_restricted",
+    "need administrator rights in the channel",  # a channel that demoted the bot
+    "bot is not a member of the channel",
 )
+
+
+def is_thread_gone(exc: BadRequest) -> bool:
+    """Whether a 400 says the forum topic the message was for no longer exists."""
+    return "message thread not found" in exc.message.lower()
 
 
 def is_chat_gone(exc: BadRequest) -> bool:

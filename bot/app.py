@@ -60,7 +60,7 @@ from storage.fullness import FULL, is_full
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER, Update.CHANNEL_POST]
 _RATE_LIMIT_RETRIES = 3
 _DELIVERY_TICK = 1.0
 # The poll job only polls the feeds that are due; looking every second keeps an alert within about a second of its

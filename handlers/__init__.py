@@ -18,6 +18,7 @@ from handlers import (
     admin,
     alerts,
     appearance,
+    channels,
     fallback,
     members,
     search,
@@ -48,6 +49,7 @@ def register(app: Application) -> None:
         search,
         admin,
         members,
+        channels,
         fallback,
     ):
         app.add_handlers(module.HANDLERS)

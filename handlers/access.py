@@ -12,6 +12,7 @@ import sqlite3
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
+from handlers.channels import channel_post
 from handlers.context import reply, services
 from handlers.replies import refusal
 from storage import updates
@@ -26,6 +27,9 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         return
+    if update.channel_post is not None:
+        await channel_post(update, context)  # its name is noted; nothing in a channel is a command for us
+        raise ApplicationHandlerStop
     message = update.message or update.edited_message
     if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
         return
@@ -39,7 +43,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     sender = message.chat.id if anonymous_admin and message is not None else user.id
     # A file's caption counts as its text: "/import" comes as the caption of the export file.
     text = (message.text or (message.caption if message.document else None)) if message is not None else None
-    if message is not None and not text:
+    if message is not None and not text and message.forward_origin is None:
         # Photos, stickers, joins...: nothing to answer, and not worth a rate-limit slot.
         raise ApplicationHandlerStop
     if message is not None and text and message.chat.type != "private" and not text.startswith("/"):

@@ -21,10 +21,13 @@ from telegram import Chat, Message, Update
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ContextTypes
 
+from alerts.channel_loss import channel_label
+from alerts.messages import MAX_MESSAGE
 from feeds.ingest import PollingSettings
 from handlers.guard import Guard
 from handlers.replies import refusal
 from matching import Matcher
+from storage.channels import get_target
 from storage.db import connect
 
 T = TypeVar("T")
@@ -109,8 +112,52 @@ _RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 async def reply(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str, **kwargs: Any) -> None:
-    """``message.reply_text``, resent if Telegram fails it for a moment (see :func:`send_reliably`)."""
+    """``message.reply_text``, resent if Telegram fails it for a moment (see :func:`send_reliably`).
+
+    An answer to a command that acted on a channel (see :func:`acting_chat`) says so on a last line.
+    """
+    acting = (context.chat_data or {}).get("acting")
+    if acting is not None and acting["message"] == message.message_id and acting["label"]:
+        note = f"\n\n📣 This was for the channel {acting['label']}. /channel off to manage this chat again."
+        text += note if len(text) + len(note) <= MAX_MESSAGE else ""
     await send_reliably(context, lambda: message.reply_text(text, **kwargs))
+
+
+async def acting_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Chat | None:
+    """The chat a command acts on: the update's own, or the channel its private chat manages (``/channel``).
+
+    A channel is acted on only while the sender is still one of its admins; if not, they are told and the answer
+    is None. The answer is kept for the rest of the update, so every step of a command acts on the same chat.
+    """
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None or chat.type != Chat.PRIVATE or context.chat_data is None:
+        return chat
+    acting = context.chat_data.get("acting")
+    if acting is not None and acting["update"] == update.update_id:
+        return acting["chat"]
+    row = await services(context).db.run(get_target, chat.id)
+    label, plain = "", ""
+    acted: Chat | None = chat
+    if row is not None:
+        label, plain = channel_label(row)
+        admin = user is not None and await services(context).guard.is_group_admin(
+            context.bot, row["chat_id"], user.id
+        )
+        acted = Chat(row["chat_id"], Chat.CHANNEL, title=row["title"], username=row["username"]) if admin else None
+    context.chat_data["acting"] = {
+        "update": update.update_id,
+        "message": message.message_id if message is not None else None,
+        "chat": acted,
+        "label": label,
+    }
+    if acted is None:
+        hint = "/channel off to manage this chat."
+        if update.callback_query is not None:
+            await update.callback_query.answer(refusal(f"You are no longer an admin of {plain}", hint=hint))
+        elif message is not None:
+            text = refusal(f"You are no longer an admin of the channel {label}", hint=hint)
+            await send_reliably(context, lambda: message.reply_text(text))
+    return acted
 
 
 async def send_reliably(context: ContextTypes.DEFAULT_TYPE, send: Callable[[], Awaitable[Any]]) -> None:

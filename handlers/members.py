@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram import Chat, ChatMember, ChatMemberUpdated, Update
 from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, filters
 
+from handlers.channels import bot_status_changed
 from handlers.context import is_group, send_reliably, services
 from storage import outbox, subscribers
 
@@ -52,6 +53,9 @@ def _membership_tx(db: Any, chat_id: int, chat_type: str, title: str | None, rea
 async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     change = update.my_chat_member
     if change is None:
+        return
+    if change.chat.type == Chat.CHANNEL:
+        await bot_status_changed(change, context)  # in a channel, what counts is the right to post
         return
     reachable = _reachable(change)
     if reachable is None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from alerts import timing
 from alerts.messages import alert_buttons, bold, escape, format_time, truncate
-from handlers.context import command_argument, is_group, may_change, reply, services
+from handlers.context import acting_chat, command_argument, is_group, may_change, reply, services
 from handlers.replies import refusal
 from storage import digests, outbox, subscribers, subscriptions
 
@@ -62,9 +62,7 @@ def _ensure_tx(
     return row
 
 
-async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, **values: Any) -> dict[str, Any]:
-    chat = update.effective_chat
-    assert chat is not None
+async def _save(context: ContextTypes.DEFAULT_TYPE, chat: Chat, **values: Any) -> dict[str, Any]:
     title = chat.title if is_group(chat) else None
     return await services(context).db.run(_ensure_tx, chat.id, chat.type, title, values)
 
@@ -113,9 +111,9 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         except ValueError as error:
             await reply(context, message, _timing_refusal(error))
             return
-    if not await may_change(update, context):
+    if not await may_change(update, context) or (chat := await acting_chat(update, context)) is None:
         return
-    row = await _save(update, context, **values)
+    row = await _save(context, chat, **values)
     await reply(context, message, describe_delivery(row))
 
 
@@ -133,9 +131,9 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ValueError as error:
         await reply(context, message, _timing_refusal(error))
         return
-    if not await may_change(update, context):
+    if not await may_change(update, context) or (chat := await acting_chat(update, context)) is None:
         return
-    row = await _save(update, context, timezone=zone)
+    row = await _save(context, chat, timezone=zone)
     now = format_time(time.time(), zone)
     await reply(
         context,
@@ -162,9 +160,9 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(context, message, _timing_refusal(error))
             return
         values = {"quiet_start": start, "quiet_end": end}
-    if not await may_change(update, context):
+    if not await may_change(update, context) or (chat := await acting_chat(update, context)) is None:
         return
-    row = await _save(update, context, **values)
+    row = await _save(context, chat, **values)
     await reply(
         context, message, ("Quiet hours off.\n" if argument.lower() == "off" else "") + describe_delivery(row)
     )
@@ -204,9 +202,9 @@ async def _mute_subscription(
 ) -> None:
     """``/mute N 8h`` and ``/unmute N``: one subscription only; the chat's other subscriptions keep alerting."""
     message = update.effective_message
-    chat = update.effective_chat
-    assert message is not None and chat is not None
-    if not await may_change(update, context):
+    if message is None or not await may_change(update, context):
+        return
+    if (chat := await acting_chat(update, context)) is None:
         return
     found = await services(context).db.run(_mute_one_tx, chat.id, number, until)
     if found is None:
@@ -234,9 +232,9 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if number is not None:
         await _mute_subscription(update, context, number, time.time() + duration.total_seconds())
         return
-    if not await may_change(update, context):
+    if not await may_change(update, context) or (chat := await acting_chat(update, context)) is None:
         return
-    row = await _save(update, context, muted_until=time.time() + duration.total_seconds())
+    row = await _save(context, chat, muted_until=time.time() + duration.total_seconds())
     await reply(
         context,
         message,
@@ -252,9 +250,9 @@ async def unmute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if argument.isdigit():
         await _mute_subscription(update, context, int(argument), None)
         return
-    if not await may_change(update, context):
+    if not await may_change(update, context) or (chat := await acting_chat(update, context)) is None:
         return
-    await _save(update, context, muted_until=None)
+    await _save(context, chat, muted_until=None)
     await reply(context, message, "🔔 Alerts are on again.")
 
 
@@ -326,7 +324,7 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _set_markup(update, _mute_keyboard(delivery_id, sub["raw"] if sub else None))
     elif action == "mutefor":
         hours = int(rest.split(":")[1])
-        row = await _save(update, context, muted_until=time.time() + hours * 3600)
+        row = await _save(context, chat, muted_until=time.time() + hours * 3600)
         await callback.answer(
             f"Muted until {format_time(row['muted_until'], row['timezone'])}. /unmute ends it."
         )

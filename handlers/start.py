@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from alerts.messages import escape
-from handlers.context import command_argument, is_group, may_change, reply, services
+from handlers.context import acting_chat, command_argument, is_group, may_change, reply, services
 from handlers.subscriptions import suggest_subscription
 from storage import subscribers, subscriptions
 
@@ -41,6 +41,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("pause", "Hold all alerts"),
     ("resume", "Send alerts again"),
     ("stop", "Forget this chat and everything it set up"),
+    ("channel", "Alerts in a channel you run: /channel @name"),
     ("help", "How queries work"),
 ]
 
@@ -75,6 +76,10 @@ Reply to an alert with /why (why it matched) or /more (longer summary, other sou
 <b>How alerts look</b>
 /silent on – alerts without a sound; /silent 2 on – only subscription 2
 /photos off – text only, no picture; /preview on – the article's link preview
+
+<b>Channels and topics</b>
+/channel @name – alerts in a channel you run (make me its admin who can post, or forward me a post from it); then /subscribe, /list, /digest… sent here act on it. /channel off to come back, /channels lists them
+In a group with topics, /subscribe inside a topic sends that subscription's alerts to the topic
 
 <b>Moving</b>
 /export – your subscriptions as a file; send it back with /import as its caption to restore them
@@ -132,8 +137,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused: bool) -> None:
     message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None or not await may_change(update, context):
+    if message is None or not await may_change(update, context):
+        return
+    if (chat := await acting_chat(update, context)) is None:
         return
     title = chat.title if is_group(chat) else None
     changed = await services(context).db.run(_pause_tx, chat.id, chat.type, title, paused)

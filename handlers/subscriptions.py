@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from alerts.messages import MAX_CALLBACK_DATA, MAX_MESSAGE, escape, text_length, truncate
-from handlers.context import command_argument, is_group, may_change, reply, services
+from handlers.context import acting_chat, command_argument, is_group, may_change, reply, services
 from handlers.replies import refusal, shown, too_long
 from matching import Query, QueryError, parse_query
 from storage import subscribers, subscriptions
@@ -29,11 +29,14 @@ _EXAMPLES = '/subscribe kosovo\n/subscribe keyword:nato\n/subscribe "power plant
 
 
 def _subscribe_tx(
-    db: Any, chat_id: int, chat_type: str, title: str | None, query: Query, raw: str, cap: int
+    db: Any, chat_id: int, chat_type: str, title: str | None, query: Query, raw: str, cap: int, thread: int | None
 ) -> tuple[dict[str, Any], subscriptions.AddResult, int | None]:
-    """Create the subscriber if needed and add the subscription; also the number ``/list`` will show it under."""
+    """Create the subscriber if needed and add the subscription (its alerts to forum topic ``thread`` if given);
+    also the number ``/list`` will show it under."""
     subscriber, _ = subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
-    result = subscriptions.add_subscription(db, chat_id, query.canonical, raw, max_subscriptions=cap)
+    result = subscriptions.add_subscription(
+        db, chat_id, query.canonical, raw, max_subscriptions=cap, thread_id=thread
+    )
     number = None
     if result.subscription is not None:
         number = int(
@@ -78,8 +81,9 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
     """Subscribe the update's chat to ``raw`` and answer; shared by ``/subscribe`` and the suggestion button."""
     message = update.effective_message
-    chat = update.effective_chat
-    assert message is not None and chat is not None
+    chat = await acting_chat(update, context)
+    if message is None or chat is None:
+        return
     svc = services(context)
     if not raw:
         examples = "For example:\n" + escape(_EXAMPLES) + "\n\n/help explains queries."
@@ -97,7 +101,11 @@ async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: 
         return
     cap = svc.config.telegram.max_subscriptions
     title = chat.title if is_group(chat) else None
-    subscriber, result, number = await svc.db.run(_subscribe_tx, chat.id, chat.type, title, query, raw, cap)
+    # Sent inside a forum topic: that topic's subscription, alerted there.
+    thread = message.message_thread_id if message.is_topic_message and message.chat.id == chat.id else None
+    subscriber, result, number = await svc.db.run(
+        _subscribe_tx, chat.id, chat.type, title, query, raw, cap, thread
+    )
     if result.status == "limit":
         hint = "Remove one with /unsubscribe N (see /list), then try again."
         what = f"This chat already has {result.count} subscriptions"
@@ -188,7 +196,7 @@ def _unsubscribe_tx(
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    chat = update.effective_chat
+    chat = await acting_chat(update, context)
     if message is None or chat is None:
         return
     argument = command_argument(message)
@@ -229,8 +237,13 @@ def render_list(
         return "No subscriptions yet. Try /subscribe kosovo, or /help for what queries can do.", None
     head = ([escape(intro)] if intro else []) + [f"<b>Subscriptions</b> ({len(rows)} of {cap}):"]
     tail = ["Remove one with its ✖ button or /unsubscribe N."]
+    if any(row.get("thread_id") for row in rows):
+        tail.append("🧵 alerts in the topic it was subscribed in.")
     per_line = max(20, min(_LIST_QUERY_CHARS, (MAX_MESSAGE - 300) // len(rows) - 12))
-    entries = [f"{n}. {escape(truncate(row['raw'], per_line))}" for n, row in enumerate(rows, start=1)]
+    entries = [
+        f"{n}. {escape(truncate(row['raw'], per_line))}" + (" 🧵" if row.get("thread_id") else "")
+        for n, row in enumerate(rows, start=1)
+    ]
     shown = len(entries)
     while text_length("\n".join(head + entries[:shown] + ["… and 9999 more"] + tail)) > MAX_MESSAGE:
         shown -= 1
@@ -245,7 +258,7 @@ def render_list(
 
 async def send_list(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str | None = None) -> None:
     message = update.effective_message
-    chat = update.effective_chat
+    chat = await acting_chat(update, context)
     if message is None or chat is None:
         return
     svc = services(context)
@@ -261,10 +274,10 @@ async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``unsub:<id>``: remove by id (pressing twice is harmless) and redraw the list in place."""
     callback = update.callback_query
-    chat = update.effective_chat
-    if callback is None or chat is None or callback.data is None:
+    if callback is None or callback.data is None or not await may_change(update, context):
         return
-    if not await may_change(update, context):
+    chat = await acting_chat(update, context)
+    if chat is None:
         return
     svc = services(context)
     sub_id = int(callback.data.split(":", 1)[1])

@@ -251,6 +251,31 @@ def _v12(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN photo INTEGER NOT NULL DEFAULT 0")
 
 
+def _v13(db: sqlite_utils.Database) -> None:
+    """Channels and forum topics (see storage.channels): a channel's @name as last seen, the private chats that
+    linked a channel (told once when the bot loses it) and the chat each private chat's commands act on, and the
+    forum topic a subscription's alerts go to, copied onto each outbox row so a restart keeps it."""
+    for statement in (
+        "ALTER TABLE subscribers ADD COLUMN username TEXT",
+        "ALTER TABLE subscriptions ADD COLUMN thread_id INTEGER",  # forum topic; NULL: the chat itself
+        "ALTER TABLE deliveries ADD COLUMN thread_id INTEGER",
+        """CREATE TABLE channel_links (
+            channel_id INTEGER NOT NULL REFERENCES subscribers(chat_id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,               -- the admin who linked it, from their private chat
+            linked_at REAL NOT NULL,
+            lost_told INTEGER NOT NULL DEFAULT 0,   -- 1 once told the bot can no longer post there
+            PRIMARY KEY (channel_id, user_id)
+        )""",
+        "CREATE INDEX channel_links_user ON channel_links(user_id)",
+        """CREATE TABLE chat_targets (
+            chat_id INTEGER PRIMARY KEY,            -- a private chat whose commands act on another chat
+            target_id INTEGER NOT NULL REFERENCES subscribers(chat_id) ON DELETE CASCADE
+        )""",
+    ):
+        db.execute(statement)
+
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -264,6 +289,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v10,
     _v11,
     _v12,
+    _v13,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

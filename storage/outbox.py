@@ -46,18 +46,20 @@ def enqueue(
     explanation: str = "",
     mode: str = INSTANT,
     next_attempt_at: float | None = None,
+    thread_id: int | None = None,
     now: float | None = None,
 ) -> int | None:
-    """Queue one alert; the id of the new row, or None if this chat already has (or had) this story."""
+    """Queue one alert (to the forum topic ``thread_id`` if given); the id of the new row, or None if this chat
+    already has (or had) this story."""
     now = _now(now)
     with db.conn:
         cursor = db.conn.execute(
             """
-            INSERT OR IGNORE INTO deliveries
-                (chat_id, story_id, article_id, subscription_id, explanation, mode, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO deliveries (chat_id, story_id, article_id, subscription_id, explanation, mode,
+                                              next_attempt_at, created_at, thread_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            (chat_id, story_id, article_id, subscription_id, explanation, mode, next_attempt_at or now, now),
+            (chat_id, story_id, article_id, subscription_id, explanation, mode, next_attempt_at or now, now, thread_id),
         )
     return cursor.lastrowid if cursor.rowcount else None
 
@@ -102,7 +104,7 @@ def claim_due(
             SELECT d.*, a.id AS article_exists, a.title, a.url, a.summary, substr(a.text, 1, 20000) AS text,
                    a.published, a.first_seen, a.image_url,
                    f.name AS feed_name, f.title AS feed_title, f.url AS feed_url, f.site_url AS feed_site_url,
-                   s.timezone, s.link_preview, s.photos, s.silent AS chat_silent,
+                   s.timezone, s.link_preview, s.photos, s.silent AS chat_silent, s.chat_type,
                    (SELECT x.silent FROM subscriptions x WHERE x.id = d.subscription_id) AS sub_silent,
                    (SELECT count(DISTINCT x.feed_id) FROM articles x WHERE x.story_id = d.story_id) AS story_sources
             FROM deliveries d
@@ -255,6 +257,19 @@ def deactivate_chat(db: sqlite_utils.Database, chat_id: int, reason: str) -> int
     with db.conn:
         db.conn.execute("UPDATE subscribers SET active = 0 WHERE chat_id = ?", (chat_id,))
         return _drop_pending(db, chat_id, reason)
+
+
+def forget_thread(db: sqlite_utils.Database, chat_id: int, thread_id: int) -> None:
+    """A forum topic was deleted: its subscriptions and waiting alerts go to the group's general chat instead."""
+    with db.conn:
+        db.conn.execute(
+            "UPDATE subscriptions SET thread_id = NULL WHERE chat_id = ? AND thread_id = ?", (chat_id, thread_id)
+        )
+        db.conn.execute(
+            "UPDATE deliveries SET thread_id = NULL WHERE chat_id = ? AND thread_id = ? "
+            "AND state IN ('pending', 'sending')",
+            (chat_id, thread_id),
+        )
 
 
 def migrate_chat(db: sqlite_utils.Database, old_chat_id: int, new_chat_id: int) -> None:

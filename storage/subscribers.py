@@ -44,9 +44,10 @@ def upsert_subscriber(
         )
         created = cursor.rowcount == 1
         if not created:
+            # No title (a private chat, a channel acted on from one) keeps the one stored.
             db.execute(
-                "UPDATE subscribers SET chat_type = ?, title = ? WHERE chat_id = ? "
-                "AND (chat_type IS NOT ? OR title IS NOT ?)",
+                "UPDATE subscribers SET chat_type = ?, title = coalesce(?, title) WHERE chat_id = ? "
+                "AND (chat_type IS NOT ? OR title IS NOT coalesce(?, title))",
                 [chat_type, title, chat_id, chat_type, title],
             )
     row = get_subscriber(db, chat_id)

@@ -75,12 +75,14 @@ def add_subscription(
     raw: str,
     *,
     max_subscriptions: int,
+    thread_id: int | None = None,
     now: float | None = None,
 ) -> AddResult:
     """Subscribe a chat (which must exist in ``subscribers``) to a canonical query, unless it has it or is full.
 
     A repeat is reported as ``exists`` before the cap is checked, so a full chat repeating a query hears "already
-    subscribed", which is the more useful answer. The check and the insert share one transaction.
+    subscribed", which is the more useful answer. The check and the insert share one transaction. ``thread_id``
+    is the forum topic the subscription's alerts go to (None: the chat itself).
     """
     now = time.time() if now is None else now
     with db.conn:
@@ -91,8 +93,8 @@ def add_subscription(
         if count >= max_subscriptions:
             return AddResult("limit", None, count)
         cursor = db.execute(
-            "INSERT INTO subscriptions (chat_id, query, raw, created_at) VALUES (?, ?, ?, ?)",
-            [chat_id, query, raw, now],
+            "INSERT INTO subscriptions (chat_id, query, raw, created_at, thread_id) VALUES (?, ?, ?, ?, ?)",
+            [chat_id, query, raw, now, thread_id],
         )
         new_id = cursor.lastrowid
     row = get_subscription(db, int(new_id)) if new_id is not None else None

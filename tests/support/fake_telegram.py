@@ -122,6 +122,12 @@ class SentMessage:
         return self.params.get("allow_paid_broadcast") is True
 
     @property
+    def thread_id(self) -> int | None:
+        """The forum topic it was sent to (``message_thread_id``), if any."""
+        value = self.params.get("message_thread_id")
+        return None if value in (None, "") else int(value)
+
+    @property
     def buttons(self) -> list[dict]:
         """Inline keyboard buttons, row after row."""
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -187,6 +193,9 @@ class _ChatState:
     missing: bool = False
     migrated_to: int | None = None
     next_message_id: int = 1
+    title: str | None = None  # a channel's (groups are "Group <id>")
+    username: str | None = None  # a channel's @name, without the @
+    topics: set[int] | None = None  # a forum's topic thread ids (None: not a forum)
 
 
 @dataclass
@@ -279,6 +288,7 @@ class FakeTelegram:
         self._callback_answers: dict[str, dict] = {}
         self._commands: dict[str, list[dict]] = {}
         self._members: dict[tuple[int, int], str] = {}
+        self._bot_can_post: dict[int, bool] = {}  # channel id -> the bot, as its admin, may post
         self._faults: list[_Fault] = []
         self._files: dict[str, tuple[dict, bytes]] = {}  # file_id -> (Document object, bytes)
         self._file_ids = itertools.count(1)
@@ -404,7 +414,11 @@ class FakeTelegram:
         if state.kind == "private":
             chat["first_name"] = f"User{chat_id}"
         else:
-            chat["title"] = f"Group {chat_id}"
+            chat["title"] = state.title or f"Group {chat_id}"
+        if state.username:
+            chat["username"] = state.username
+        if state.topics is not None:
+            chat["is_forum"] = True
         return chat
 
     @staticmethod
@@ -462,12 +476,15 @@ class FakeTelegram:
         reply_to_message_id: int | None = None,
         first_name: str | None = None,
         username: str | None = None,
+        thread_id: int | None = None,
     ) -> dict:
         """A user writes ``text`` in ``chat_id`` (a private chat if > 0, a group if < 0); returns the update.
 
         A text starting with "/" carries a ``bot_command`` entity at offset 0, as Telegram sends it. With
-        ``reply_to_message_id`` the message is a reply to that (bot) message.
+        ``reply_to_message_id`` the message is a reply to that (bot) message; with ``thread_id`` it is written in
+        that topic of a forum (see :meth:`make_forum`).
         """
+        topic = {} if thread_id is None else {"message_thread_id": thread_id, "is_topic_message": True}
         with self._cond:
             message = self._user_message(
                 chat_id,
@@ -476,6 +493,7 @@ class FakeTelegram:
                 reply_to_message_id=reply_to_message_id,
                 first_name=first_name,
                 username=username,
+                **topic,
             )
             return self._add_update("message", message)
 
@@ -549,10 +567,94 @@ class FakeTelegram:
             )
             return query_id
 
+    # ------------------------------------------------------------ channels and forum topics
+
+    def add_channel(
+        self, chat_id: int, username: str | None, *, title: str | None = None, bot_status: str = "administrator",
+        can_post: bool = True, admins: Iterable[int] = (),
+    ) -> None:
+        """A channel (id -100…) with an optional @name; the bot is ``bot_status`` there (as an administrator,
+        with ``can_post``), and ``admins`` are its administrators."""
+        with self._cond:
+            state = self._chat(chat_id)
+            state.kind, state.username, state.title = "channel", username, title or f"Channel {chat_id}"
+            self._members[(chat_id, int(self.bot_user["id"]))] = bot_status
+            self._bot_can_post[chat_id] = can_post
+            for admin in admins:
+                self._members[(chat_id, admin)] = "administrator"
+
+    def set_bot_rights(self, chat_id: int, status: str, *, can_post: bool = True, notify: bool = True) -> None:
+        """The channel's owner changes the bot's status (``left``, ``administrator`` without ``can_post``...);
+        with ``notify``, Telegram sends the ``my_chat_member`` update it sends for that."""
+        with self._cond:
+            bot_id = int(self.bot_user["id"])
+            old = self._members.get((chat_id, bot_id), "member")
+            old_json = self._member_json(dict(self.bot_user), old, can_post=self._bot_can_post.get(chat_id, True))
+            self._members[(chat_id, bot_id)] = status
+            self._bot_can_post[chat_id] = can_post
+            if notify:
+                update = self._member_update(chat_id, old, status)
+                update["old_chat_member"] = old_json
+                update["new_chat_member"] = self._member_json(dict(self.bot_user), status, can_post=can_post)
+                self._add_update("my_chat_member", update)
+
+    def rename_channel(self, chat_id: int, username: str | None) -> None:
+        """The channel's owner gives it another @name (or none)."""
+        with self._cond:
+            self._chat(chat_id).username = username
+
+    def inject_channel_post(self, chat_id: int, text: str) -> dict:
+        """Someone posts ``text`` in the channel: a ``channel_post`` update (no ``from``, the channel as sender)."""
+        with self._cond:
+            state = self._chat(chat_id)
+            chat = self._chat_json(chat_id)
+            post: dict[str, Any] = {
+                "message_id": state.next_message_id, "date": int(time.time()), "chat": chat, "sender_chat": chat,
+                "text": text,
+            }
+            if text.startswith("/"):
+                post["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            state.next_message_id += 1
+            return self._add_update("channel_post", post)
+
+    def inject_forward(self, chat_id: int, channel_id: int, text: str = "A post", *, user_id: int | None = None) -> dict:
+        """The user forwards a post of ``channel_id`` into the private chat ``chat_id``."""
+        with self._cond:
+            origin = {"type": "channel", "chat": self._chat_json(channel_id), "message_id": 7, "date": int(time.time())}
+            message = self._user_message(chat_id, text, user_id=user_id, forward_origin=origin)
+            return self._add_update("message", message)
+
+    def make_forum(self, chat_id: int, topics: Iterable[int]) -> None:
+        """The supergroup has topics (their ``message_thread_id`` values); a send to another thread is refused."""
+        with self._cond:
+            self._chat(chat_id).topics = set(topics)
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """A forum topic is deleted: sends to it answer 400 "message thread not found"."""
+        with self._cond:
+            topics = self._chat(chat_id).topics
+            assert topics is not None, "not a forum"
+            topics.discard(thread_id)
+
+    def _check_destination(self, chat_id: int, state: _ChatState, params: dict) -> None:
+        """What Telegram refuses of a send before looking at its text: a channel the bot may not post in, and a
+        forum topic that does not exist."""
+        if state.kind == "channel":
+            status = self._members.get((chat_id, int(self.bot_user["id"])), "member")
+            if status in ("left", "kicked"):
+                raise _Reply(403, "Forbidden: bot is not a member of the channel chat")
+            if status != "creator" and not (status == "administrator" and self._bot_can_post.get(chat_id, True)):
+                raise _Reply(400, "Bad Request: need administrator rights in the channel chat")
+        thread = params.get("message_thread_id")
+        if thread not in (None, "") and state.topics is not None and int(thread) not in state.topics:
+            raise _Reply(400, "Bad Request: message thread not found")
+
     @staticmethod
-    def _member_json(user: dict, status: str) -> dict:
+    def _member_json(user: dict, status: str, *, can_post: bool | None = None) -> dict:
         """A ChatMember object as Telegram sends it for ``status`` (each status has its own required fields)."""
         body: dict[str, Any] = {"status": status, "user": user}
+        if can_post is not None and status == "administrator":
+            body["can_post_messages"] = can_post
         if status == "kicked":
             body["until_date"] = 0
         elif status == "creator":
@@ -885,6 +987,11 @@ class FakeTelegram:
         raw = params.get("chat_id")
         if raw is None or raw == "":
             raise _Reply(400, "Bad Request: chat_id is empty")
+        if isinstance(raw, str) and raw.startswith("@"):
+            named = [c for c, s in self._chats.items() if s.username and s.username.lower() == raw[1:].lower()]
+            if not named:
+                raise _Reply(400, "Bad Request: chat not found")
+            raw = named[0]
         try:
             chat_id = int(raw)
         except (TypeError, ValueError):
@@ -1070,6 +1177,7 @@ class FakeTelegram:
         **kind: Any,
     ) -> dict:
         """Put a sent message in the chat (called under the lock); its JSON as Telegram answers it."""
+        self._check_destination(chat_id, state, params)
         text, entities, parse_mode = rendered
         message = SentMessage(
             chat_id=chat_id,
@@ -1215,7 +1323,8 @@ class FakeTelegram:
             except (TypeError, ValueError):
                 raise _Reply(400, "Bad Request: invalid user_id specified") from None
             if user_id == self.bot_user["id"]:
-                return self._member_json(dict(self.bot_user), "member")
+                status = self._members.get((chat_id, user_id), "member")
+                return self._member_json(dict(self.bot_user), status, can_post=self._bot_can_post.get(chat_id, True))
             status = self._members.get((chat_id, user_id), "member")
             return self._member_json(self._user_json(user_id), status)
 
