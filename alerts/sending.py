@@ -51,6 +51,7 @@ def message_request(
     preview: bool = False,
     silent: bool = False,
     paid: bool = False,
+    thread_id: int | None = None,
 ) -> dict[str, Any]:
     """The parameters of a ``sendMessage`` of ``text`` (HTML if ``html``, else plain)."""
     request: dict[str, Any] = {
@@ -58,7 +59,7 @@ def message_request(
         "text": text,
         "link_preview_options": {"is_disabled": not preview},
     }
-    return _common(request, html=html, buttons=buttons, silent=silent, paid=paid)
+    return _common(request, html=html, buttons=buttons, silent=silent, paid=paid, thread_id=thread_id)
 
 
 def photo_request(
@@ -70,15 +71,23 @@ def photo_request(
     buttons: Buttons | None = None,
     silent: bool = False,
     paid: bool = False,
+    thread_id: int | None = None,
 ) -> dict[str, Any]:
     """The parameters of a ``sendPhoto`` of the image at ``photo_url`` (Telegram fetches it) with ``caption``."""
     request: dict[str, Any] = {"chat_id": chat_id, "photo": photo_url, "caption": caption}
-    return _common(request, html=html, buttons=buttons, silent=silent, paid=paid)
+    return _common(request, html=html, buttons=buttons, silent=silent, paid=paid, thread_id=thread_id)
 
 
 def _common(
-    request: dict[str, Any], *, html: bool, buttons: Buttons | None, silent: bool, paid: bool
+    request: dict[str, Any],
+    *,
+    html: bool,
+    buttons: Buttons | None,
+    silent: bool,
+    paid: bool,
+    thread_id: int | None,
 ) -> dict[str, Any]:
+    """The parameters every outbox message shares; ``thread_id`` is a forum topic (None: the chat itself)."""
     if html:
         request["parse_mode"] = ParseMode.HTML.value
     markup = keyboard(buttons)
@@ -88,6 +97,8 @@ def _common(
         request["disable_notification"] = True
     if paid:
         request["allow_paid_broadcast"] = True
+    if thread_id is not None:
+        request["message_thread_id"] = thread_id
     return request
 
 
