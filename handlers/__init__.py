@@ -19,6 +19,7 @@ from handlers import (
     alerts,
     appearance,
     fallback,
+    language,
     members,
     search,
     settings,
@@ -37,7 +38,9 @@ TRY_AGAIN_LATER = "⚠️ I can't save that right now: my storage is full. Pleas
 
 
 def register(app: Application) -> None:
+    app.add_handler(language.HANDLER, group=language.GROUP)
     app.add_handler(access.HANDLER, group=access.GROUP)
+    app.add_handler(language.AFTER, group=language.AFTER_GROUP)
     for module in (
         start,
         subscriptions,
@@ -45,6 +48,7 @@ def register(app: Application) -> None:
         settings,
         appearance,
         transfer,
+        language,
         search,
         admin,
         members,

@@ -8,6 +8,7 @@ their writes are serialised among themselves and wait for the poll cycle's lock 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -39,8 +40,10 @@ class DbWorker:
         self._db: sqlite_utils.Database = self._executor.submit(connect, path).result()
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` in the worker thread, in a copy of the caller's context (its language, see i18n.catalog)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, self._db, *args, **kwargs))
+        call = functools.partial(fn, self._db, *args, **kwargs)
+        return await loop.run_in_executor(self._executor, contextvars.copy_context().run, call)
 
     def close(self) -> None:
         self._executor.submit(self._db.conn.close).result()

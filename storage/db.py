@@ -232,7 +232,15 @@ def _v10(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE IF EXISTS story_prints")
 
 
+def _v11(db: sqlite_utils.Database) -> None:
+    """The language the bot speaks to a chat (an ``i18n.languages`` code): taken from Telegram's language_code
+    on first contact, changed with ``/language``. NULL until then: chats from before this version are asked
+    nothing and get their user's language at their next update."""
+    db.execute("ALTER TABLE subscribers ADD COLUMN language TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+MIGRATIONS.append(_v11)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

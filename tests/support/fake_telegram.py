@@ -407,10 +407,14 @@ class FakeTelegram:
         return chat
 
     @staticmethod
-    def _user_json(user_id: int, first_name: str | None = None, username: str | None = None) -> dict:
+    def _user_json(
+        user_id: int, first_name: str | None = None, username: str | None = None, language_code: str | None = None
+    ) -> dict:
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name or f"User{user_id}"}
         if username:
             user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
         return user
 
     def _user_message(
@@ -422,6 +426,7 @@ class FakeTelegram:
         reply_to_message_id: int | None = None,
         first_name: str | None = None,
         username: str | None = None,
+        language_code: str | None = None,
         **extra: Any,
     ) -> dict:
         state = self._chat(chat_id)
@@ -431,7 +436,7 @@ class FakeTelegram:
             "message_id": state.next_message_id,
             "date": int(time.time()),
             "chat": self._chat_json(chat_id),
-            "from": self._user_json(user_id, first_name, username),
+            "from": self._user_json(user_id, first_name, username, language_code),
         }
         state.next_message_id += 1
         if text is not None:
@@ -461,11 +466,13 @@ class FakeTelegram:
         reply_to_message_id: int | None = None,
         first_name: str | None = None,
         username: str | None = None,
+        language_code: str | None = None,
     ) -> dict:
         """A user writes ``text`` in ``chat_id`` (a private chat if > 0, a group if < 0); returns the update.
 
         A text starting with "/" carries a ``bot_command`` entity at offset 0, as Telegram sends it. With
-        ``reply_to_message_id`` the message is a reply to that (bot) message.
+        ``reply_to_message_id`` the message is a reply to that (bot) message; ``language_code`` is the user's
+        Telegram language.
         """
         with self._cond:
             message = self._user_message(
@@ -475,6 +482,7 @@ class FakeTelegram:
                 reply_to_message_id=reply_to_message_id,
                 first_name=first_name,
                 username=username,
+                language_code=language_code,
             )
             return self._add_update("message", message)
 
@@ -527,7 +535,9 @@ class FakeTelegram:
         self._files[document["file_id"]] = (document, content)
         return dict(document)
 
-    def press_button(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None) -> str:
+    def press_button(
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, language_code: str | None = None
+    ) -> str:
         """A user presses an inline button on a bot message; returns the callback query id."""
         with self._cond:
             message = self._find_message(chat_id, message_id)
@@ -540,7 +550,7 @@ class FakeTelegram:
                 "callback_query",
                 {
                     "id": query_id,
-                    "from": self._user_json(user_id),
+                    "from": self._user_json(user_id, language_code=language_code),
                     "message": self._message_json(message),
                     "chat_instance": f"ci{chat_id}",
                     "data": data,
