@@ -28,13 +28,14 @@ from handlers import (
     transfer,
 )
 from handlers.start import ADMIN_COMMANDS, COMMANDS
+from i18n.catalog import N_, _
 from storage.fullness import FULL, is_full
 
 __all__ = ["ADMIN_COMMANDS", "COMMANDS", "register"]
 
 log = logging.getLogger(__name__)
 
-TRY_AGAIN_LATER = "⚠️ I can't save that right now: my storage is full. Please try again later."
+TRY_AGAIN_LATER = N_("⚠️ I can't save that right now: my storage is full. Please try again later.")
 
 
 def register(app: Application) -> None:
@@ -77,7 +78,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     ):
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
-                update.effective_chat.id, "Sorry, something went wrong. Please try again."
+                update.effective_chat.id, _("Sorry, something went wrong. Please try again.")
             )
 
 
@@ -86,6 +87,6 @@ async def _try_again_later(update: object, context: ContextTypes.DEFAULT_TYPE) -
         return
     with contextlib.suppress(TelegramError):
         if update.callback_query is not None:
-            await update.callback_query.answer(TRY_AGAIN_LATER, show_alert=True)
+            await update.callback_query.answer(_(TRY_AGAIN_LATER), show_alert=True)
         elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, TRY_AGAIN_LATER)
+            await context.bot.send_message(update.effective_chat.id, _(TRY_AGAIN_LATER))

@@ -25,6 +25,7 @@ from telegram.ext import ContextTypes
 from feeds.ingest import PollingSettings
 from handlers.guard import Guard
 from handlers.replies import refusal
+from i18n.catalog import _
 from matching import Matcher
 from storage.db import connect
 
@@ -160,7 +161,7 @@ async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         return True
     if user is not None and await services(context).guard.is_group_admin(context.bot, chat.id, user.id):
         return True
-    text = refusal("Only this group's admins can change its alerts")
+    text = refusal(_("Only this group's admins can change its alerts"))
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif message is not None:

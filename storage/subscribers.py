@@ -114,18 +114,26 @@ def chat_language(db: sqlite_utils.Database, chat_id: int, offered: str) -> tupl
     if row[0]:
         return row[0], True
     with db.conn:
-        db.execute("UPDATE subscribers SET language = ? WHERE chat_id = ? AND language IS NULL", [offered, chat_id])
+        db.execute(
+            "UPDATE subscribers SET language = ? WHERE chat_id = ? AND language IS NULL", [offered, chat_id]
+        )
     return offered, True
 
 
 def set_language(
-    db: sqlite_utils.Database, chat_id: int, language: str, *, chat_type: str = "private", title: str | None = None
+    db: sqlite_utils.Database,
+    chat_id: int,
+    language: str,
+    *,
+    chat_type: str = "private",
+    title: str | None = None,
 ) -> bool:
     """Speak ``language`` to the chat from now on (``/language de``); True if it changed."""
     upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
     with db.conn:
         cursor = db.execute(
-            "UPDATE subscribers SET language = ? WHERE chat_id = ? AND language IS NOT ?", [language, chat_id, language]
+            "UPDATE subscribers SET language = ? WHERE chat_id = ? AND language IS NOT ?",
+            [language, chat_id, language],
         )
     return cursor.rowcount == 1
 

@@ -3,9 +3,12 @@ stored per chat, shown and changed with /language; an unknown code is refused an
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from bot.config import FeedConfig
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.feed_server import FeedServer
 
 
 def _language(bot: Any, chat_id: int) -> str | None:
@@ -40,5 +43,39 @@ async def test_a_language_button_switches(start_bot: Any, fake: FakeTelegram) ->
     [menu] = await bot.send(7, "/language")
     assert "English" in menu.text
     await bot.press(7, menu, "lang:de")
-    assert await bot.until(lambda: _language(bot, 7) == "de")
-    assert "Deutsch" in fake.messages(7)[-1].text
+    switched = (await asyncio.to_thread(fake.wait_for_messages, 7, 3))[2]
+    assert "Deutsch" in switched.text and _language(bot, 7) == "de"
+
+
+EMPTY = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><link>http://x/</link>' + (
+    b"<description>d</description></channel></rss>"
+)
+ITEM = EMPTY.replace(
+    b"</channel>",
+    b"<item><title>Clashes in Zvecan</title><link>https://example.org/zvecan</link><guid>z1</guid>"
+    b"<description>Police and protesters clashed in Zvecan, in northern Kosovo, on Monday.</description>"
+    b"</item></channel>",
+)
+
+
+async def test_a_ukrainian_user_gets_start_subscribe_and_the_alert_in_ukrainian(start_bot, fake) -> None:
+    with FeedServer() as server:
+        server.set("/wire.xml", EMPTY)
+        feed = FeedConfig(url=server.url("/wire.xml"), name="Wire", interval_seconds=1)
+        bot = await start_bot(feeds=(feed,))
+        [hello] = await bot.send(8, "/start", language_code="uk")
+        assert hello.text.startswith("👋 Вітаю!") and "/subscribe kosovo" in hello.text
+        [subscribed] = await bot.send(8, "/subscribe kosovo", language_code="uk")
+        assert subscribed.text.startswith("✅ Підписку на kosovo оформлено")
+        assert "Зрозумів як:" in subscribed.text
+        server.set("/wire.xml", ITEM)
+        await bot.until(lambda: len(fake.messages(8)) == 3, timeout=20)
+        alert = fake.messages(8)[2]
+        assert alert.text.startswith("Clashes in Zvecan"), "the feed's own text is not translated"
+        assert "Читати на example.org" in alert.text
+        assert [button["text"] for button in alert.buttons] == ["Докладніше", "Чому?", "Тиша"]
+        assert [button["callback_data"] for button in alert.buttons][0].startswith("more:")
+        # /language fr switches the chat, and its next answer is French.
+        await bot.send(8, "/language fr", language_code="uk")
+        [listing] = await bot.send(8, "/list", language_code="uk")
+        assert "kosovo" in listing.text and "Abonnements" in listing.text
