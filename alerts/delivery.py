@@ -214,9 +214,10 @@ class Deliverer:
         return redact(text, self._token)
 
     def render(self, row: dict[str, Any], *, caption: bool = False) -> tuple[Alert, int]:
-        """The alert of an outbox row (as claimed) naming the story's other outlets, and how many it names;
-        with ``caption``, made to fit a photo's caption."""
-        own = source_name(feed_of(row), row.get("url"))
+        """The alert of an outbox row (as claimed, in its chat's language) naming the story's other outlets, and
+        how many it names; with ``caption``, made to fit a photo's caption."""
+        language = row.get("language") or "en"
+        own = source_name(feed_of(row), row.get("url"), language)
         sources = int(row.get("story_sources") or 1)
         also = other_names(self.db, int(row["story_id"]), own) if sources > 1 else []
         alert = render_alert_cached(
@@ -227,6 +228,7 @@ class Deliverer:
             timezone=row.get("timezone") or "UTC",
             also=also,
             caption=caption,
+            language=language,
         )
         return alert, len(also)
 
@@ -332,8 +334,7 @@ class Deliverer:
         return await self.paced(chat_id, functools.partial(sending.post, self.bot, method, request))
 
     def busy_chats(self) -> list[int]:
-        """Chats not to be sent to (nor their messages edited) yet: answered less than ``per_chat_interval`` ago,
-        or with a request in flight."""
+        """Chats not to be sent to (nor their messages edited) yet: just answered, or with a request in flight."""
         return self._recent_chats()
 
     def hold(self, chat_id: int) -> None:
@@ -443,6 +444,5 @@ class Deliverer:
 async def deliver_due(
     bot: Bot, db: sqlite_utils.Database, *, now: float | None = None, limit: int = 100
 ) -> DeliveryStats:
-    """One batch with a throwaway :class:`Deliverer` (no per-chat pacing memory between calls: the running bot
-    should keep a Deliverer instead)."""
+    """One batch with a throwaway :class:`Deliverer` (no pacing memory between calls: the bot keeps one)."""
     return await Deliverer(bot, db).deliver_due(now=now, limit=limit)

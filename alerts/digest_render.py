@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date
+
 from alerts import timing
 from alerts.messages import (
     MAX_MESSAGE,
@@ -27,6 +29,8 @@ from alerts.messages import (
     text_length,
     truncate,
 )
+from i18n.catalog import gettext_in, ngettext_in
+from i18n.languages import DEFAULT
 
 _MAX_TITLE = 200
 _MAX_LABEL = 100
@@ -60,19 +64,19 @@ def row_kind(row: dict[str, Any]) -> Kind:
     return Kind.HOURLY if digest == "hourly" else Kind.OVERFLOW
 
 
-def digest_title(rows: Sequence[dict[str, Any]], now: float) -> str:
+def digest_title(rows: Sequence[dict[str, Any]], now: float, language: str = DEFAULT) -> str:
     """The header line without its count, e.g. "📰 Your daily digest"."""
     kinds = {row_kind(row) for row in rows}
     kind = next(k for k in _PRECEDENCE if k in kinds)
     if kind is Kind.DAILY:
-        return "📰 Your daily digest"
+        return gettext_in(language, "📰 Your daily digest")
     if kind is Kind.QUIET:
-        return "🌙 While you were in quiet hours"
+        return gettext_in(language, "🌙 While you were in quiet hours")
     if kind is Kind.HOURLY:
-        return "🕐 Your hourly digest"
+        return gettext_in(language, "🕐 Your hourly digest")
     if all(now - float(row["created_at"]) <= _RECENT for row in rows):
-        return "📬 More alerts from the past hour"
-    return "📬 Alerts held for you"
+        return gettext_in(language, "📬 More alerts from the past hour")
+    return gettext_in(language, "📬 Alerts held for you")
 
 
 # --------------------------------------------------------------------------------------------------- rendering
@@ -110,10 +114,16 @@ def when(row: dict[str, Any]) -> float:
     return float(row.get("published") or row.get("first_seen") or row["created_at"])
 
 
-def entry_time(timestamp: float, zone: Any, now: float) -> str:
-    """ "07:42 EET" for the digest's own (local) day, "26 Nov, 21:10 EET" for an earlier one."""
+def entry_time(timestamp: float, zone: Any, now: float, language: str = DEFAULT) -> str:
+    """ "07:42 EET" for the digest's own (local) day, "26 Nov, 21:10 EET" for an earlier one (the month in
+    the reader's ``language``, from CLDR)."""
     moment = datetime.fromtimestamp(timestamp, zone)
-    day = "" if moment.date() == datetime.fromtimestamp(now, zone).date() else f"{moment.day} {moment:%b}, "
+    if moment.date() == datetime.fromtimestamp(now, zone).date():
+        day = ""
+    elif language == DEFAULT:
+        day = f"{moment.day} {moment:%b}, "
+    else:
+        day = format_date(moment, "d MMM", locale=language) + ", "
     return f"{day}{moment:%H:%M} {moment.tzname() or 'UTC'}"
 
 
@@ -122,7 +132,7 @@ def _one_line(text: object) -> str:
     return " ".join(clean(text).split())
 
 
-def _label(row: dict[str, Any]) -> str:
+def _label(row: dict[str, Any], language: str) -> str:
     """The subscription that matched, as the user typed it (the explanation keeps it even if it was removed)."""
     try:
         explanation = json.loads(row.get("explanation") or "{}")
@@ -130,19 +140,21 @@ def _label(row: dict[str, Any]) -> str:
         explanation = {}
     label = explanation.get("subscription") if isinstance(explanation, dict) else None
     text = _one_line(label or row.get("subscription_raw"))
-    return truncate(text, _MAX_LABEL) if text else "Other matches"
+    return truncate(text, _MAX_LABEL) if text else gettext_in(language, "Other matches")
 
 
-def _entry(row: dict[str, Any], zone: Any, now: float) -> _Block:
-    title = truncate(_one_line(row.get("title")) or "Untitled article", _MAX_TITLE)
+def _entry(row: dict[str, Any], zone: Any, now: float, language: str) -> _Block:
+    title = truncate(_one_line(row.get("title")) or gettext_in(language, "Untitled article"), _MAX_TITLE)
     url = safe_url(row.get("url"))
     feed = {k: row.get(f"feed_{k}") for k in ("name", "title", "url", "site_url")}
     outlets = row.get("story_outlets")
-    source = (name_list(outlets) if outlets else "") or source_name(feed, row.get("url"))
-    meta = [source, entry_time(when(row), zone, now)]
+    source = (name_list(outlets, language=language) if outlets else "") or source_name(
+        feed, row.get("url"), language
+    )
+    meta = [source, entry_time(when(row), zone, now, language)]
     sources = int(row.get("story_sources") or 1)
     if not outlets and sources > 1:
-        meta.append(f"{sources} sources")
+        meta.append(ngettext_in(language, "{count} source", "{count} sources", sources).format(count=sources))
     line = " · ".join(meta)
     heading = bold(title)
     if url:
@@ -151,19 +163,19 @@ def _entry(row: dict[str, Any], zone: Any, now: float) -> _Block:
     return _Block(f"• {heading}\n   {italic(line)}", plain)
 
 
-def _group_heading(label: str, continued: bool) -> _Block:
-    more = " (continued)" if continued else ""
+def _group_heading(label: str, continued: bool, language: str) -> _Block:
+    more = " " + gettext_in(language, "(continued)") if continued else ""
     return _Block(f"🔎 {bold(label)}{italic(more) if more else ''}", f"🔎 {label}{more}")
 
 
-def _groups(rows: Sequence[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+def _groups(rows: Sequence[dict[str, Any]], language: str) -> list[tuple[str, list[dict[str, Any]]]]:
     """Rows grouped by subscription, newest story first within a group, the group with the newest story first."""
     grouped: dict[Any, tuple[str, list[dict[str, Any]]]] = {}
     for row in rows:
-        label = _label(row)
+        label = _label(row, language)
         key = row.get("subscription_id") or label
         grouped.setdefault(key, (label, []))[1].append(row)
-    for _, members in grouped.values():
+    for _label_text, members in grouped.values():
         members.sort(key=lambda r: (when(r), r["id"]), reverse=True)
     return sorted(grouped.values(), key=lambda g: (when(g[1][0]), g[1][0]["id"]), reverse=True)
 
@@ -204,25 +216,29 @@ class _Packer:
 
 
 def render_digest(
-    rows: Sequence[dict[str, Any]], *, now: float, limit: int = MAX_MESSAGE
+    rows: Sequence[dict[str, Any]], *, now: float, limit: int = MAX_MESSAGE, language: str = DEFAULT
 ) -> list[DigestPart]:
     """The messages of one chat's digest (claimed rows with article, feed and subscriber columns, and
     ``story_outlets``, the story's outlets by name, when it has several), in order.
 
     Every part starts with the header (numbered "(2/3)" when there are several) and holds whole entries only;
     a group cut between parts is headed again as "(continued)". Each part's HTML and plain text stay within
-    ``limit`` (counted as :func:`alerts.messages.text_length` does).
+    ``limit`` (counted as :func:`alerts.messages.text_length` does). The fixed words are in the chat's
+    ``language``.
     """
     if not rows:
         return []
     zone = _zone(rows[0].get("timezone"))
     count = len(rows)
-    title = f"{digest_title(rows, now)} — {count} {'story' if count == 1 else 'stories'}"
+    stories = ngettext_in(language, "{count} story", "{count} stories", count).format(count=count)
+    title = f"{digest_title(rows, now, language)} — {stories}"
     widest = _Block(bold(f"{title} ({count}/{count})"), f"{title} ({count}/{count})")
     packer = _Packer(limit - widest.size - 2)
-    for label, members in _groups(rows):
-        entries = [(int(row["id"]), _entry(row, zone, now)) for row in members]
-        packer.add_group(_group_heading(label, False), _group_heading(label, True), entries)
+    for label, members in _groups(rows, language):
+        entries = [(int(row["id"]), _entry(row, zone, now, language)) for row in members]
+        packer.add_group(
+            _group_heading(label, False, language), _group_heading(label, True, language), entries
+        )
     total = len(packer.parts)
     parts = []
     for number, (html_lines, plain_lines, ids) in enumerate(packer.parts, 1):

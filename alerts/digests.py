@@ -171,7 +171,7 @@ class DigestSender:
         if not rows:
             return stats
         stats.chats = 1
-        parts = render_digest(rows, now=self._time(now))
+        parts = render_digest(rows, now=self._time(now), language=rows[0].get("language") or "en")
         attempts = max(int(row["attempts"]) for row in rows)
         for index, part in enumerate(parts):
             rest = [i for p in parts[index:] for i in p.delivery_ids]

@@ -20,7 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from i18n.catalog import gettext_in, ngettext_in
+from i18n.languages import DEFAULT
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024  # a photo's caption, counted like a message: after entity parsing
@@ -203,9 +207,14 @@ class Alert:
         )
 
 
-def alert_buttons(delivery_id: int) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """More / Why / Mute, each naming the outbox row so a press finds the article and the match."""
-    row = (("More", f"more:{delivery_id}"), ("Why?", f"why:{delivery_id}"), ("Mute", f"mute:{delivery_id}"))
+def alert_buttons(delivery_id: int, language: str = DEFAULT) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """More / Why / Mute (labelled in the chat's ``language``), each naming the outbox row so a press finds the
+    article and the match; the callback data is the same in every language."""
+    row = (
+        (gettext_in(language, "More"), f"more:{delivery_id}"),
+        (gettext_in(language, "Why?"), f"why:{delivery_id}"),
+        (gettext_in(language, "Mute"), f"mute:{delivery_id}"),
+    )
     assert all(len(data.encode()) <= MAX_CALLBACK_DATA for _, data in row)
     return (row,)
 
@@ -220,8 +229,9 @@ def parse_callback(data: str | None) -> tuple[str, int] | None:
     return action, int(number)
 
 
-def format_time(timestamp: float | None, timezone: str = "UTC") -> str:
-    """An article time in the reader's zone, e.g. "30 May 2023, 14:05 CEST"."""
+def format_time(timestamp: float | None, timezone: str = "UTC", language: str = DEFAULT) -> str:
+    """An article time in the reader's zone, e.g. "30 May 2023, 14:05 CEST" (the month in the reader's
+    ``language``, from CLDR through Babel: "30 трав. 2023 р., 14:05 CEST")."""
     if timestamp is None:
         return ""
     try:
@@ -232,10 +242,13 @@ def format_time(timestamp: float | None, timezone: str = "UTC") -> str:
         moment = datetime.fromtimestamp(float(timestamp), tz=zone)
     except (OverflowError, OSError, ValueError):
         return ""
-    return f"{moment.day} {moment:%b %Y, %H:%M} {moment.tzname() or 'UTC'}"
+    zone_name = moment.tzname() or "UTC"
+    if language != DEFAULT:
+        return f"{format_datetime(moment, 'd MMM y, HH:mm', locale=language)} {zone_name}"
+    return f"{moment.day} {moment:%b %Y, %H:%M} {zone_name}"
 
 
-def source_name(feed: Mapping[str, Any] | None, url: str | None = None) -> str:
+def source_name(feed: Mapping[str, Any] | None, url: str | None = None, language: str = DEFAULT) -> str:
     """The name readers know a source by: the configured name, the feed's title, else the site's host."""
     feed = feed or {}
     for key in ("name", "title"):
@@ -246,7 +259,7 @@ def source_name(feed: Mapping[str, Any] | None, url: str | None = None) -> str:
         host = urlsplit(clean(candidate or "")).hostname if candidate else None
         if host:
             return host.removeprefix("www.")[:_MAX_SOURCE]
-    return "Unknown source"
+    return gettext_in(language, "Unknown source")
 
 
 def _one_line(text: object) -> str:
@@ -263,23 +276,34 @@ _MAX_NAMED = 3
 _MAX_NAMED_CHARS = 90
 
 
-def name_list(names: Sequence[str], *, show: int = 2) -> str:
+def name_list(names: Sequence[str], *, show: int = 2, language: str = DEFAULT) -> str:
     """ "A", "A and B", "A, B and C"; past ``show`` + 1 names "A, B and 3 more" (names on one line, shortened)."""
     names = [truncate(_one_line(name), _MAX_NAME) for name in names if _one_line(name)]
     if len(names) > show + 1:
-        return f"{', '.join(names[:show])} and {len(names) - show} more"
-    return " and ".join(part for part in (", ".join(names[:-1]), names[-1] if names else "") if part)
+        more = len(names) - show
+        template = ngettext_in(language, "{names} and {count} more", "{names} and {count} more", more)
+        return template.format(names=", ".join(names[:show]), count=more)
+    if len(names) < 2:
+        return names[0] if names else ""
+    return gettext_in(language, "{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
 
 
-def also_reported(names: Sequence[str]) -> str:
+def also_reported(names: Sequence[str], language: str = DEFAULT) -> str:
     """The line an alert carries once other outlets report its story: "Also reported by AP, BBC and DW" while
     the names are few and short, else "Also reported by 7 outlets: AP, BBC and 5 more". Empty for no names."""
     names = [name for name in (_one_line(n) for n in names) if name]
     if not names:
         return ""
+    listed = name_list(names, language=language)
     if len(names) <= _MAX_NAMED and sum(len(name) for name in names) <= _MAX_NAMED_CHARS:
-        return f"Also reported by {name_list(names)}"
-    return f"Also reported by {len(names)} outlets: {name_list(names)}"
+        return gettext_in(language, "Also reported by {names}").format(names=listed)
+    template = ngettext_in(
+        language,
+        "Also reported by {count} outlet: {names}",
+        "Also reported by {count} outlets: {names}",
+        len(names),
+    )
+    return template.format(count=len(names), names=listed)
 
 
 def render_alert(
@@ -291,6 +315,7 @@ def render_alert(
     timezone: str = "UTC",
     also: Sequence[str] | None = None,
     caption: bool = False,
+    language: str = DEFAULT,
 ) -> Alert:
     """Build the alert for one outbox row.
 
@@ -304,21 +329,28 @@ def render_alert(
     the text as the reader sees it (tags and the link's address do not count), so here the budget is the visible
     text's, which this function knows exactly because it wrote every tag: measuring the HTML source instead would
     give a long article address most of the caption.
+
+    The fixed words ("Read on", "sources", the buttons) are in the chat's ``language``; the feed's text is not
+    translated.
     """
-    title = _one_line(article.get("title")) or "Untitled article"
+    title = _one_line(article.get("title")) or gettext_in(language, "Untitled article")
     title = truncate(title, _MAX_TITLE)
     summary = _paragraphs(article.get("summary") or article.get("text") or "")
     url = safe_url(article.get("url"))
-    when = format_time(article.get("published") or article.get("first_seen"), timezone)
-    source = _one_line(feed_name) or "Unknown source"
+    when = format_time(article.get("published") or article.get("first_seen"), timezone, language)
+    source = _one_line(feed_name) or gettext_in(language, "Unknown source")
     meta = " · ".join(part for part in (source, when) if part)
     if also is None and story_sources > 1:
-        meta += f" · {story_sources} sources"
-    others = also_reported(also or ())
+        sources = ngettext_in(language, "{count} source", "{count} sources", story_sources)
+        meta += " · " + sources.format(count=story_sources)
+    others = also_reported(also or (), language)
+    read_on = gettext_in(language, "Read on {host}")
     host = (urlsplit(url).hostname or "").removeprefix("www.")[:60] if url else ""
 
     head_html = f"{bold(title)}\n{italic(meta)}" + (f"\n{italic(others)}" if others else "")
-    link_html = f'<a href="{html.escape(url, quote=True)}">Read on {escape(host)}</a>' if url else ""
+    link_html = (
+        f'<a href="{html.escape(url, quote=True)}">{escape(read_on.format(host=host))}</a>' if url else ""
+    )
     head_plain = f"{title}\n{meta}" + (f"\n{others}" if others else "")
     link_plain = url or ""
 
@@ -328,7 +360,7 @@ def render_alert(
     gaps = 4 if summary else 0
     fixed_plain = text_length(assemble(head_plain, "", link_plain)) + gaps
     if caption:
-        seen = text_length(assemble(head_plain, "", f"Read on {host}" if url else "")) + gaps
+        seen = text_length(assemble(head_plain, "", read_on.format(host=host) if url else "")) + gaps
         body_html = escape(truncate(summary, MAX_CAPTION - seen)) if summary else ""
         body_plain = truncate(summary, MAX_CAPTION - fixed_plain) if summary else ""
     else:
@@ -338,14 +370,16 @@ def render_alert(
     return Alert(
         html=assemble(head_html, body_html, link_html),
         plain=assemble(head_plain, body_plain, link_plain),
-        buttons=_buttons_for(article, delivery_id),
+        buttons=_buttons_for(article, delivery_id, language),
     )
 
 
-def _buttons_for(article: Mapping[str, Any], delivery_id: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+def _buttons_for(
+    article: Mapping[str, Any], delivery_id: int, language: str
+) -> tuple[tuple[tuple[str, str], ...], ...]:
     """More/Why/Mute, except in a channel: its readers cannot press them, they answer the subscriber, who is
     not there."""
-    return () if article.get("chat_type") == "channel" else alert_buttons(delivery_id)
+    return () if article.get("chat_type") == "channel" else alert_buttons(delivery_id, language)
 
 
 # The article fields render_alert reads: with the other arguments, they decide the alert's text.
@@ -360,6 +394,7 @@ def _shared_text(
     timezone: str,
     also: tuple[str, ...] | None,
     caption: bool,
+    language: str,
 ) -> Alert:
     article = dict(zip(_RENDERED_FIELDS, fields, strict=True))
     return render_alert(
@@ -370,6 +405,7 @@ def _shared_text(
         timezone=timezone,
         also=also,
         caption=caption,
+        language=language,
     )
 
 
@@ -382,11 +418,12 @@ def render_alert_cached(
     timezone: str = "UTC",
     also: Sequence[str] | None = None,
     caption: bool = False,
+    language: str = DEFAULT,
 ) -> Alert:
     """:func:`render_alert`, remembering the last 128 texts: a story fanned out to thousands of chats has the same
     text in each (only the buttons name the chat's own outbox row), and rendering it is a tenth of a send's CPU at
-    paid-broadcast rates. The key is every input of the text, the article's fields included, so an article edited
-    in its feed renders anew."""
+    paid-broadcast rates. The key is every input of the text (the article's fields and the chat's language
+    included), so an article edited in its feed renders anew."""
     shared = _shared_text(
         tuple(article.get(name) for name in _RENDERED_FIELDS),
         feed_name,
@@ -394,5 +431,6 @@ def render_alert_cached(
         timezone,
         None if also is None else tuple(also),
         caption,
+        language,
     )
-    return dataclasses.replace(shared, buttons=_buttons_for(article, delivery_id))
+    return dataclasses.replace(shared, buttons=_buttons_for(article, delivery_id, language))

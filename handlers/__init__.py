@@ -20,6 +20,7 @@ from handlers import (
     appearance,
     channels,
     fallback,
+    language,
     members,
     search,
     settings,
@@ -28,17 +29,20 @@ from handlers import (
     transfer,
 )
 from handlers.start import ADMIN_COMMANDS, COMMANDS
+from i18n.catalog import N_, _
 from storage.fullness import FULL, is_full
 
 __all__ = ["ADMIN_COMMANDS", "COMMANDS", "register"]
 
 log = logging.getLogger(__name__)
 
-TRY_AGAIN_LATER = "⚠️ I can't save that right now: my storage is full. Please try again later."
+TRY_AGAIN_LATER = N_("⚠️ I can't save that right now: my storage is full. Please try again later.")
 
 
 def register(app: Application) -> None:
+    app.add_handler(language.HANDLER, group=language.GROUP)
     app.add_handler(access.HANDLER, group=access.GROUP)
+    app.add_handler(language.AFTER, group=language.AFTER_GROUP)
     for module in (
         start,
         subscriptions,
@@ -46,6 +50,7 @@ def register(app: Application) -> None:
         settings,
         appearance,
         transfer,
+        language,
         search,
         admin,
         members,
@@ -75,7 +80,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     ):
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
-                update.effective_chat.id, "Sorry, something went wrong. Please try again."
+                update.effective_chat.id, _("Sorry, something went wrong. Please try again.")
             )
 
 
@@ -84,6 +89,6 @@ async def _try_again_later(update: object, context: ContextTypes.DEFAULT_TYPE) -
         return
     with contextlib.suppress(TelegramError):
         if update.callback_query is not None:
-            await update.callback_query.answer(TRY_AGAIN_LATER, show_alert=True)
+            await update.callback_query.answer(_(TRY_AGAIN_LATER), show_alert=True)
         elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, TRY_AGAIN_LATER)
+            await context.bot.send_message(update.effective_chat.id, _(TRY_AGAIN_LATER))

@@ -15,6 +15,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 from handlers.channels import channel_post
 from handlers.context import reply, services
 from handlers.replies import refusal
+from i18n.catalog import _
 from storage import updates
 from storage.fullness import FULL, is_full
 
@@ -50,11 +51,12 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Group chatter (when privacy mode is off) is not for us.
         raise ApplicationHandlerStop
     if not guard.is_allowed(sender):
-        await _refuse(update, context, refusal("This bot is private"), sender, 60.0)
+        await _refuse(update, context, refusal(_("This bot is private")), sender, 60.0)
         raise ApplicationHandlerStop
     wait = guard.rate.take(sender)
     if wait is not None:
-        text = refusal("Too many commands", f"wait {max(1, round(wait))} s and try again")
+        why = _("wait {seconds} s and try again").format(seconds=max(1, round(wait)))
+        text = refusal(_("Too many commands"), why)
         await _refuse(update, context, text, sender, wait)
         raise ApplicationHandlerStop
 

@@ -33,6 +33,7 @@ from alerts.messages import (
 from feeds.summary import summarize
 from handlers.context import reply, send_reliably, services
 from handlers.replies import refusal
+from i18n.catalog import N_, _, ngettext
 from matching import Document, Matcher
 from storage import articles, outbox, stories, subscribers, subscriptions
 
@@ -85,20 +86,24 @@ def explain(
     first = (str(stored.get("subscription") or ""), str(stored.get("why") or ""))
     matched = [first] if any(first) else []
     matched += [(query, why) for query, why in others if query != first[0]]
-    lines = ["<b>Why you got this alert</b>"]
+    lines = [_("<b>Why you got this alert</b>")]
     if article is not None:
-        lines.append(italic(truncate(article["title"] or "Untitled article", 300)))
+        lines.append(italic(truncate(article["title"] or _("Untitled article"), 300)))
     if not matched:
-        lines.append("The match was not recorded for this alert.")
+        lines.append(_("The match was not recorded for this alert."))
     elif len(matched) == 1:
         query, why = matched[0]
         if query:
-            lines.append(f"Your subscription {bold(truncate(query, 200))} matched.")
+            lines.append(_("Your subscription {query} matched.").format(query=bold(truncate(query, 200))))
         if why:
             lines.append(escape(truncate(why, 3000)))
     else:
-        names = [bold(truncate(query, 100)) for query, _ in matched]
-        lines.append(f"Your subscriptions {', '.join(names[:-1])} and {names[-1]} matched:")
+        names = [bold(truncate(query, 100)) for query, _why in matched]
+        lines.append(
+            _("Your subscriptions {queries} and {last} matched:").format(
+                queries=", ".join(names[:-1]), last=names[-1]
+            )
+        )
         for query, why in matched:
             lines.append(f"• {bold(truncate(query, 100))}: {escape(truncate(why, 3000 // len(matched)))}")
     return "\n".join(lines)
@@ -124,10 +129,10 @@ def _more_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | N
         return None
     article = articles.get_article(db, delivery["article_id"])
     if article is None:
-        return ["That article is no longer stored."]
+        return [_("That article is no longer stored.")]
     subscriber = subscribers.get_subscriber(db, chat_id)
     zone = subscriber["timezone"] if subscriber else "UTC"
-    lines = [bold(article["title"] or "Untitled article")]
+    lines = [bold(article["title"] or _("Untitled article"))]
     when = format_time(article["published"] or article["first_seen"], zone)
     if when:
         lines.append(italic(when))
@@ -139,7 +144,7 @@ def _more_tx(db: Any, chat_id: int, message_id: int | None, delivery_id: int | N
     if longer or article["summary"]:
         lines += ["", escape(longer or article["summary"])]
     if article["url"]:
-        lines += ["", link(article["url"], "Read the article")]
+        lines += ["", link(article["url"], _("Read the article"))]
     lines += _other_reports(db, delivery["story_id"], article, zone)
     return split_message("\n".join(lines), MAX_MESSAGE)
 
@@ -151,24 +156,27 @@ def _other_reports(db: Any, story_id: int, article: dict[str, Any], zone: str) -
         return []
     outlets = len({other["feed_id"] for other in others if other["feed_id"] != article["feed_id"]})
     heading = (
-        f"Also reported by {outlets} outlet{'' if outlets == 1 else 's'}" if outlets else "Other reports"
+        ngettext("Also reported by {count} outlet", "Also reported by {count} outlets", outlets).format(
+            count=outlets
+        )
+        if outlets
+        else _("Other reports")
     )
     lines = ["", f"<b>{heading}</b>:"]
     for other in others[:_MAX_SOURCES]:
-        title = truncate(" ".join((other["title"] or "untitled").split()), _MAX_OTHER_TITLE)
+        title = truncate(" ".join((other["title"] or _("untitled")).split()), _MAX_OTHER_TITLE)
         stamp = format_time(other["published"] or other["first_seen"], zone)
         source = bold(truncate(" ".join(str(other["feed_name"]).split()), _MAX_OUTLET))
         lines.append(f"• {source}: {link(other['url'], title)}" + (f" · {escape(stamp)}" if stamp else ""))
     if len(others) > _MAX_SOURCES:
-        lines.append(f"… and {len(others) - _MAX_SOURCES} more")
+        lines.append(_("… and {count} more").format(count=len(others) - _MAX_SOURCES))
     return lines
 
 
-_NOT_FOUND = refusal(
-    "I can't find that alert any more", hint="Reply to an alert with /why or /more, or use its buttons."
-)
-_GONE = refusal("That alert is no longer stored")
-_NONE_YET = "No alerts here yet. Reply to an alert with /why or /more, or use its buttons."
+_NOT_FOUND = N_("I can't find that alert any more")
+_NOT_FOUND_HINT = N_("Reply to an alert with /why or /more, or use its buttons.")
+_GONE = N_("That alert is no longer stored")
+_NONE_YET = N_("No alerts here yet. Reply to an alert with /why or /more, or use its buttons.")
 
 
 async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE, builder: Any) -> None:
@@ -180,7 +188,8 @@ async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE, builder: 
     replied_id = replied.message_id if replied is not None else None
     result = await services(context).db.run(builder, chat.id, replied_id, None)
     if result is None:
-        await reply(context, message, _NOT_FOUND if replied_id is not None else _NONE_YET)
+        text = refusal(_(_NOT_FOUND), hint=_(_NOT_FOUND_HINT)) if replied_id is not None else _(_NONE_YET)
+        await reply(context, message, text)
         return
     for part in [result] if isinstance(result, str) else result:
         await reply(context, message, part, reply_to_message_id=replied_id)
@@ -205,7 +214,7 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     builder = _why_tx if action == "why" else _more_tx
     result = await services(context).db.run(builder, chat.id, None, delivery_id)
     if result is None:
-        await callback.answer(_GONE, show_alert=True)
+        await callback.answer(refusal(_(_GONE)), show_alert=True)
         return
     await callback.answer()
     reply_to = callback.message.message_id if callback.message is not None else None

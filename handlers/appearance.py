@@ -15,36 +15,45 @@ from telegram.ext import CommandHandler, ContextTypes
 
 from alerts.messages import bold, truncate
 from handlers.context import command_argument, is_group, may_change, reply, services
+from i18n.catalog import N_, _
 from storage import subscribers, subscriptions
 
-# Reply texts, in one place (plain literals, easy to wrap for translation).
+# Reply texts, in one place (marked for the catalog, translated when sent).
 _SWITCHES = {
     "preview": (
         "link_preview",
-        "🔗 Link previews on: text alerts show the article's preview. /preview off hides it.",
-        "Link previews off: text alerts show no preview. /preview on shows it.",
+        N_("🔗 Link previews on: text alerts show the article's preview. /preview off hides it."),
+        N_("Link previews off: text alerts show no preview. /preview on shows it."),
     ),
     "photos": (
         "photos",
-        "🖼 Photo alerts on: an article with a picture arrives as the picture with the alert under it. "
-        "/photos off sends text only.",
-        "Photo alerts off: every alert is a text message. /photos on brings pictures back.",
+        N_(
+            "🖼 Photo alerts on: an article with a picture arrives as the picture with the alert under it. "
+            "/photos off sends text only."
+        ),
+        N_("Photo alerts off: every alert is a text message. /photos on brings pictures back."),
     ),
     "silent": (
         "silent",
-        "🔇 Alerts and digests in this chat now arrive silently (no sound). /silent off ends it.",
-        "🔔 Alerts in this chat arrive with a notification again.",
+        N_("🔇 Alerts and digests in this chat now arrive silently (no sound). /silent off ends it."),
+        N_("🔔 Alerts in this chat arrive with a notification again."),
     ),
 }
 _USAGE = {
-    "preview": "Use /preview on or /preview off (the article's link preview under text alerts; now {state}).",
-    "photos": "Use /photos on or /photos off (a picture with alerts whose article has one; now {state}).",
-    "silent": "Use /silent on or /silent off for the whole chat (now {state}), or /silent 2 on for subscription 2 only.",
+    "preview": N_(
+        "Use /preview on or /preview off (the article's link preview under text alerts; now {state})."
+    ),
+    "photos": N_("Use /photos on or /photos off (a picture with alerts whose article has one; now {state})."),
+    "silent": N_(
+        "Use /silent on or /silent off for the whole chat (now {state}), or /silent 2 on for subscription 2 only."
+    ),
 }
-_NO_SUCH_NUMBER = "There is no subscription number {number} here. /list shows them with their numbers."
-_TOPIC_SILENT = "🔇 Alerts of {query} now arrive silently; your other subscriptions still notify. /silent {number} off ends it."
-_TOPIC_LOUD = "🔔 Alerts of {query} arrive with a notification again."
-_SILENT_ONES = "Silent subscriptions: {numbers}."
+_NO_SUCH_NUMBER = N_("There is no subscription number {number} here. /list shows them with their numbers.")
+_TOPIC_SILENT = N_(
+    "🔇 Alerts of {query} now arrive silently; your other subscriptions still notify. /silent {number} off ends it."
+)
+_TOPIC_LOUD = N_("🔔 Alerts of {query} arrive with a notification again.")
+_SILENT_ONES = N_("Silent subscriptions: {numbers}.")
 _WORDS = {"on": True, "off": False}
 
 
@@ -83,11 +92,11 @@ async def _switch(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str)
     if len(words) != 1 or words[0] not in _WORDS:
         row = await svc.db.run(subscribers.get_subscriber, chat.id)
         default = 1 if column == "photos" else 0
-        state = "on" if (row or {}).get(column, default) else "off"
-        lines = [_USAGE[name].format(state=state)]
+        state = _("on") if (row or {}).get(column, default) else _("off")
+        lines = [_(_USAGE[name]).format(state=state)]
         numbers = await svc.db.run(_silent_numbers_tx, chat.id) if name == "silent" else []
         if numbers:
-            lines.append(_SILENT_ONES.format(numbers=", ".join(map(str, numbers))))
+            lines.append(_(_SILENT_ONES).format(numbers=", ".join(map(str, numbers))))
         await reply(context, message, "\n".join(lines))
         return
     if not await may_change(update, context):
@@ -95,7 +104,7 @@ async def _switch(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str)
     value = _WORDS[words[0]]
     title = chat.title if is_group(chat) else None
     await svc.db.run(_chat_tx, chat.id, chat.type, title, {column: int(value)})
-    await reply(context, message, said_on if value else said_off)
+    await reply(context, message, _(said_on if value else said_off))
 
 
 async def _silent_one(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]) -> None:
@@ -105,17 +114,17 @@ async def _silent_one(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
     assert message is not None and chat is not None
     number = int(words[0].lstrip("#"))
     if len(words) != 2 or words[1] not in _WORDS:
-        await reply(context, message, _USAGE["silent"].format(state="see /silent"))
+        await reply(context, message, _(_USAGE["silent"]).format(state=_("see /silent")))
         return
     if not await may_change(update, context):
         return
     row = await services(context).db.run(_silent_one_tx, chat.id, number, _WORDS[words[1]])
     if row is None:
-        await reply(context, message, _NO_SUCH_NUMBER.format(number=number))
+        await reply(context, message, _(_NO_SUCH_NUMBER).format(number=number))
         return
     query = bold(truncate(row["raw"], 200))
     text = _TOPIC_SILENT if row["silent"] else _TOPIC_LOUD
-    await reply(context, message, text.format(query=query, number=number))
+    await reply(context, message, _(text).format(query=query, number=number))
 
 
 async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

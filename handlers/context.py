@@ -8,6 +8,7 @@ their writes are serialised among themselves and wait for the poll cycle's lock 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,6 +27,7 @@ from alerts.messages import MAX_MESSAGE
 from feeds.ingest import PollingSettings
 from handlers.guard import Guard
 from handlers.replies import refusal
+from i18n.catalog import _
 from matching import Matcher
 from storage.channels import get_target
 from storage.db import connect
@@ -42,8 +44,10 @@ class DbWorker:
         self._db: sqlite_utils.Database = self._executor.submit(connect, path).result()
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` in the worker thread, in a copy of the caller's context (its language, see i18n.catalog)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, self._db, *args, **kwargs))
+        call = functools.partial(fn, self._db, *args, **kwargs)
+        return await loop.run_in_executor(self._executor, contextvars.copy_context().run, call)
 
     def close(self) -> None:
         self._executor.submit(self._db.conn.close).result()
@@ -204,7 +208,7 @@ async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         return True
     if user is not None and await services(context).guard.is_group_admin(context.bot, chat.id, user.id):
         return True
-    text = refusal("Only this group's admins can change its alerts")
+    text = refusal(_("Only this group's admins can change its alerts"))
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif message is not None:

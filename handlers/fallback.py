@@ -14,6 +14,7 @@ from handlers.context import reply
 from handlers.replies import refusal, shown
 from handlers.start import COMMANDS
 from handlers.subscriptions import SUGGESTION_PREFIX, subscribe_to, suggest_subscription
+from i18n.catalog import _
 
 
 async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -38,21 +39,24 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message is None or not message.text:
         return
     word = message.text.split()[0]
-    command, _, addressee = word.partition("@")
+    command, _at, addressee = word.partition("@")
     if message.chat.type != Chat.PRIVATE and addressee.casefold() != (context.bot.username or "").casefold():
         return
-    known = "\n".join(f"/{name} – {escape(description)}" for name, description in COMMANDS)
+    known = "\n".join(f"/{name} – {escape(_(description))}" for name, description in COMMANDS)
     await reply(
         context,
         message,
-        refusal(f"I don't know {shown(command, 50)}", hint=f"These are the commands:\n{known}"),
+        refusal(
+            _("I don't know {command}").format(command=shown(command, 50)),
+            hint=_("These are the commands:\n{commands}").format(commands=known),
+        ),
     )
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button no handler knows (from an older version, or tampered data): stop the client's spinner politely."""
     if update.callback_query is not None:
-        await update.callback_query.answer(refusal("This button no longer works"))
+        await update.callback_query.answer(refusal(_("This button no longer works")))
 
 
 HANDLERS = [

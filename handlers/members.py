@@ -15,6 +15,7 @@ from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, filter
 
 from handlers.channels import bot_status_changed
 from handlers.context import is_group, send_reliably, services
+from i18n.catalog import _
 from storage import outbox, subscribers
 
 _GONE = {ChatMember.BANNED, ChatMember.LEFT}
@@ -42,7 +43,7 @@ def _reachable(change: ChatMemberUpdated) -> bool | None:
 def _membership_tx(db: Any, chat_id: int, chat_type: str, title: str | None, reachable: bool) -> bool:
     """Record the change; a chat that was never a subscriber is only created when the bot joins it."""
     if reachable:
-        _, created = subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
+        _row, created = subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
         return subscribers.set_active(db, chat_id, True) or created
     # As on a 403: inactive, and what was queued is dropped, so a later /start does not bring a backlog.
     row = subscribers.get_subscriber(db, chat_id)
@@ -65,10 +66,10 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     changed = await services(context).db.run(_membership_tx, chat.id, chat.type, title, reachable)
     if changed and reachable and is_group(chat):
         username = context.bot.username or "bot"
-        hello = (
+        hello = _(
             "👋 Hi! I send one short message per news story that matches what this group follows.\n"
-            f"Group admins: /subscribe@{username} kosovo to start, /help@{username} for more."
-        )
+            "Group admins: /subscribe@{bot} kosovo to start, /help@{bot} for more."
+        ).format(bot=username)
         await send_reliably(context, functools.partial(context.bot.send_message, chat.id, hello))
 
 

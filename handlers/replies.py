@@ -17,6 +17,7 @@ yet") are not refusals and carry no ⚠️. Build refusals with :func:`refusal`;
 from __future__ import annotations
 
 from alerts.messages import escape, truncate
+from i18n.catalog import _
 
 MARK = "⚠️"
 
@@ -40,4 +41,8 @@ def refusal(what: str, why: str = "", hint: str = "") -> str:
 
 def too_long(length: int, limit: int) -> str:
     """The refusal of a query (or text) over ``limit`` characters."""
-    return refusal("That is too long", f"{length} characters, the limit is {limit}", "Try fewer words.")
+    return refusal(
+        _("That is too long"),
+        _("{length} characters, the limit is {limit}").format(length=length, limit=limit),
+        _("Try fewer words."),
+    )

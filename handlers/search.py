@@ -18,6 +18,7 @@ from alerts.messages import MAX_MESSAGE, escape, format_time, link, split_messag
 from handlers.context import command_argument, reply, services
 from handlers.replies import refusal, shown, too_long
 from handlers.subscriptions import LATEST_PREFIX, MAX_QUERY_CHARS, query_refusal
+from i18n.catalog import N_, _
 from matching import Matcher, Query, QueryError, parse_query
 from storage import articles, subscribers
 
@@ -28,9 +29,8 @@ _MAX_CANDIDATES = (
 )
 
 # Reply texts, in one place (plain literals, easy to wrap for translation).
-_USAGE = refusal(
-    "Tell me what to look for", hint="Use /latest kosovo to see the newest stored articles about something."
-)
+_USAGE = N_("Tell me what to look for")
+_USAGE_HINT = N_("Use /latest kosovo to see the newest stored articles about something.")
 
 
 def _matching_articles(db: Any, query: Query) -> list[dict[str, Any]]:
@@ -39,7 +39,7 @@ def _matching_articles(db: Any, query: Query) -> list[dict[str, Any]]:
     matcher.add(1, query)
     found: list[dict[str, Any]] = []
     before: tuple[float, int] | None = None
-    for _ in range(_MAX_CANDIDATES // _PAGE):
+    for _page in range(_MAX_CANDIDATES // _PAGE):
         page = articles.recent_articles(db, limit=_PAGE, before=before)
         for row in page:
             if 1 in matcher.match(document_of(row)):
@@ -59,13 +59,12 @@ def _latest_tx(db: Any, chat_id: int, query: Query) -> tuple[list[dict[str, Any]
 
 def render_latest(text: str, rows: list[dict[str, Any]], zone: str) -> str:
     if not rows:
-        return (
-            f"Nothing stored mentions {shown(text)} yet. "
-            f"<code>/subscribe {escape(truncate(text, 100))}</code> to hear of it."
+        return _("Nothing stored mentions {query} yet. {command} to hear of it.").format(
+            query=shown(text), command=f"<code>/subscribe {escape(truncate(text, 100))}</code>"
         )
-    lines = [f"<b>Latest on {escape(truncate(text, 100))}</b>"]
+    lines = [_("<b>Latest on {query}</b>").format(query=escape(truncate(text, 100)))]
     for row in rows:
-        title = truncate(row["title"] or "Untitled article", 200)
+        title = truncate(row["title"] or _("Untitled article"), 200)
         item = link(row["url"], title) if row["url"] else escape(title)
         meta = " · ".join(
             p for p in (row["feed_name"], format_time(row["published"] or row["first_seen"], zone)) if p
@@ -95,7 +94,7 @@ async def latest_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def latest_for(context: ContextTypes.DEFAULT_TYPE, message: Message, chat_id: int, text: str) -> None:
     """Answer ``message`` with the newest stored articles that match ``text`` (or why it cannot)."""
     if not text:
-        await reply(context, message, _USAGE)
+        await reply(context, message, refusal(_(_USAGE), hint=_(_USAGE_HINT)))
         return
     if len(text) > MAX_QUERY_CHARS:
         await reply(context, message, too_long(len(text), MAX_QUERY_CHARS))

@@ -18,24 +18,26 @@ from alerts import timing
 from alerts.messages import alert_buttons, bold, escape, format_time, truncate
 from handlers.context import acting_chat, command_argument, is_group, may_change, reply, services
 from handlers.replies import refusal
+from i18n.catalog import N_, _, current
 from storage import digests, outbox, subscribers, subscriptions
 
 _MUTE_CHOICES = (("2 h", 2), ("8 h", 8), ("24 h", 24))
 _TOPIC_MUTE_HOURS = 24
 
 # Reply texts of the per-subscription mute, in one place (plain literals, easy to wrap for translation).
-_NO_SUCH_NUMBER = refusal(
-    "There is no subscription number {number} here", hint="/list shows them with their numbers."
+_NO_SUCH_NUMBER = N_("There is no subscription number {number} here")
+_NO_SUCH_NUMBER_HINT = N_("/list shows them with their numbers.")
+_TOPIC_MUTED = N_(
+    "🔕 <b>{query}</b> is muted until {until}; your other subscriptions still alert. /unmute {number} ends it."
 )
-_TOPIC_MUTED = "🔕 <b>{query}</b> is muted until {until}; your other subscriptions still alert. /unmute {number} ends it."
-_TOPIC_UNMUTED = "🔔 <b>{query}</b> alerts again."
-_TOPIC_BUTTON = "🔕 This topic 24 h"
-_TOPIC_BUTTON_ANSWER = "“{query}” muted until {until}. /unmute {number} ends it."
+_TOPIC_UNMUTED = N_("🔔 <b>{query}</b> alerts again.")
+_TOPIC_BUTTON = N_("🔕 This topic 24 h")
+_TOPIC_BUTTON_ANSWER = N_("“{query}” muted until {until}. /unmute {number} ends it.")
 
 
 _TIMING_KEYS = {"digest", "digest_time", "timezone", "quiet_start", "quiet_end"}
 _QUOTES = str.maketrans("", "", "\"'“”‘’«»")
-_GONE = refusal("That alert is no longer stored")
+_GONE = N_("That alert is no longer stored")
 
 
 def _argument(update: Update) -> str:
@@ -71,21 +73,22 @@ def describe_delivery(row: dict[str, Any]) -> str:
     """The chat's delivery settings in one short HTML paragraph."""
     zone = row["timezone"] or "UTC"
     if row["digest"] == "daily":
-        when = (
-            f"one daily digest at {bold(row['digest_time'] or timing.DEFAULT_DIGEST_TIME)} ({escape(zone)})"
+        when = _("You get one daily digest at {time} ({zone}).").format(
+            time=bold(row["digest_time"] or timing.DEFAULT_DIGEST_TIME), zone=escape(zone)
         )
     elif row["digest"] == "hourly":
-        when = "one digest an hour"
+        when = _("You get one digest an hour.")
     else:
-        when = "each alert as it comes"
-    lines = [f"You get {when}."]
+        when = _("You get each alert as it comes.")
+    lines = [when]
     if row["quiet_start"] and row["quiet_end"]:
         lines.append(
-            f"Quiet hours {bold(row['quiet_start'] + '–' + row['quiet_end'])} ({escape(zone)}): what arrives then "
-            "comes as one message when they end."
+            _("Quiet hours {hours} ({zone}): what arrives then comes as one message when they end.").format(
+                hours=bold(row["quiet_start"] + "–" + row["quiet_end"]), zone=escape(zone)
+            )
         )
     if row["muted_until"] and row["muted_until"] > time.time():
-        lines.append(f"Muted until {escape(format_time(row['muted_until'], zone))}.")
+        lines.append(_("Muted until {until}.").format(until=escape(format_time(row["muted_until"], zone))))
     return "\n".join(lines)
 
 
@@ -96,11 +99,11 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = _argument(update).split()
     mode = words[0].lower() if words else ""
     if mode not in ("off", "hourly", "daily") or (mode != "daily" and len(words) > 1) or len(words) > 2:
-        hint = (
+        hint = _(
             "Use /digest daily 08:00 (one message a day, at that time in your /timezone), /digest hourly, "
             "or /digest off (each alert as it comes)."
         )
-        await reply(context, message, refusal("Which digest?", hint=hint))
+        await reply(context, message, refusal(_("Which digest?"), hint=hint))
         return
     values: dict[str, Any] = {"digest": mode}
     if mode == "daily":
@@ -123,8 +126,8 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     argument = _argument(update)
     if not argument:
-        hint = "For example /timezone Europe/Kyiv or /timezone New York."
-        await reply(context, message, refusal("Tell me your time zone", hint=hint))
+        hint = _("For example /timezone Europe/Kyiv or /timezone New York.")
+        await reply(context, message, refusal(_("Tell me your time zone"), hint=hint))
         return
     try:
         zone = timing.validate_timezone(argument)
@@ -138,7 +141,9 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         context,
         message,
-        f"Time zone set to {bold(zone)} (it is {escape(now)} there).\n{describe_delivery(row)}",
+        _("Time zone set to {zone} (it is {now} there).").format(zone=bold(zone), now=escape(now))
+        + "\n"
+        + describe_delivery(row),
     )
 
 
@@ -148,8 +153,8 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     argument = _argument(update)
     if not argument:
-        hint = "Use /quiet 22:00-07:00 to hold alerts at night (in your /timezone), /quiet off to end."
-        await reply(context, message, refusal("Which hours?", hint=hint))
+        hint = _("Use /quiet 22:00-07:00 to hold alerts at night (in your /timezone), /quiet off to end.")
+        await reply(context, message, refusal(_("Which hours?"), hint=hint))
         return
     if argument.lower() == "off":
         values: dict[str, Any] = {"quiet_start": None, "quiet_end": None}
@@ -164,13 +169,15 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     row = await _save(context, chat, **values)
     await reply(
-        context, message, ("Quiet hours off.\n" if argument.lower() == "off" else "") + describe_delivery(row)
+        context,
+        message,
+        (_("Quiet hours off.") + "\n" if argument.lower() == "off" else "") + describe_delivery(row),
     )
 
 
 def _split_number(argument: str) -> tuple[int | None, str]:
     """``"2 8h"`` -> ``(2, "8h")``: a leading list number names one subscription; ``"8h"`` -> ``(None, "8h")``."""
-    first, _, rest = argument.strip().partition(" ")
+    first, _space, rest = argument.strip().partition(" ")
     if first.lstrip("#").isdigit() and rest.strip():
         return int(first.lstrip("#")), rest.strip()
     return None, argument
@@ -208,15 +215,16 @@ async def _mute_subscription(
         return
     found = await services(context).db.run(_mute_one_tx, chat.id, number, until)
     if found is None:
-        await reply(context, message, _NO_SUCH_NUMBER.format(number=number))
+        text = refusal(_(_NO_SUCH_NUMBER).format(number=number), hint=_(_NO_SUCH_NUMBER_HINT))
+        await reply(context, message, text)
         return
     row, number, zone = found
     query = escape(truncate(row["raw"], 200))
     if until is None:
-        await reply(context, message, _TOPIC_UNMUTED.format(query=query))
+        await reply(context, message, _(_TOPIC_UNMUTED).format(query=query))
     else:
         when = escape(format_time(until, zone))
-        await reply(context, message, _TOPIC_MUTED.format(query=query, until=when, number=number))
+        await reply(context, message, _(_TOPIC_MUTED).format(query=query, until=when, number=number))
 
 
 async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -238,7 +246,9 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         context,
         message,
-        f"🔕 Muted until {escape(format_time(row['muted_until'], row['timezone']))}. /unmute ends it sooner.",
+        _("🔕 Muted until {until}. /unmute ends it sooner.").format(
+            until=escape(format_time(row["muted_until"], row["timezone"]))
+        ),
     )
 
 
@@ -253,7 +263,7 @@ async def unmute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await may_change(update, context) or (chat := await acting_chat(update, context)) is None:
         return
     await _save(context, chat, muted_until=None)
-    await reply(context, message, "🔔 Alerts are on again.")
+    await reply(context, message, _("🔔 Alerts are on again."))
 
 
 def _mute_keyboard(delivery_id: int, query: str | None) -> InlineKeyboardMarkup:
@@ -263,11 +273,10 @@ def _mute_keyboard(delivery_id: int, query: str | None) -> InlineKeyboardMarkup:
     ]
     second = []
     if query is not None:
-        row.append(InlineKeyboardButton(_TOPIC_BUTTON, callback_data=f"mutesub:{delivery_id}"))
-        second.append(
-            InlineKeyboardButton(f"Unsubscribe “{query[:30]}”", callback_data=f"unsubfrom:{delivery_id}")
-        )
-    second.append(InlineKeyboardButton("↩ Back", callback_data=f"muteback:{delivery_id}"))
+        row.append(InlineKeyboardButton(_(_TOPIC_BUTTON), callback_data=f"mutesub:{delivery_id}"))
+        label = _("Unsubscribe “{query}”").format(query=query[:30])
+        second.append(InlineKeyboardButton(label, callback_data=f"unsubfrom:{delivery_id}"))
+    second.append(InlineKeyboardButton(_("↩ Back"), callback_data=f"muteback:{delivery_id}"))
     return InlineKeyboardMarkup([row, second])
 
 
@@ -275,7 +284,7 @@ def _alert_keyboard(delivery_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in alert_buttons(delivery_id)
+            for row in alert_buttons(delivery_id, current())
         ]
     )
 
@@ -310,14 +319,14 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chat = update.effective_chat
     if callback is None or chat is None or callback.data is None:
         return
-    action, _, rest = callback.data.partition(":")
+    action, _colon, rest = callback.data.partition(":")
     delivery_id = int(rest.split(":")[0])
     if not await may_change(update, context):
         return
     svc = services(context)
     delivery, sub = await svc.db.run(_mute_target_tx, chat.id, delivery_id)
     if delivery is None:
-        await callback.answer(_GONE, show_alert=True)
+        await callback.answer(refusal(_(_GONE)), show_alert=True)
         return
     if action == "mute":
         await callback.answer()
@@ -326,7 +335,9 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         hours = int(rest.split(":")[1])
         row = await _save(context, chat, muted_until=time.time() + hours * 3600)
         await callback.answer(
-            f"Muted until {format_time(row['muted_until'], row['timezone'])}. /unmute ends it."
+            _("Muted until {until}. /unmute ends it.").format(
+                until=format_time(row["muted_until"], row["timezone"])
+            )
         )
         await _set_markup(update, _alert_keyboard(delivery_id))
     elif action == "mutesub" and sub is not None:
@@ -335,7 +346,7 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         number = await svc.db.run(_number_of_tx, chat.id, sub["id"])
         zone = (await svc.db.run(subscribers.get_subscriber, chat.id) or {}).get("timezone") or "UTC"
         await callback.answer(
-            _TOPIC_BUTTON_ANSWER.format(
+            _(_TOPIC_BUTTON_ANSWER).format(
                 query=truncate(sub["raw"], 100), until=format_time(until, zone), number=number
             )
         )
@@ -344,9 +355,9 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         removed = await svc.db.run(subscriptions.remove_subscription, chat.id, sub["id"]) if sub else None
         if removed is not None:
             svc.matcher.remove(removed["id"])
-            await callback.answer(f"Unsubscribed from “{removed['raw'][:150]}”.")
+            await callback.answer(_("Unsubscribed from “{query}”.").format(query=removed["raw"][:150]))
         else:
-            await callback.answer("That subscription is already gone.")
+            await callback.answer(_("That subscription is already gone."))
         await _set_markup(update, _alert_keyboard(delivery_id))
     else:
         await callback.answer()

@@ -17,42 +17,44 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from alerts.messages import escape
 from handlers.context import acting_chat, command_argument, is_group, may_change, reply, services
 from handlers.subscriptions import suggest_subscription
+from i18n.catalog import N_, _, ngettext
 from storage import subscribers, subscriptions
 
 _DEEP_LINK = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Telegram allows in a ?start= parameter
 
 COMMANDS: list[tuple[str, str]] = [
-    ("subscribe", "Get alerts for a topic or place: /subscribe kosovo"),
-    ("list", "Your subscriptions, with remove buttons"),
-    ("unsubscribe", "Remove a subscription: /unsubscribe 2"),
-    ("why", "Reply to an alert: why it matched"),
-    ("more", "Reply to an alert: the longer summary and other sources"),
-    ("latest", "The newest stored articles: /latest kosovo"),
-    ("digest", "Alerts as they come, or a digest: /digest daily 08:00"),
-    ("timezone", "Your time zone: /timezone Europe/Kyiv"),
-    ("quiet", "Hold alerts at night: /quiet 22:00-07:00"),
-    ("mute", "Silence alerts for a while: /mute 2h"),
-    ("unmute", "End a mute"),
-    ("silent", "Alerts without a sound: /silent on, /silent 2 on"),
-    ("photos", "Pictures with alerts: /photos on or off"),
-    ("preview", "Link previews under alerts: /preview on or off"),
-    ("export", "Your subscriptions as a file"),
-    ("import", "Send an /export file back with /import as its caption"),
-    ("pause", "Hold all alerts"),
-    ("resume", "Send alerts again"),
-    ("stop", "Forget this chat and everything it set up"),
-    ("channel", "Alerts in a channel you run: /channel @name"),
-    ("help", "How queries work"),
+    ("subscribe", N_("Get alerts for a topic or place: /subscribe kosovo")),
+    ("list", N_("Your subscriptions, with remove buttons")),
+    ("unsubscribe", N_("Remove a subscription: /unsubscribe 2")),
+    ("why", N_("Reply to an alert: why it matched")),
+    ("more", N_("Reply to an alert: the longer summary and other sources")),
+    ("latest", N_("The newest stored articles: /latest kosovo")),
+    ("digest", N_("Alerts as they come, or a digest: /digest daily 08:00")),
+    ("timezone", N_("Your time zone: /timezone Europe/Kyiv")),
+    ("quiet", N_("Hold alerts at night: /quiet 22:00-07:00")),
+    ("mute", N_("Silence alerts for a while: /mute 2h")),
+    ("unmute", N_("End a mute")),
+    ("silent", N_("Alerts without a sound: /silent on, /silent 2 on")),
+    ("photos", N_("Pictures with alerts: /photos on or off")),
+    ("preview", N_("Link previews under alerts: /preview on or off")),
+    ("export", N_("Your subscriptions as a file")),
+    ("import", N_("Send an /export file back with /import as its caption")),
+    ("pause", N_("Hold all alerts")),
+    ("resume", N_("Send alerts again")),
+    ("stop", N_("Forget this chat and everything it set up")),
+    ("channel", N_("Alerts in a channel you run: /channel @name")),
+    ("help", N_("How queries work")),
 ]
 
 ADMIN_COMMANDS: list[tuple[str, str]] = [
-    ("stats", "Operator: subscribers, feeds, alerts, queue"),
-    ("feeds", "Operator: feed health"),
-    ("addfeed", "Operator: add a feed: /addfeed URL"),
-    ("removefeed", "Operator: remove feed N"),
+    ("stats", N_("Operator: subscribers, feeds, alerts, queue")),
+    ("feeds", N_("Operator: feed health")),
+    ("addfeed", N_("Operator: add a feed: /addfeed URL")),
+    ("removefeed", N_("Operator: remove feed N")),
 ]
 
-HELP = """<b>newsalert</b> sends one short message per news story that matches what you follow.
+HELP = N_(
+    """<b>newsalert</b> sends one short message per news story that matches what you follow.
 
 <b>Following things</b>
 /subscribe kosovo – a place name follows the place: the country and the towns in it
@@ -85,6 +87,7 @@ In a group with topics, /subscribe inside a topic sends that subscription's aler
 /export – your subscriptions as a file; send it back with /import as its caption to restore them
 
 In a group, only its admins change what it follows: /subscribe@{bot} kosovo"""
+)
 
 
 def _start_tx(db: Any, chat_id: int, chat_type: str, title: str | None) -> tuple[bool, bool, int]:
@@ -109,19 +112,23 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     title = chat.title if is_group(chat) else None
     created, was_inactive, count = await services(context).db.run(_start_tx, chat.id, chat.type, title)
     if was_inactive:
-        head = "👋 Welcome back! Alerts are on again for this chat."
+        head = _("👋 Welcome back! Alerts are on again for this chat.")
     elif created:
-        head = "👋 Hi! I watch the news and send one short message per story that matches what you follow."
+        head = _("👋 Hi! I watch the news and send one short message per story that matches what you follow.")
     else:
-        head = "👋 Hi again!"
+        head = _("👋 Hi again!")
     if count:
-        body = f"You follow {count} thing{'s' if count != 1 else ''}: /list shows them."
+        body = ngettext(
+            "You follow {count} thing: /list shows them.",
+            "You follow {count} things: /list shows them.",
+            count,
+        ).format(count=count)
     else:
-        body = (
+        body = _(
             "Tell me what to follow, for example:\n/subscribe kosovo – the place and the towns in it\n"
             "/subscribe keyword:nato – just the word"
         )
-    await reply(context, message, f"{head}\n{body}\n/help explains the rest.")
+    await reply(context, message, f"{head}\n{body}\n{_('/help explains the rest.')}")
     payload = command_argument(message)
     if _DEEP_LINK.fullmatch(payload):
         # t.me/<bot>?start=new_york: a shared link that means "follow this"; one tap confirms it.
@@ -132,7 +139,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     if message is None:
         return
-    await reply(context, message, HELP.format(bot=escape(context.bot.username or "bot")))
+    await reply(context, message, _(HELP).format(bot=escape(context.bot.username or "bot")))
 
 
 async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused: bool) -> None:
@@ -145,12 +152,12 @@ async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused
     changed = await services(context).db.run(_pause_tx, chat.id, chat.type, title, paused)
     if paused:
         text = (
-            "⏸ Alerts paused. /resume starts them again."
+            _("⏸ Alerts paused. /resume starts them again.")
             if changed
-            else "Alerts are already paused: /resume."
+            else _("Alerts are already paused: /resume.")
         )
     else:
-        text = "▶️ Alerts are on again." if changed else "Alerts are already on."
+        text = _("▶️ Alerts are on again.") if changed else _("Alerts are already on.")
     await reply(context, message, text)
 
 
@@ -169,15 +176,15 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, forget this chat", callback_data="stop:yes"),
-                InlineKeyboardButton("No", callback_data="stop:no"),
+                InlineKeyboardButton(_("Yes, forget this chat"), callback_data="stop:yes"),
+                InlineKeyboardButton(_("No"), callback_data="stop:no"),
             ]
         ]
     )
     await reply(
         context,
         message,
-        "This deletes this chat's subscriptions and settings, and no more alerts will come. Sure?",
+        _("This deletes this chat's subscriptions and settings, and no more alerts will come. Sure?"),
         reply_markup=keyboard,
     )
 
@@ -189,13 +196,13 @@ async def stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await callback.answer()
     if callback.data == "stop:no":
-        await callback.edit_message_text("Nothing changed.")
+        await callback.edit_message_text(_("Nothing changed."))
         return
     svc = services(context)
     removed = await svc.db.run(subscribers.forget_subscriber, chat.id)
     for sub_id in removed:
         svc.matcher.remove(sub_id)
-    await callback.edit_message_text("Done: I forgot this chat. /start if you ever want alerts again.")
+    await callback.edit_message_text(_("Done: I forgot this chat. /start if you ever want alerts again."))
 
 
 HANDLERS = [

@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from alerts.messages import MAX_CALLBACK_DATA, MAX_MESSAGE, escape, text_length, truncate
 from handlers.context import acting_chat, command_argument, is_group, may_change, reply, services
 from handlers.replies import refusal, shown, too_long
+from i18n.catalog import _, ngettext
 from matching import Query, QueryError, parse_query
 from storage import subscribers, subscriptions
 
@@ -33,7 +34,7 @@ def _subscribe_tx(
 ) -> tuple[dict[str, Any], subscriptions.AddResult, int | None]:
     """Create the subscriber if needed and add the subscription (its alerts to forum topic ``thread`` if given);
     also the number ``/list`` will show it under."""
-    subscriber, _ = subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
+    subscriber, _created = subscribers.upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
     result = subscriptions.add_subscription(
         db, chat_id, query.canonical, raw, max_subscriptions=cap, thread_id=thread
     )
@@ -51,10 +52,14 @@ def _subscribe_tx(
 def understood(query: Query, raw: str) -> str:
     """How the bot read a query, as HTML: the description, and for a region how to force a keyword (unless the
     description already says)."""
-    lines = [f"Understood as: {escape(query.description)}"]
+    lines = [_("Understood as: {description}").format(description=escape(query.description))]
     if query.is_region and "keyword:" not in query.description:
         forced = raw if " " not in raw.strip() else f'"{raw.strip()}"'
-        lines.append(f"Only the word itself? Send <code>/subscribe keyword:{escape(forced)}</code>")
+        lines.append(
+            _("Only the word itself? Send {command}").format(
+                command=f"<code>/subscribe keyword:{escape(forced)}</code>"
+            )
+        )
     return "\n".join(lines)
 
 
@@ -62,11 +67,13 @@ def query_refusal(raw: str, error: QueryError, command: str = "/subscribe") -> s
     """Why a query was refused, with the suggestions the parser offers, as HTML."""
     suggestions = getattr(error, "suggestions", None) or []
     hint = (
-        ("Try: " + ", ".join(f"<code>{command} {escape(s)}</code>" for s in suggestions[:3]))
+        _("Try: {suggestions}").format(
+            suggestions=", ".join(f"<code>{command} {escape(s)}</code>" for s in suggestions[:3])
+        )
         if suggestions
         else ""
     )
-    return refusal(f"I can't use {shown(raw)}", escape(truncate(str(error), 500)), hint)
+    return refusal(_("I can't use {query}").format(query=shown(raw)), escape(truncate(str(error), 500)), hint)
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -86,8 +93,8 @@ async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: 
         return
     svc = services(context)
     if not raw:
-        examples = "For example:\n" + escape(_EXAMPLES) + "\n\n/help explains queries."
-        await reply(context, message, refusal("Tell me what to watch for", hint=examples))
+        examples = _("For example:\n{examples}\n\n/help explains queries.").format(examples=escape(_EXAMPLES))
+        await reply(context, message, refusal(_("Tell me what to watch for"), hint=examples))
         return
     if len(raw) > MAX_QUERY_CHARS:
         await reply(context, message, too_long(len(raw), MAX_QUERY_CHARS))
@@ -107,23 +114,27 @@ async def subscribe_to(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: 
         _subscribe_tx, chat.id, chat.type, title, query, raw, cap, thread
     )
     if result.status == "limit":
-        hint = "Remove one with /unsubscribe N (see /list), then try again."
-        what = f"This chat already has {result.count} subscriptions"
-        await reply(context, message, refusal(what, f"I keep at most {cap}", hint))
+        hint = _("Remove one with /unsubscribe N (see /list), then try again.")
+        what = _("This chat already has {count} subscriptions").format(count=result.count)
+        await reply(context, message, refusal(what, _("I keep at most {cap}").format(cap=cap), hint))
         return
     assert result.subscription is not None
     if result.status == "added":
         svc.matcher.add(result.subscription["id"], query)
-        head = f"✅ Subscribed to <b>{escape(truncate(raw, 200))}</b> (number {number} in /list)."
+        head = _("✅ Subscribed to {query} (number {number} in /list).").format(
+            query=f"<b>{escape(truncate(raw, 200))}</b>", number=number
+        )
     else:
-        head = f"You already have this subscription: <b>{escape(truncate(result.subscription['raw'], 200))}</b> (number {number} in /list)."
+        head = _("You already have this subscription: {query} (number {number} in /list).").format(
+            query=f"<b>{escape(truncate(result.subscription['raw'], 200))}</b>", number=number
+        )
     lines = [head, understood(query, raw)]
     if result.status == "added":
-        lines.append("I'll send new articles that match, one message per story.")
+        lines.append(_("I'll send new articles that match, one message per story."))
     if subscriber["paused"]:
-        lines.append("Alerts are paused for this chat: /resume to get them.")
+        lines.append(_("Alerts are paused for this chat: /resume to get them."))
     if not subscriber["active"]:
-        lines.append("Send /start to get alerts again.")
+        lines.append(_("Send /start to get alerts again."))
     await reply(context, message, "\n".join(lines))
 
 
@@ -131,8 +142,8 @@ async def suggest_subscription(context: ContextTypes.DEFAULT_TYPE, message: Mess
     """Offer ``/subscribe <text>`` with a button that does it (when the text fits in callback data)."""
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_CHARS:
-        hint = "To follow something, send /subscribe followed by a few words. /help has examples."
-        await reply(context, message, refusal("That is too long to follow", hint=hint))
+        hint = _("To follow something, send /subscribe followed by a few words. /help has examples.")
+        await reply(context, message, refusal(_("That is too long to follow"), hint=hint))
         return
     followed = await services(context).db.run(_followed_tx, message.chat.id, text)
     if followed is not None:
@@ -140,16 +151,25 @@ async def suggest_subscription(context: ContextTypes.DEFAULT_TYPE, message: Mess
         await reply(
             context,
             message,
-            f"You already follow <b>{escape(truncate(raw, 200))}</b> (number {number} in /list). "
-            f"<code>/latest {escape(text)}</code> shows the newest stored articles about it.",
-            reply_markup=_button(f"🔎 Latest: {truncate(text, 40)}", LATEST_PREFIX + text),
+            _(
+                "You already follow {query} (number {number} in /list). {command} shows the newest stored articles about it."
+            ).format(
+                query=f"<b>{escape(truncate(raw, 200))}</b>",
+                number=number,
+                command=f"<code>/latest {escape(text)}</code>",
+            ),
+            reply_markup=_button(
+                _("🔎 Latest: {text}").format(text=truncate(text, 40)), LATEST_PREFIX + text
+            ),
         )
         return
-    markup = _button(f"Subscribe: {truncate(text, 40)}", SUGGESTION_PREFIX + text)
+    markup = _button(_("Subscribe: {text}").format(text=truncate(text, 40)), SUGGESTION_PREFIX + text)
     await reply(
         context,
         message,
-        f"Did you mean <code>/subscribe {escape(text)}</code>? Press the button or send that command.",
+        _("Did you mean {command}? Press the button or send that command.").format(
+            command=f"<code>/subscribe {escape(text)}</code>"
+        ),
         reply_markup=markup,
     )
 
@@ -201,7 +221,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     argument = command_argument(message)
     if not argument:
-        await send_list(update, context, intro="Which one? Press a button or send /unsubscribe N.")
+        await send_list(update, context, intro=_("Which one? Press a button or send /unsubscribe N."))
         return
     if not await may_change(update, context):
         return
@@ -214,18 +234,25 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     removed, left = await svc.db.run(_unsubscribe_tx, chat.id, argument, canonical)
     if removed is None:
-        what = f"number {escape(argument.lstrip('#'))}" if argument.lstrip("#").isdigit() else shown(argument)
-        hint = "/list shows them with their numbers."
-        await reply(context, message, refusal(f"There is no subscription {what} here", hint=hint))
+        if argument.lstrip("#").isdigit():
+            what = _("There is no subscription number {number} here").format(
+                number=escape(argument.lstrip("#"))
+            )
+        else:
+            what = _("There is no subscription {query} here").format(query=shown(argument))
+        await reply(context, message, refusal(what, hint=_("/list shows them with their numbers.")))
         return
     svc.matcher.remove(removed["id"])
-    await reply(context, message, f"Removed <b>{escape(truncate(removed['raw'], 200))}</b>. {_left(left)}")
+    removed_text = _("Removed {query}.").format(query=f"<b>{escape(truncate(removed['raw'], 200))}</b>")
+    await reply(context, message, f"{removed_text} {_left(left)}")
 
 
 def _left(count: int) -> str:
     if count == 0:
-        return "No subscriptions left; /subscribe adds one."
-    return f"{count} left: /list shows them."
+        return _("No subscriptions left; /subscribe adds one.")
+    return ngettext("{count} left: /list shows them.", "{count} left: /list shows them.", count).format(
+        count=count
+    )
 
 
 def render_list(
@@ -234,9 +261,11 @@ def render_list(
     """The numbered list and its remove buttons, always one message: queries are clipped to share the 4,096
     characters, and if a very large cap still overflows, the tail is summarised (its numbers still work)."""
     if not rows:
-        return "No subscriptions yet. Try /subscribe kosovo, or /help for what queries can do.", None
-    head = ([escape(intro)] if intro else []) + [f"<b>Subscriptions</b> ({len(rows)} of {cap}):"]
-    tail = ["Remove one with its ✖ button or /unsubscribe N."]
+        return _("No subscriptions yet. Try /subscribe kosovo, or /help for what queries can do."), None
+    head = ([escape(intro)] if intro else []) + [
+        _("<b>Subscriptions</b> ({count} of {cap}):").format(count=len(rows), cap=cap)
+    ]
+    tail = [_("Remove one with its ✖ button or /unsubscribe N.")]
     if any(row.get("thread_id") for row in rows):
         tail.append("🧵 alerts in the topic it was subscribed in.")
     per_line = max(20, min(_LIST_QUERY_CHARS, (MAX_MESSAGE - 300) // len(rows) - 12))
@@ -245,9 +274,10 @@ def render_list(
         for n, row in enumerate(rows, start=1)
     ]
     shown = len(entries)
-    while text_length("\n".join(head + entries[:shown] + ["… and 9999 more"] + tail)) > MAX_MESSAGE:
+    and_more = _("… and {count} more")
+    while text_length("\n".join(head + entries[:shown] + [and_more.format(count=9999)] + tail)) > MAX_MESSAGE:
         shown -= 1
-    more = [f"… and {len(entries) - shown} more"] if shown < len(entries) else []
+    more = [and_more.format(count=len(entries) - shown)] if shown < len(entries) else []
     buttons = [
         InlineKeyboardButton(f"✖ {n}", callback_data=f"unsub:{row['id']}")
         for n, row in enumerate(rows[: min(shown, _MAX_BUTTONS)], 1)
@@ -285,9 +315,9 @@ async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     rows = await svc.db.run(subscriptions.list_subscriptions, chat.id)
     if removed is not None:
         svc.matcher.remove(removed["id"])
-        await callback.answer(f"Removed “{truncate(removed['raw'], 150)}”")
+        await callback.answer(_("Removed “{query}”").format(query=truncate(removed["raw"], 150)))
     else:
-        await callback.answer("Already removed.")
+        await callback.answer(_("Already removed."))
     text, markup = render_list(rows, svc.config.telegram.max_subscriptions)
     try:
         await callback.edit_message_text(text, reply_markup=markup)

@@ -25,38 +25,39 @@ from handlers.export_format import (
     read_export,
     render_export,
 )
+from i18n.catalog import N_, _
 from storage import subscribers, subscriptions
 
 MAX_IMPORT_BYTES = 64 * 1024  # 50 subscriptions of 200 characters with options take about 12 KB
 FILE_NAME = "newsalert-subscriptions.txt"
 _ERRORS_SHOWN = 15
 
-# Reply texts, in one place (plain literals, easy to wrap for translation).
-_NOTHING_TO_EXPORT = "There is nothing to export: this chat has no subscriptions. /subscribe adds one."
-_EXPORTED = (
+# Reply texts, in one place (marked for the catalog, translated when sent).
+_NOTHING_TO_EXPORT = N_("There is nothing to export: this chat has no subscriptions. /subscribe adds one.")
+_EXPORTED = N_(
     "Your {count} subscription(s). To bring them back (here or in another chat), send this file with /import "
     "as its caption, or reply /import to it."
 )
-_HOW = (
+_HOW = N_(
     "Send the file /export made with /import as its caption, or reply /import to the message with the file."
 )
-_TOO_BIG = "That file is {size} KB; an export is at most {limit} KB. Nothing was imported."
-_NOT_TEXT = "That file is not UTF-8 text, so it is not an export. Nothing was imported."
-_NO_DOWNLOAD = (
+_TOO_BIG = N_("That file is {size} KB; an export is at most {limit} KB. Nothing was imported.")
+_NOT_TEXT = N_("That file is not UTF-8 text, so it is not an export. Nothing was imported.")
+_NO_DOWNLOAD = N_(
     "I couldn't fetch that file from Telegram ({reason}). Nothing was imported; please send it again."
 )
-_EMPTY = "That export has no subscriptions in it. Nothing was imported."
-_BAD_LINES = (
+_EMPTY = N_("That export has no subscriptions in it. Nothing was imported.")
+_BAD_LINES = N_(
     "Nothing was imported: {count} line(s) can't be used. Fix or delete them and send the file again."
 )
-_MORE_ERRORS = "… and {count} more."
-_OVER_LIMIT = (
+_MORE_ERRORS = N_("… and {count} more.")
+_OVER_LIMIT = N_(
     "Importing would make {total} subscriptions here; the most I keep is {cap}. Nothing was imported: remove "
     "some lines from the file, or some subscriptions (/list), and try again."
 )
-_TOO_MANY = "That file has {lines} subscriptions; a chat keeps at most {cap}. Nothing was imported."
-_IMPORTED = "✅ Imported {added} subscription(s){existing}. /list shows them."
-_ALREADY = "Every subscription in that file is already here; nothing to add."
+_TOO_MANY = N_("That file has {lines} subscriptions; a chat keeps at most {cap}. Nothing was imported.")
+_IMPORTED = N_("✅ Imported {added} subscription(s){existing}. /list shows them.")
+_ALREADY = N_("Every subscription in that file is already here; nothing to add.")
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,7 +67,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     rows = await services(context).db.run(subscriptions.list_subscriptions, chat.id)
     if not rows:
-        await reply(context, message, _NOTHING_TO_EXPORT)
+        await reply(context, message, _(_NOTHING_TO_EXPORT))
         return
     data = render_export(rows).encode("utf-8")
     caption = escape(_EXPORTED.format(count=len(rows)))
@@ -88,13 +89,13 @@ async def import_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     document = _document_of(message)
     if document is None:
-        await reply(context, message, _HOW)
+        await reply(context, message, _(_HOW))
         return
     if not await may_change(update, context):
         return
     limit_kb = MAX_IMPORT_BYTES // 1024
     if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
-        await reply(context, message, _TOO_BIG.format(size=document.file_size // 1024, limit=limit_kb))
+        await reply(context, message, _(_TOO_BIG).format(size=document.file_size // 1024, limit=limit_kb))
         return
     try:
         telegram_file = await context.bot.get_file(document.file_id)
@@ -103,13 +104,13 @@ async def import_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(context, message, escape(_NO_DOWNLOAD.format(reason=truncate(str(error), 200))))
         return
     if len(data) > MAX_IMPORT_BYTES:
-        await reply(context, message, _TOO_BIG.format(size=len(data) // 1024, limit=limit_kb))
+        await reply(context, message, _(_TOO_BIG).format(size=len(data) // 1024, limit=limit_kb))
         return
     try:
         text = data.decode("utf-8-sig")
         check_export(text)
     except UnicodeDecodeError:
-        await reply(context, message, _NOT_TEXT)
+        await reply(context, message, _(_NOT_TEXT))
         return
     except NotAnExportError as error:
         await reply(context, message, escape(str(error)))
@@ -118,7 +119,7 @@ async def import_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     lines = count_entries(text)
     if lines > cap:
         # More lines than any chat may have: refused before they are parsed (parsing runs on the event loop).
-        await reply(context, message, _TOO_MANY.format(lines=lines, cap=cap))
+        await reply(context, message, _(_TOO_MANY).format(lines=lines, cap=cap))
         return
     await _import(update, context, read_export(text))
 
@@ -132,7 +133,7 @@ async def _import(update: Update, context: ContextTypes.DEFAULT_TYPE, read: Read
         await reply(context, message, render_errors(read.errors))
         return
     if not read.entries:
-        await reply(context, message, _EMPTY)
+        await reply(context, message, _(_EMPTY))
         return
     svc = services(context)
     cap = svc.config.telegram.max_subscriptions
@@ -140,16 +141,16 @@ async def _import(update: Update, context: ContextTypes.DEFAULT_TYPE, read: Read
     title = chat.title if is_group(chat) else None
     result = await svc.db.run(_import_tx, chat.id, chat.type, title, items, cap)
     if result.over_limit:
-        await reply(context, message, _OVER_LIMIT.format(total=result.total, cap=cap))
+        await reply(context, message, _(_OVER_LIMIT).format(total=result.total, cap=cap))
         return
     queries = {e.query.canonical: e.query for e in read.entries}
     for row in result.added:
         svc.matcher.add(row["id"], queries[row["query"]])
     if not result.added:
-        await reply(context, message, _ALREADY)
+        await reply(context, message, _(_ALREADY))
         return
-    existing = f" ({result.existing} already here)" if result.existing else ""
-    await reply(context, message, _IMPORTED.format(added=len(result.added), existing=existing))
+    existing = _(" ({count} already here)").format(count=result.existing) if result.existing else ""
+    await reply(context, message, _(_IMPORTED).format(added=len(result.added), existing=existing))
 
 
 def _import_tx(
@@ -161,8 +162,12 @@ def _import_tx(
 
 def render_errors(errors: list[tuple[int, str]]) -> str:
     """The bad lines of a file, one a line with its number, as HTML (the reasons quote the file: escaped)."""
-    lines = [_BAD_LINES.format(count=len(errors))]
-    lines += [f"line {number}: {escape(truncate(reason, 200))}" for number, reason in errors[:_ERRORS_SHOWN]]
+    lines = [_(_BAD_LINES).format(count=len(errors))]
+    line = _("line {number}: {reason}")
+    lines += [
+        line.format(number=number, reason=escape(truncate(reason, 200)))
+        for number, reason in errors[:_ERRORS_SHOWN]
+    ]
     if len(errors) > _ERRORS_SHOWN:
         lines.append(_MORE_ERRORS.format(count=len(errors) - _ERRORS_SHOWN))
     return "\n".join(lines)

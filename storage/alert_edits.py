@@ -123,7 +123,7 @@ def claim_due(
             SELECT d.*, e.claimed_changes, e.attempts AS edit_attempts,
                    a.title, a.url, a.summary, substr(a.text, 1, 20000) AS text, a.published, a.first_seen,
                    f.name AS feed_name, f.title AS feed_title, f.url AS feed_url, f.site_url AS feed_site_url,
-                   s.timezone, s.chat_type,
+                   s.timezone, s.chat_type, s.language,
                    (SELECT count(DISTINCT x.feed_id) FROM articles x WHERE x.story_id = d.story_id) AS story_sources
             FROM alert_edits e
             JOIN deliveries d ON d.id = e.delivery_id

@@ -276,6 +276,14 @@ def _v13(db: sqlite_utils.Database) -> None:
 
 
 
+def _v14(db: sqlite_utils.Database) -> None:
+    """The language the bot speaks to a chat (an ``i18n.languages`` code): taken from Telegram's language_code
+    on first contact, changed with ``/language``. NULL until then: chats from before this version are asked
+    nothing and get their user's language at their next update."""
+    db.execute("ALTER TABLE subscribers ADD COLUMN language TEXT")
+
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -290,6 +298,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v11,
     _v12,
     _v13,
+    _v14,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

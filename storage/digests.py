@@ -96,7 +96,8 @@ def claim_chat(db: sqlite_utils.Database, chat_id: int, *, now: float | None = N
                        (SELECT count(DISTINCT x.feed_id) FROM articles x WHERE x.story_id = d.story_id)
                            AS story_sources,
                        sub.raw AS subscription_raw,
-                       s.timezone, s.digest, s.digest_time, s.quiet_start, s.quiet_end, s.silent AS chat_silent
+                       s.timezone, s.language, s.digest, s.digest_time, s.quiet_start, s.quiet_end,
+                       s.silent AS chat_silent
                 FROM deliveries d
                 JOIN subscribers s ON s.chat_id = d.chat_id
                 LEFT JOIN articles a ON a.id = d.article_id

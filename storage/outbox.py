@@ -104,7 +104,7 @@ def claim_due(
             SELECT d.*, a.id AS article_exists, a.title, a.url, a.summary, substr(a.text, 1, 20000) AS text,
                    a.published, a.first_seen, a.image_url,
                    f.name AS feed_name, f.title AS feed_title, f.url AS feed_url, f.site_url AS feed_site_url,
-                   s.timezone, s.link_preview, s.photos, s.silent AS chat_silent, s.chat_type,
+                   s.timezone, s.language, s.link_preview, s.photos, s.silent AS chat_silent, s.chat_type,
                    (SELECT x.silent FROM subscriptions x WHERE x.id = d.subscription_id) AS sub_silent,
                    (SELECT count(DISTINCT x.feed_id) FROM articles x WHERE x.story_id = d.story_id) AS story_sources
             FROM deliveries d

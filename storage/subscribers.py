@@ -102,6 +102,43 @@ def update_settings(db: sqlite_utils.Database, chat_id: int, **values: Any) -> d
     return get_subscriber(db, chat_id)
 
 
+def chat_language(db: sqlite_utils.Database, chat_id: int, offered: str) -> tuple[str, bool]:
+    """The language to answer ``chat_id`` in, and whether it is stored.
+
+    A chat with no language yet takes ``offered`` (its user's Telegram language) and keeps it: the first contact
+    decides, ``/language`` changes it. A chat with no row yet gets ``offered`` without storing it (False): the
+    row is made by the command, and the language stored after it (see ``handlers.language``).
+    """
+    row = db.execute("SELECT language FROM subscribers WHERE chat_id = ?", [chat_id]).fetchone()
+    if row is None:
+        return offered, False
+    if row[0]:
+        return row[0], True
+    with db.conn:
+        db.execute(
+            "UPDATE subscribers SET language = ? WHERE chat_id = ? AND language IS NULL", [offered, chat_id]
+        )
+    return offered, True
+
+
+def set_language(
+    db: sqlite_utils.Database,
+    chat_id: int,
+    language: str,
+    *,
+    chat_type: str = "private",
+    title: str | None = None,
+) -> bool:
+    """Speak ``language`` to the chat from now on (``/language de``); True if it changed."""
+    upsert_subscriber(db, chat_id, chat_type=chat_type, title=title)
+    with db.conn:
+        cursor = db.execute(
+            "UPDATE subscribers SET language = ? WHERE chat_id = ? AND language IS NOT ?",
+            [language, chat_id, language],
+        )
+    return cursor.rowcount == 1
+
+
 def forget_subscriber(db: sqlite_utils.Database, chat_id: int) -> list[int]:
     """Delete a chat and its subscriptions (``/stop``); returns the removed subscription ids for the matcher.
 

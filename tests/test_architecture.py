@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "handlers", "alerts", "feeds", "storage", "matching", "stories", "observe")
+PACKAGES = ("bot", "handlers", "alerts", "feeds", "storage", "matching", "stories", "observe", "i18n")
 LOWER = ("feeds", "storage", "matching", "stories")
 
 # package -> the top-level names its modules must never import
@@ -24,6 +24,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     **{package: ("bot", "handlers", "alerts", "telegram") for package in LOWER},
     # the HTTP endpoint knows nothing of the bot: it is handed a registry and a health check
     "observe": ("bot", "handlers", "alerts", "telegram", *LOWER),
+    # the message catalog is a leaf: every layer that speaks to people may use it, it uses none of them
+    "i18n": ("bot", "handlers", "alerts", "telegram", "observe", *LOWER),
 }
 
 

@@ -422,10 +422,14 @@ class FakeTelegram:
         return chat
 
     @staticmethod
-    def _user_json(user_id: int, first_name: str | None = None, username: str | None = None) -> dict:
+    def _user_json(
+        user_id: int, first_name: str | None = None, username: str | None = None, language_code: str | None = None
+    ) -> dict:
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name or f"User{user_id}"}
         if username:
             user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
         return user
 
     def _user_message(
@@ -437,6 +441,7 @@ class FakeTelegram:
         reply_to_message_id: int | None = None,
         first_name: str | None = None,
         username: str | None = None,
+        language_code: str | None = None,
         **extra: Any,
     ) -> dict:
         state = self._chat(chat_id)
@@ -446,7 +451,7 @@ class FakeTelegram:
             "message_id": state.next_message_id,
             "date": int(time.time()),
             "chat": self._chat_json(chat_id),
-            "from": self._user_json(user_id, first_name, username),
+            "from": self._user_json(user_id, first_name, username, language_code),
         }
         state.next_message_id += 1
         if text is not None:
@@ -477,12 +482,13 @@ class FakeTelegram:
         first_name: str | None = None,
         username: str | None = None,
         thread_id: int | None = None,
+        language_code: str | None = None,
     ) -> dict:
         """A user writes ``text`` in ``chat_id`` (a private chat if > 0, a group if < 0); returns the update.
 
         A text starting with "/" carries a ``bot_command`` entity at offset 0, as Telegram sends it. With
         ``reply_to_message_id`` the message is a reply to that (bot) message; with ``thread_id`` it is written in
-        that topic of a forum (see :meth:`make_forum`).
+        that topic of a forum (see :meth:`make_forum`); ``language_code`` is the user's Telegram language.
         """
         topic = {} if thread_id is None else {"message_thread_id": thread_id, "is_topic_message": True}
         with self._cond:
@@ -494,6 +500,7 @@ class FakeTelegram:
                 first_name=first_name,
                 username=username,
                 **topic,
+                language_code=language_code,
             )
             return self._add_update("message", message)
 
@@ -546,7 +553,9 @@ class FakeTelegram:
         self._files[document["file_id"]] = (document, content)
         return dict(document)
 
-    def press_button(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None) -> str:
+    def press_button(
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, language_code: str | None = None
+    ) -> str:
         """A user presses an inline button on a bot message; returns the callback query id."""
         with self._cond:
             message = self._find_message(chat_id, message_id)
@@ -559,7 +568,7 @@ class FakeTelegram:
                 "callback_query",
                 {
                     "id": query_id,
-                    "from": self._user_json(user_id),
+                    "from": self._user_json(user_id, language_code=language_code),
                     "message": self._message_json(message),
                     "chat_instance": f"ci{chat_id}",
                     "data": data,
