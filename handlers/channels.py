@@ -21,13 +21,14 @@ from telegram.ext import CommandHandler, ContextTypes, MessageHandler, filters
 from alerts.channel_loss import channel_label, lost_notices
 from handlers.context import command_argument, reply, send_reliably, services
 from handlers.replies import refusal, shown
+from i18n.catalog import N_, _, ngettext
 from storage import channels, outbox, subscribers
 
 _ADMINS = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
 # @name, t.me/name or https://t.me/name (Telegram names: 5-32 letters, digits, underscores), or a -100… chat id.
 _REFERENCE = re.compile(r"^(?:@|(?:https?://)?t\.me/)?([A-Za-z][A-Za-z0-9_]{3,31})$|^(-100\d{5,15})$")
 _MANAGED = "/subscribe, /list, /unsubscribe, /digest, /quiet, /timezone, /mute, /pause and /resume"
-_HOW = (
+_HOW = N_(
     "To link a channel: make me one of its admins with the right to post messages, then send "
     "<code>/channel @name</code> here, or forward me a post from it."
 )
@@ -56,8 +57,8 @@ async def channel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message is None or update.effective_user is None:
         return
     if message.chat.type != Chat.PRIVATE:
-        hint = "Send /channel @name to me in a private chat. A group is managed in the group itself."
-        await reply(context, message, refusal("Channels are linked from a private chat", hint=hint))
+        hint = _("Send /channel @name to me in a private chat. A group is managed in the group itself.")
+        await reply(context, message, refusal(_("Channels are linked from a private chat"), hint=hint))
         return
     argument = command_argument(message)
     if not argument:
@@ -65,12 +66,20 @@ async def channel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if argument.lower() == "off":
         await services(context).db.run(channels.set_target, message.chat.id, None)
-        await reply(context, message, "Commands you send here act on this chat again. /channels lists your channels.")
+        await reply(
+            context,
+            message,
+            _("Commands you send here act on this chat again. /channels lists your channels."),
+        )
         return
     reference = parse_reference(argument)
     if reference is None:
-        hint = "Send /channel @name (the channel's public name), or forward me a post from the channel."
-        await reply(context, message, refusal(f"{shown(argument)} is not a channel name", hint=hint))
+        hint = _("Send /channel @name (the channel's public name), or forward me a post from the channel.")
+        await reply(
+            context,
+            message,
+            refusal(_("{name} is not a channel name").format(name=shown(argument)), hint=hint),
+        )
         return
     await link(context, message, update.effective_user.id, reference, shown_as=shown(argument))
 
@@ -83,7 +92,9 @@ async def forwarded_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     origin = message.forward_origin
     assert isinstance(origin, MessageOriginChannel)  # the filter lets only these through
-    await link(context, message, update.effective_user.id, origin.chat.id, shown_as="the channel of that post")
+    await link(
+        context, message, update.effective_user.id, origin.chat.id, shown_as=_("the channel of that post")
+    )
 
 
 async def link(
@@ -94,23 +105,31 @@ async def link(
     try:
         chat = await bot.get_chat(reference)
     except (BadRequest, Forbidden):
-        hint = "Check the name; for a channel without one, forward me a post from it."
-        await reply(context, message, refusal(f"I can't find {shown_as}", hint=hint))
+        hint = _("Check the name; for a channel without one, forward me a post from it.")
+        await reply(
+            context, message, refusal(_("I can't find {channel}").format(channel=shown_as), hint=hint)
+        )
         return
     if chat.type != Chat.CHANNEL:
-        hint = "A group is managed in the group itself: add me there and send /subscribe."
-        await reply(context, message, refusal(f"{shown_as} is not a channel", hint=hint))
+        hint = _("A group is managed in the group itself: add me there and send /subscribe.")
+        await reply(
+            context, message, refusal(_("{channel} is not a channel").format(channel=shown_as), hint=hint)
+        )
         return
     label = channel_label({"title": chat.title, "username": chat.username})[0]
     if not _may_post(await _member(context, chat.id, bot.id)):
-        why = "I am not one of its admins with the right to post messages"
-        hint = "Add me as an admin who can post messages, then send /channel again."
-        await reply(context, message, refusal(f"I can't post in {label}", why, hint))
+        why = _("I am not one of its admins with the right to post messages")
+        hint = _("Add me as an admin who can post messages, then send /channel again.")
+        await reply(
+            context, message, refusal(_("I can't post in {channel}").format(channel=label), why, hint)
+        )
         return
     member = await _member(context, chat.id, user_id)
     if member is None or member.status not in _ADMINS:
-        hint = "Only its admins can link a channel."
-        await reply(context, message, refusal(f"You are not an admin of {label}", hint=hint))
+        hint = _("Only its admins can link a channel.")
+        await reply(
+            context, message, refusal(_("You are not an admin of {channel}").format(channel=label), hint=hint)
+        )
         return
     await services(context).db.run(
         channels.link_channel, chat.id, user_id, title=chat.title, username=chat.username
@@ -118,9 +137,11 @@ async def link(
     await reply(
         context,
         message,
-        f"📣 Linked the channel {label}. The commands you send here now act on it: {_MANAGED}.\n"
-        "Its alerts have no buttons (its readers could not use them).\n"
-        "/channel off to manage this chat again, /channels to see your channels.",
+        _(
+            "📣 Linked the channel {channel}. The commands you send here now act on it: {commands}.\n"
+            "Its alerts have no buttons (its readers could not use them).\n"
+            "/channel off to manage this chat again, /channels to see your channels."
+        ).format(channel=label, commands=_MANAGED),
     )
 
 
@@ -143,18 +164,26 @@ async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None or update.effective_user is None:
         return
     if message.chat.type != Chat.PRIVATE:
-        await reply(context, message, refusal("Channels are listed in a private chat", hint="Send /channels to me there."))
+        await reply(
+            context,
+            message,
+            refusal(_("Channels are listed in a private chat"), hint=_("Send /channels to me there.")),
+        )
         return
     rows, target = await services(context).db.run(_list_tx, update.effective_user.id)
     if not rows:
-        await reply(context, message, f"No channels linked yet. {_HOW}")
+        await reply(context, message, _("No channels linked yet.") + " " + _(_HOW))
         return
-    lines = ["<b>Your channels</b>:"]
+    lines = [_("<b>Your channels</b>:")]
     for row in rows:
-        state = "" if row["active"] else " — ⚠️ I can't post there: make me an admin again and link it again"
-        here = " — ✏️ commands act on it now" if row["chat_id"] == target else ""
-        lines.append(f"• {channel_label(row)[0]}: {row['subscriptions']} subscription(s){state}{here}")
-    lines.append("/channel @name to manage one, /channel off to manage this chat.")
+        state = (
+            "" if row["active"] else _(" — ⚠️ I can't post there: make me an admin again and link it again")
+        )
+        here = _(" — ✏️ commands act on it now") if row["chat_id"] == target else ""
+        count = int(row["subscriptions"])
+        entry = ngettext("• {channel}: {count} subscription", "• {channel}: {count} subscriptions", count)
+        lines.append(entry.format(channel=channel_label(row)[0], count=count) + state + here)
+    lines.append(_("/channel @name to manage one, /channel off to manage this chat."))
     await reply(context, message, "\n".join(lines))
 
 

@@ -122,7 +122,9 @@ async def reply(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str,
     """
     acting = (context.chat_data or {}).get("acting")
     if acting is not None and acting["message"] == message.message_id and acting["label"]:
-        note = f"\n\n📣 This was for the channel {acting['label']}. /channel off to manage this chat again."
+        note = "\n\n" + _(
+            "📣 This was for the channel {channel}. /channel off to manage this chat again."
+        ).format(channel=acting["label"])
         text += note if len(text) + len(note) <= MAX_MESSAGE else ""
     await send_reliably(context, lambda: message.reply_text(text, **kwargs))
 
@@ -147,7 +149,11 @@ async def acting_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Cha
         admin = user is not None and await services(context).guard.is_group_admin(
             context.bot, row["chat_id"], user.id
         )
-        acted = Chat(row["chat_id"], Chat.CHANNEL, title=row["title"], username=row["username"]) if admin else None
+        acted = (
+            Chat(row["chat_id"], Chat.CHANNEL, title=row["title"], username=row["username"])
+            if admin
+            else None
+        )
     context.chat_data["acting"] = {
         "update": update.update_id,
         "message": message.message_id if message is not None else None,
@@ -155,11 +161,15 @@ async def acting_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Cha
         "label": label,
     }
     if acted is None:
-        hint = "/channel off to manage this chat."
+        hint = _("/channel off to manage this chat.")
         if update.callback_query is not None:
-            await update.callback_query.answer(refusal(f"You are no longer an admin of {plain}", hint=hint))
+            await update.callback_query.answer(
+                refusal(_("You are no longer an admin of {channel}").format(channel=plain), hint=hint)
+            )
         elif message is not None:
-            text = refusal(f"You are no longer an admin of the channel {label}", hint=hint)
+            text = refusal(
+                _("You are no longer an admin of the channel {channel}").format(channel=label), hint=hint
+            )
             await send_reliably(context, lambda: message.reply_text(text))
     return acted
 

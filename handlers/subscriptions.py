@@ -267,7 +267,7 @@ def render_list(
     ]
     tail = [_("Remove one with its ✖ button or /unsubscribe N.")]
     if any(row.get("thread_id") for row in rows):
-        tail.append("🧵 alerts in the topic it was subscribed in.")
+        tail.append(_("🧵 alerts in the topic it was subscribed in."))
     per_line = max(20, min(_LIST_QUERY_CHARS, (MAX_MESSAGE - 300) // len(rows) - 12))
     entries = [
         f"{n}. {escape(truncate(row['raw'], per_line))}" + (" 🧵" if row.get("thread_id") else "")

@@ -74,7 +74,7 @@ async def test_a_linked_channel_is_managed_from_the_private_chat_and_alerted_wit
     [own] = await bot.send(ADMIN, "/list")
     assert own.text.startswith("No subscriptions yet") and "channel" not in own.text
     [channels] = await bot.send(ADMIN, "/channels")
-    assert "News <Desk> (@newsdesk): 1 subscription(s)" in channels.text
+    assert "News <Desk> (@newsdesk): 1 subscription" in channels.text
 
 
 async def test_a_forwarded_post_links_its_channel(start_bot, fake):
