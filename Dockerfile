@@ -27,6 +27,7 @@ COPY storage/ storage/
 COPY matching/ matching/
 COPY observe/ observe/
 COPY stories/ stories/
+COPY i18n/ i18n/
 COPY config.toml /config/config.toml
 RUN pip install . && rm -rf build
 
